@@ -1,0 +1,389 @@
+// DO NOT EDIT. Generated from schema/manifest.schema.json by `npm run generate`.
+// Edit the schema, then run `npm run generate`; a test fails while this file is stale.
+/* eslint-disable */
+// @ts-nocheck
+"use strict";
+export const validate = validate20;
+export default validate20;
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://norouter.invalid/schema/manifest.schema.json","title":"Manifest","description":"A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"hosts":{"title":"Hosts","description":"The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/host"},"examples":[{"laptop":{"vip":"127.0.42.100"},"web":{"cmd":["docker","exec","-i","web","norouter"],"vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}}]},"hostTemplate":{"$ref":"#/$defs/hostTemplate"}},"$defs":{"host":{"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}]},"hostTemplate":{"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"}},"examples":[{"ports":["9090:127.0.0.1:9090"]}]},"vip":{"title":"Vip","description":"The host's virtual IPv4 address. Other hosts reach this host's published ports at VIP:LISTEN. Normally in 127.0.0.0/8, where Linux answers on every address without setup; each host needs its own.","type":"string","pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$","examples":["127.0.42.101"]},"cmd":{"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]},"ports":{"title":"Ports","description":"Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.","type":"array","items":{"type":"string","pattern":"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},"examples":[["8080:127.0.0.1:80","5432:db.internal:5432/tcp"]]}}};
+const schema32 = {"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}]};
+const schema33 = {"title":"Vip","description":"The host's virtual IPv4 address. Other hosts reach this host's published ports at VIP:LISTEN. Normally in 127.0.0.0/8, where Linux answers on every address without setup; each host needs its own.","type":"string","pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$","examples":["127.0.42.101"]};
+const schema34 = {"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]};
+const schema35 = {"title":"Ports","description":"Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.","type":"array","items":{"type":"string","pattern":"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},"examples":[["8080:127.0.0.1:80","5432:db.internal:5432/tcp"]]};
+const pattern4 = new RegExp("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$", "u");
+const pattern5 = new RegExp("^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$", "u");
+
+function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate21.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.vip === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "vip"},message:"must have required property '"+"vip"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!(((key0 === "vip") || (key0 === "cmd")) || (key0 === "ports"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.vip !== undefined){
+let data0 = data.vip;
+if(typeof data0 === "string"){
+if(!pattern4.test(data0)){
+const err2 = {instancePath:instancePath+"/vip",schemaPath:"#/$defs/vip/pattern",keyword:"pattern",params:{pattern: "^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"},message:"must match pattern \""+"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$"+"\""};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/vip",schemaPath:"#/$defs/vip/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.cmd !== undefined){
+let data1 = data.cmd;
+const _errs7 = errors;
+let valid3 = false;
+let passing0 = null;
+const _errs8 = errors;
+if(Array.isArray(data1)){
+if(data1.length < 1){
+const err4 = {instancePath:instancePath+"/cmd",schemaPath:"#/$defs/cmd/oneOf/0/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+const len0 = data1.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data1[i0] !== "string"){
+const err5 = {instancePath:instancePath+"/cmd/" + i0,schemaPath:"#/$defs/cmd/oneOf/0/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath:instancePath+"/cmd",schemaPath:"#/$defs/cmd/oneOf/0/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+var _valid0 = _errs8 === errors;
+if(_valid0){
+valid3 = true;
+passing0 = 0;
+}
+const _errs12 = errors;
+if(typeof data1 !== "string"){
+const err7 = {instancePath:instancePath+"/cmd",schemaPath:"#/$defs/cmd/oneOf/1/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+var _valid0 = _errs12 === errors;
+if(_valid0 && valid3){
+valid3 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid3 = true;
+passing0 = 1;
+}
+}
+if(!valid3){
+const err8 = {instancePath:instancePath+"/cmd",schemaPath:"#/$defs/cmd/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+else {
+errors = _errs7;
+if(vErrors !== null){
+if(_errs7){
+vErrors.length = _errs7;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data.ports !== undefined){
+let data3 = data.ports;
+if(Array.isArray(data3)){
+const len1 = data3.length;
+for(let i1=0; i1<len1; i1++){
+let data4 = data3[i1];
+if(typeof data4 === "string"){
+if(!pattern5.test(data4)){
+const err9 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/$defs/ports/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},message:"must match pattern \""+"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"+"\""};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+else {
+const err10 = {instancePath:instancePath+"/ports/" + i1,schemaPath:"#/$defs/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/ports",schemaPath:"#/$defs/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
+}
+errors++;
+}
+validate21.errors = vErrors;
+return errors === 0;
+}
+validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+const schema36 = {"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"}},"examples":[{"ports":["9090:127.0.0.1:9090"]}]};
+
+function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate23.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(key0 === "ports")){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.ports !== undefined){
+let data0 = data.ports;
+if(Array.isArray(data0)){
+const len0 = data0.length;
+for(let i0=0; i0<len0; i0++){
+let data1 = data0[i0];
+if(typeof data1 === "string"){
+if(!pattern5.test(data1)){
+const err1 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/$defs/ports/items/pattern",keyword:"pattern",params:{pattern: "^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},message:"must match pattern \""+"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"+"\""};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+else {
+const err2 = {instancePath:instancePath+"/ports/" + i0,schemaPath:"#/$defs/ports/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/ports",schemaPath:"#/$defs/ports/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate23.errors = vErrors;
+return errors === 0;
+}
+validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+/*# sourceURL="https://norouter.invalid/schema/manifest.schema.json" */;
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate20.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+if(data.hosts === undefined){
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "hosts"},message:"must have required property '"+"hosts"+"'"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+for(const key0 in data){
+if(!((key0 === "hosts") || (key0 === "hostTemplate"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.hosts !== undefined){
+let data0 = data.hosts;
+if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
+if(Object.keys(data0).length < 1){
+const err2 = {instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/minProperties",keyword:"minProperties",params:{limit: 1},message:"must NOT have fewer than 1 properties"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+for(const key1 in data0){
+if(!(validate21(data0[key1], {instancePath:instancePath+"/hosts/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data0,parentDataProperty:key1,rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate21.errors : vErrors.concat(validate21.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err3 = {instancePath:instancePath+"/hosts",schemaPath:"#/properties/hosts/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+}
+if(data.hostTemplate !== undefined){
+if(!(validate23(data.hostTemplate, {instancePath:instancePath+"/hostTemplate",parentData:data,parentDataProperty:"hostTemplate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+validate20.errors = vErrors;
+return errors === 0;
+}
+validate20.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};

@@ -1,0 +1,96 @@
+/**
+ * The agent's command line, both ways: compile formats it, `internal agent` parses it. Keeping
+ * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
+ *
+ *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [--other VIP:PORT/tcp]…
+ */
+import type { AgentConfig, Forward, Other } from './types.js';
+
+export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
+
+export function formatForward(f: Forward): string {
+  return `${f.listenPort}:${f.connectHost}:${f.connectPort}/${f.proto}`;
+}
+
+export function formatOther(o: Other): string {
+  return `${o.vip}:${o.port}/${o.proto}`;
+}
+
+export function formatAgentArgs(config: AgentConfig): string[] {
+  const args: string[] = [...AGENT_SUBCOMMAND, '--me', config.me];
+  for (const f of config.forwards) args.push('--forward', formatForward(f));
+  for (const o of config.others) args.push('--other', formatOther(o));
+  return args;
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+// A host name as RFC 1123 allows: dot-separated labels of letters, digits and inner hyphens.
+const HOSTNAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
+
+export function isIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+export function isHostName(text: string): boolean {
+  return HOSTNAME.test(text);
+}
+
+/** Parses a port number in 1..65535 written in plain decimal; undefined otherwise. */
+export function parsePort(text: string): number | undefined {
+  if (!/^[0-9]{1,5}$/.test(text)) return undefined;
+  const n = Number(text);
+  return n >= 1 && n <= 65535 ? n : undefined;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`, as in the manifest's `ports` and `--forward`. */
+export function parseForward(text: string): Parsed<Forward> {
+  const m = /^([^:]*):([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+  if (!m) return { ok: false, error: `"${text}" is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]` };
+  const [, listen = '', host = '', port = '', proto = 'tcp'] = m;
+  const listenPort = parsePort(listen);
+  if (listenPort === undefined) return { ok: false, error: `listen port "${listen}" is not a port number (1-65535)` };
+  if (!isIPv4(host) && !isHostName(host)) return { ok: false, error: `connect host "${host}" is neither an IPv4 address nor a host name` };
+  const connectPort = parsePort(port);
+  if (connectPort === undefined) return { ok: false, error: `connect port "${port}" is not a port number (1-65535)` };
+  if (proto !== 'tcp') return { ok: false, error: `protocol "${proto}" is not supported (only tcp)` };
+  return { ok: true, value: { listenPort, connectHost: host, connectPort, proto: 'tcp' } };
+}
+
+/** `VIP:PORT[/tcp]`, as in `--other`. */
+export function parseOther(text: string): Parsed<Other> {
+  const m = /^([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+  if (!m) return { ok: false, error: `"${text}" is not VIP:PORT[/tcp]` };
+  const [, vip = '', port = '', proto = 'tcp'] = m;
+  if (!isIPv4(vip)) return { ok: false, error: `"${vip}" is not an IPv4 address` };
+  const p = parsePort(port);
+  if (p === undefined) return { ok: false, error: `port "${port}" is not a port number (1-65535)` };
+  if (proto !== 'tcp') return { ok: false, error: `protocol "${proto}" is not supported (only tcp)` };
+  return { ok: true, value: { vip, port: p, proto: 'tcp' } };
+}
+
+/** Checks parsed agent flags; returns every problem, not just the first. */
+export function buildAgentConfig(me: string, forwards: string[], others: string[]): Parsed<AgentConfig> {
+  const errors: string[] = [];
+  if (!isIPv4(me)) errors.push(`--me: "${me}" is not an IPv4 address`);
+  const fs: Forward[] = [];
+  for (const text of forwards) {
+    const r = parseForward(text);
+    if (r.ok) fs.push(r.value);
+    else errors.push(`--forward ${text}: ${r.error}`);
+  }
+  const os: Other[] = [];
+  for (const text of others) {
+    const r = parseOther(text);
+    if (r.ok) os.push(r.value);
+    else errors.push(`--other ${text}: ${r.error}`);
+  }
+  const seen = new Set<number>();
+  for (const f of fs) {
+    if (seen.has(f.listenPort)) errors.push(`--forward: listen port ${f.listenPort} is given twice`);
+    seen.add(f.listenPort);
+  }
+  if (errors.length) return { ok: false, error: errors.join('\n') };
+  return { ok: true, value: { me, forwards: fs, others: os } };
+}
