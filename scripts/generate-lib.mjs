@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { compile } from 'json-schema-to-typescript';
 import Ajv2020 from 'ajv/dist/2020.js';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import { spliceReference } from './schema-docs.mjs';
 
 const BANNER = [
   '// DO NOT EDIT. Generated from schema/manifest.schema.json by `npm run generate`.',
@@ -37,7 +38,9 @@ import type { ErrorObject } from 'ajv';
 declare const validate: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 export default validate;
 `;
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   return {
+    'README.md': spliceReference(readme, schema),
     'generated/manifest.ts': types,
     'generated/validate-manifest.js': validator,
     'generated/validate-manifest.d.ts': validatorTypes,

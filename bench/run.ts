@@ -1,0 +1,17 @@
+/**
+ * npm run bench [NAME…]: runs the benchmarks and prints their tables (copy them into
+ * docs/benchmarks.md with the date and this command). Exits 1 when a budget is missed.
+ */
+import { benchPlan, reportPlan } from './plan.js';
+
+const wanted = new Set(process.argv.slice(2));
+const want = (name: string) => wanted.size === 0 || wanted.has(name);
+let missed = false;
+
+if (want('plan')) {
+  const r = benchPlan();
+  console.log(`## plan\n\n${reportPlan(r)}\n`);
+  if (r.ratio3 > 1.5 || r.ratio1000 > 2) missed = true;
+}
+
+process.exitCode = missed ? 1 : 0;

@@ -1,0 +1,39 @@
+import { Command, Option } from 'clipanion';
+import { buildAgentConfig } from '../../plan/agent-args.js';
+import { EXIT_USAGE } from '../exit-codes.js';
+
+export class InternalAgentCommand extends Command {
+  static override paths = [['internal', 'agent']];
+
+  static override usage = Command.Usage({
+    category: 'Internal',
+    description: 'run one host agent, speaking the norouter protocol on stdin/stdout',
+    details: `
+      Started by \`norouter run\` on every host (through the host's \`cmd\`); not meant to be run by hand. Listens on every \`--other\` VIP:PORT and on its own VIP for its own \`--forward\` ports, and dials only its \`--forward\` targets. Logs to stderr only. Exits when stdin closes.
+    `,
+    examples: [
+      [
+        'What `norouter plan` prints for a host',
+        '$0 internal agent --me 127.0.42.101 --forward 8080:127.0.0.1:80/tcp --other 127.0.42.102:8080/tcp',
+      ],
+    ],
+  });
+
+  me = Option.String('--me', { required: true, description: 'This host\'s VIP' });
+  forwards = Option.Array('--forward', [], { description: 'A published port, LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
+  others = Option.Array('--other', [], { description: 'A port another host publishes, VIP:PORT[/tcp]' });
+
+  override async execute(): Promise<number> {
+    const config = buildAgentConfig(this.me, this.forwards, this.others);
+    if (!config.ok) {
+      this.context.stderr.write(`norouter internal agent: ${config.error.split('\n').join('\nnorouter internal agent: ')}\n`);
+      return EXIT_USAGE;
+    }
+    const { runAgent } = await import('../../agent/run-agent.js');
+    return runAgent(config.value, {
+      input: process.stdin,
+      output: process.stdout,
+      log: (line: string) => this.context.stderr.write(`${line}\n`),
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Compile: a validated manifest to a plan (src/plan/types.ts). Pure: no IO, no globals; the
+ * command that runs the local agent is passed in, so the same manifest always compiles to the
+ * same plan.
+ *
+ * Cost is linear in the input except where the output itself is quadratic: every host's agent
+ * lists every port of every other host (`--other`), so the plan of H hosts with P ports each has
+ * H × (H − 1) × P entries. Everything else is one pass over hosts × ports.
+ */
+import type { Host, Manifest } from '../../generated/manifest.js';
+import { formatAgentArgs, parseForward } from '../plan/agent-args.js';
+import type { Forward, Other, Plan, PlanHost } from '../plan/types.js';
+import { splitShellWords } from '../manifest/shell-words.js';
+
+export interface CompileOptions {
+  /** The command that starts this program (node and the CLI path); runs the host without `cmd`. */
+  self: readonly string[];
+}
+
+/** Thrown only for input that validation should have rejected: a bug, not a user error. */
+function assertValid(condition: unknown, what: string): asserts condition {
+  if (!condition) throw new Error(`Assertion failed: compile got an unvalidated manifest (${what})`);
+}
+
+function commandOf(name: string, host: Host, self: readonly string[]): { argv: string[]; local: boolean } {
+  if (host.cmd === undefined) return { argv: [...self], local: true };
+  if (Array.isArray(host.cmd)) return { argv: [...host.cmd], local: false };
+  const split = splitShellWords(host.cmd);
+  assertValid(split.ok, `hosts.${name}.cmd`);
+  return { argv: split.words, local: false };
+}
+
+function forwardsOf(name: string, host: Host, templatePorts: readonly string[]): Forward[] {
+  return [...templatePorts, ...(host.ports ?? [])].map((text) => {
+    const parsed = parseForward(text);
+    assertValid(parsed.ok, `hosts.${name}.ports: ${text}`);
+    return parsed.value;
+  });
+}
+
+export function compile(manifest: Manifest, options: CompileOptions): Plan {
+  const templatePorts = manifest.hostTemplate?.ports ?? [];
+  const entries = Object.entries(manifest.hosts).map(([name, host]) => {
+    assertValid(host, `hosts.${name}`);
+    return { name, host, forwards: forwardsOf(name, host, templatePorts) };
+  });
+
+  // Every published port once, in manifest order; each host then takes all but its own. The
+  // slices are the quadratic part, and they are the output itself.
+  const published: Other[] = [];
+  const firstOther: number[] = [];
+  for (const { host, forwards } of entries) {
+    firstOther.push(published.length);
+    for (const f of forwards) published.push({ vip: host.vip, port: f.listenPort, proto: f.proto });
+  }
+
+  const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
+    const start = firstOther[i] ?? 0;
+    const others = [...published.slice(0, start), ...published.slice(start + forwards.length)];
+    const agent = { me: host.vip, forwards, others };
+    const { argv, local } = commandOf(name, host, options.self);
+    return { name, vip: host.vip, local, argv: [...argv, ...formatAgentArgs(agent)], agent };
+  });
+  return { hosts };
+}

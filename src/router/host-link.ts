@@ -1,0 +1,177 @@
+/**
+ * The router's end of one agent's link (docs/protocol.md §3, §4, §7): decodes what the agent
+ * writes, checks its HELLO, answers and sends keepalives, and batches outgoing frames into
+ * corked writes. Knows nothing about other hosts: frames go up to the switch through `events`.
+ */
+import {
+  FEATURES, FrameDecoder, FrameEncoder, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL,
+  ProtocolError, checkHello, commonFeatures, controlPayload, decodeControl, ipFromString,
+  isProtocolError, makeHello, type ControlMessage, type Frame, type FrameHeader, type Hello,
+  type ProtocolErrorCode,
+} from '../protocol/index.js';
+import type { PlanHost } from '../plan/types.js';
+import type { AgentProcess } from './agent-process.js';
+import { VERSION } from '../cli/version.js';
+
+export interface LinkEvents {
+  /** The agent said a valid HELLO: the link may carry TCP frames. */
+  onUp(link: HostLink): void;
+  /** A TCP frame from an agent that is up. */
+  onFrame(link: HostLink, frame: Frame): void;
+  /** The link ended (once): the agent broke the protocol, went silent or its output closed. */
+  onDown(link: HostLink, reason: string): void;
+}
+
+export interface KeepaliveTiming {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export const DEFAULT_KEEPALIVE: KeepaliveTiming = { intervalMs: KEEPALIVE_INTERVAL_MS, timeoutMs: KEEPALIVE_TIMEOUT_MS };
+
+export class HostLink {
+  readonly vip: number;
+  features = new Set<string>();
+  state: 'hello' | 'up' | 'down' = 'hello';
+  private readonly mine: Hello;
+  private readonly decoder: FrameDecoder;
+  private readonly encoder = new FrameEncoder();
+  private flushScheduled = false;
+  private lastReceived = Date.now();
+  private readonly keepalive: NodeJS.Timeout;
+  private nonce = 0n;
+
+  constructor(
+    readonly host: PlanHost,
+    readonly proc: AgentProcess,
+    private readonly events: LinkEvents,
+    timing: KeepaliveTiming = DEFAULT_KEEPALIVE,
+  ) {
+    const vip = ipFromString(host.vip);
+    if (vip === undefined) throw new Error(`Assertion failed: host ${host.name} has VIP ${host.vip}`);
+    this.vip = vip;
+    this.mine = makeHello('router', host.vip, VERSION, FEATURES);
+    this.decoder = new FrameDecoder({
+      onFrame: (frame) => this.receive(frame),
+      onError: (error) => this.fail(error),
+    });
+    proc.child.stdout.on('data', (chunk: Buffer) => {
+      this.lastReceived = Date.now();
+      this.decoder.push(chunk);
+    });
+    proc.child.stdout.on('end', () => {
+      this.decoder.end();
+      this.down('its output closed');
+    });
+    this.keepalive = setInterval(() => this.tick(timing), timing.intervalMs);
+    this.keepalive.unref();
+    this.sendControl({ type: 'hello', hello: this.mine });
+  }
+
+  /** Queues a frame; frames queued in one turn of the event loop leave as one corked write. */
+  send(header: FrameHeader, payload?: Buffer): void {
+    if (this.state === 'down') return;
+    this.encoder.add(header, payload);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(() => this.flush());
+    }
+  }
+
+  sendControl(msg: ControlMessage): void {
+    this.send(CONTROL_HEADER, controlPayload(msg));
+  }
+
+  /** Bytes written to the agent's stdin and not yet taken by the pipe. */
+  get backlog(): number {
+    return this.proc.child.stdin.writableLength + this.encoder.pendingBytes;
+  }
+
+  /** Ends the link from our side: GOODBYE when it is the agent's fault, then close its input. */
+  close(reason: string, error?: ProtocolError): void {
+    if (error) {
+      this.sendControl({ type: 'goodbye', reason: 'protocol-error', message: error.message });
+      this.flush();
+    }
+    this.down(reason);
+    this.proc.closeInput();
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const chunks = this.encoder.take();
+    if (chunks.length === 0) return;
+    const stdin = this.proc.child.stdin;
+    if (stdin.destroyed || stdin.writableEnded) return;
+    // Never paused on backpressure: what is in flight to one agent is bounded by the credit
+    // windows of its connections (docs/protocol.md §6), so queueing here is bounded too, and
+    // pausing the sender's link would stall its connections to every other host.
+    stdin.cork();
+    for (const chunk of chunks) stdin.write(chunk);
+    stdin.uncork();
+  }
+
+  private receive(frame: Frame): void {
+    if (frame.proto !== PROTO_CONTROL) {
+      if (this.state !== 'up') return this.protocolError('no-hello', 'the agent sent a TCP frame before its HELLO');
+      this.events.onFrame(this, frame);
+      return;
+    }
+    const msg = decodeControl(frame.payload);
+    if (isProtocolError(msg)) return this.fail(msg);
+    switch (msg.type) {
+      case 'hello': {
+        if (this.state !== 'hello') return this.protocolError('bad-control', 'a second HELLO');
+        const bad = checkHello(this.mine, msg.hello);
+        if (bad) return this.fail(bad);
+        if (msg.hello.vip !== this.host.vip) {
+          return this.protocolError('bad-control', `the agent says it is ${msg.hello.vip}, the manifest says ${this.host.vip}`);
+        }
+        this.features = commonFeatures(this.mine, msg.hello);
+        this.state = 'up';
+        this.events.onUp(this);
+        return;
+      }
+      case 'ping':
+        this.sendControl({ type: 'pong', nonce: msg.nonce });
+        return;
+      case 'goodbye':
+        this.down(`it said goodbye (${msg.reason}${msg.message ? `: ${msg.message}` : ''})`);
+        return;
+      case 'pong':
+      case 'unknown':
+        return;
+      default:
+        return this.protocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);
+    }
+  }
+
+  private tick(timing: KeepaliveTiming): void {
+    const silent = Date.now() - this.lastReceived;
+    if (silent > timing.timeoutMs) {
+      this.close(`its link was silent for ${(silent / 1000).toFixed(1)} s (keepalive)`);
+      this.proc.kill();
+      return;
+    }
+    this.nonce += 1n;
+    this.sendControl({ type: 'ping', nonce: this.nonce });
+  }
+
+  private protocolError(code: ProtocolErrorCode, message: string): void {
+    this.fail(new ProtocolError(code, message));
+  }
+
+  private fail(error: ProtocolError): void {
+    this.close(`protocol error (${error.code}): ${error.message}`, error);
+  }
+
+  private down(reason: string): void {
+    if (this.state === 'down') return;
+    this.state = 'down';
+    clearInterval(this.keepalive);
+    this.decoder.close();
+    this.events.onDown(this, reason);
+  }
+}
+
+const CONTROL_HEADER: FrameHeader = { srcIP: 0, srcPort: 0, dstIP: 0, dstPort: 0, proto: PROTO_CONTROL, flags: 0 };

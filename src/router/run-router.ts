@@ -1,0 +1,52 @@
+/**
+ * `norouter run`: the router process around the Router class. Prefixes agent output with the
+ * host name, prints the readiness summary, and turns SIGINT/SIGTERM into a clean stop.
+ */
+import type { Writable } from 'node:stream';
+import type { Plan } from '../plan/types.js';
+import { Router, type ReadySummary } from './router.js';
+import { EXIT_OK } from '../cli/exit-codes.js';
+
+export interface RunRouterOptions {
+  file: string;
+  debug: boolean;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export function formatReady(summary: ReadySummary): string {
+  const up = summary.hosts.filter((h) => h.up).length;
+  const head = up === summary.hosts.length
+    ? `norouter: ready in ${summary.elapsedMs} ms: ${up} hosts up`
+    : `norouter: ready in ${summary.elapsedMs} ms: ${up} of ${summary.hosts.length} hosts up`;
+  const rows = summary.hosts.map(({ host, up: isUp, problem }) => [
+    host.name,
+    host.vip,
+    host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`).join(', ') || '-',
+    isUp ? 'up' : `DOWN: ${problem ?? ''}`,
+  ]);
+  const table = [['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  const lines = table.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`);
+  return `${head}\n${lines.join('\n')}\n`;
+}
+
+export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<number> {
+  const { stderr } = options;
+  const log = (line: string) => stderr.write(`norouter: ${line}\n`);
+  const router = new Router(plan, {
+    log,
+    agentLog: (host, line) => stderr.write(`[${host}] ${line}\n`),
+    ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
+    onReady: (summary) => options.stdout.write(formatReady(summary)),
+  });
+  router.start();
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  log(`${signal}: stopping every agent`);
+  await router.stop();
+  log('stopped');
+  return EXIT_OK;
+}
