@@ -2,10 +2,10 @@
  * The norouter CLI. Command classes are thin (STYLE.md §6); what a command needs beyond its
  * options is imported when it runs, so `norouter plan` never loads the runtime.
  */
-import { Builtins, Cli, UsageError } from 'clipanion';
+import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
 import { VERSION } from './version.js';
 import { isOperationalError } from '../errors.js';
-import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { PlanCommand } from './commands/plan.js';
 import { ValidateCommand } from './commands/validate.js';
 import { ShowExampleCommand } from './commands/show-example.js';
@@ -32,21 +32,44 @@ export function createCli(): Cli {
   return cli;
 }
 
-/** Runs one command line; returns the exit code. Usage errors exit 2, user errors 1, bugs 70. */
-export async function main(argv: string[], context = Cli.defaultContext): Promise<number> {
+/**
+ * Runs one command line; returns the exit code. Usage errors exit 2, user errors 1, bugs 70.
+ * Mirrors clipanion's Cli.run, which maps every failure to 1 and prints errors to stdout.
+ */
+export async function main(argv: string[], userContext: Partial<BaseContext> = {}): Promise<number> {
   const cli = createCli();
+  const context: BaseContext = { ...Cli.defaultContext, ...userContext };
+  const colored = cli.enableColors ?? false;
   let command;
   try {
     command = cli.process(argv, context);
   } catch (error) {
-    context.stderr.write(cli.error(error));
+    context.stderr.write(cli.error(error, { colored }));
     return EXIT_USAGE;
   }
+  if (command.help) {
+    context.stdout.write(cli.usage(command, { colored, detailed: true }));
+    return EXIT_OK;
+  }
+  command.context = context;
+  command.cli = {
+    binaryLabel: cli.binaryLabel,
+    binaryName: cli.binaryName,
+    binaryVersion: cli.binaryVersion,
+    enableCapture: false,
+    enableColors: colored,
+    definitions: () => cli.definitions(),
+    error: (error, opts) => cli.error(error, opts),
+    format: (c) => cli.format(c),
+    process: (input, subContext) => cli.process(input, { ...context, ...subContext }),
+    run: (input, subContext) => cli.run(input, { ...context, ...subContext }),
+    usage: (c, opts) => cli.usage(c, opts),
+  };
   try {
-    return (await command.validateAndExecute()) ?? 0;
+    return (await command.validateAndExecute()) ?? EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      context.stderr.write(cli.error(error));
+      context.stderr.write(cli.error(error, { colored, command }));
       return EXIT_USAGE;
     }
     if (isOperationalError(error)) {

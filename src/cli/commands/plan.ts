@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { loadAndReport } from '../load.js';
-import { quoteShellCommand } from '../../manifest/shell-words.js';
+import { formatPlanText } from '../../plan/format-plan.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 
 export class PlanCommand extends Command {
@@ -30,9 +30,7 @@ export class PlanCommand extends Command {
       this.context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
       return EXIT_OK;
     }
-    const lines: string[] = [];
-    for (const host of plan.hosts) lines.push(`# ${host.name} (${host.vip})`, quoteShellCommand(host.argv));
-    this.context.stdout.write(`${lines.join('\n')}\n`);
+    this.context.stdout.write(formatPlanText(plan));
     return EXIT_OK;
   }
 }

@@ -1,0 +1,50 @@
+/**
+ * The registry of manifest diagnostic codes. Append-only: a code, once released, keeps its
+ * meaning forever (users search for it, docs/errors.md documents it, tests pin it). Retire a code
+ * by leaving it here unused rather than reusing its number.
+ *
+ * Families: E1xx the YAML text itself, E2xx the schema (schema/manifest.schema.json), E3xx
+ * semantic checks the schema cannot express; W1xx/W3xx are the warning counterparts.
+ */
+export interface CodeInfo {
+  name: string;
+  severity: 'error' | 'warning';
+  summary: string;
+}
+
+export const CODES = {
+  E101: { name: 'yaml-syntax', severity: 'error', summary: 'The file is not valid YAML.' },
+  E102: { name: 'duplicate-key', severity: 'error', summary: 'A mapping has the same key twice.' },
+  E103: { name: 'tab-indentation', severity: 'error', summary: 'A line is indented with a tab; YAML allows only spaces.' },
+  E104: { name: 'alias-limit', severity: 'error', summary: 'Aliases expand to too many nodes (a "billion laughs" document).' },
+  E105: { name: 'file-too-large', severity: 'error', summary: 'The file is larger than 16 MiB and was not parsed.' },
+  E106: { name: 'unresolved-alias', severity: 'error', summary: 'An alias (*name) refers to no earlier anchor (&name).' },
+  E107: { name: 'multiple-documents', severity: 'error', summary: 'The file holds more than one YAML document.' },
+  W101: { name: 'yaml-warning', severity: 'warning', summary: 'The YAML parser warned about something it accepted (an unknown tag, directive…).' },
+  E201: { name: 'unknown-key', severity: 'error', summary: 'A mapping has a key the schema does not know.' },
+  E202: { name: 'wrong-type', severity: 'error', summary: 'A value has the wrong type (a list where a string belongs, …).' },
+  E203: { name: 'missing-key', severity: 'error', summary: 'A mapping lacks a required key.' },
+  E204: { name: 'invalid-vip', severity: 'error', summary: 'A vip is not an IPv4 address.' },
+  E205: { name: 'no-hosts', severity: 'error', summary: '`hosts` is empty.' },
+  E206: { name: 'schema-violation', severity: 'error', summary: 'Any other schema rule failed (kept for schema rules added later).' },
+  E301: { name: 'duplicate-vip', severity: 'error', summary: 'Two hosts have the same vip.' },
+  E302: { name: 'invalid-host-name', severity: 'error', summary: 'A host name is not a DNS label.' },
+  E303: { name: 'duplicate-host-name', severity: 'error', summary: 'Two host names differ only in letter case (the same DNS name).' },
+  E304: { name: 'invalid-port', severity: 'error', summary: 'A ports entry is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp] with valid parts.' },
+  E305: { name: 'duplicate-listen-port', severity: 'error', summary: 'A host publishes the same listen port twice.' },
+  E306: { name: 'multiple-local-hosts', severity: 'error', summary: 'More than one host has no cmd.' },
+  E307: { name: 'empty-cmd', severity: 'error', summary: 'A cmd names no program.' },
+  E308: { name: 'cmd-quoting', severity: 'error', summary: 'A cmd string has an unterminated quote or a trailing backslash.' },
+  W301: { name: 'vip-outside-loopback', severity: 'warning', summary: 'A vip is outside 127.0.0.0/8.' },
+} as const satisfies Record<string, CodeInfo>;
+
+/** A registered code; diagnostics can only be created with one of these. */
+export type Code = keyof typeof CODES;
+
+export function codeInfo(code: Code): CodeInfo {
+  return CODES[code];
+}
+
+export function allCodes(): Code[] {
+  return Object.keys(CODES) as Code[];
+}

@@ -1,0 +1,88 @@
+/**
+ * Prints diagnostics the way compilers do, so editors and terminals recognise them:
+ *
+ *   manifest.yaml:3:1: error[E201]: unknown key "hostTemplte" in manifest; did you mean "hostTemplate"?
+ *     3 | hostTemplte:
+ *       | ^~~~~~~~~~~
+ */
+import type { Diagnostic } from './diagnostic.js';
+
+/**
+ * Tabs are expanded to this many columns in the excerpt. We print the line ourselves, so any width
+ * keeps the caret aligned; a terminal's own tab stops would not be under our control.
+ */
+const TAB_WIDTH = 4;
+
+export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
+  const header = `${d.file}:${d.line}:${d.col}: ${d.severity}[${d.code}]: ${d.message}`;
+  const source = sourceLine(sourceText, d.line);
+  const { text, columns } = expandTabs(source);
+  const start = displayColumn(columns, d.col);
+  const end = d.endLine === d.line && d.endCol !== undefined
+    ? displayColumn(columns, d.endCol)
+    : d.endLine !== undefined && d.endLine > d.line
+      ? Math.max(columns[columns.length - 1] ?? 0, start + 1)
+      : start + 1;
+  const caret = ' '.repeat(start) + '^' + '~'.repeat(Math.max(0, end - start - 1));
+  const gutter = String(d.line).length;
+  return [
+    header,
+    `  ${String(d.line)} | ${text}`.trimEnd(),
+    `  ${' '.repeat(gutter)} | ${caret}`,
+  ].join('\n');
+}
+
+/** Every diagnostic, a blank line between them, then `2 errors, 1 warning`; '' for none. */
+export function formatDiagnostics(list: readonly Diagnostic[], sourceText: string): string {
+  if (list.length === 0) return '';
+  return `${list.map((d) => formatDiagnostic(d, sourceText)).join('\n\n')}\n\n${summarize(list)}\n`;
+}
+
+export function summarize(list: readonly Diagnostic[]): string {
+  const errors = list.filter((d) => d.severity === 'error').length;
+  const warnings = list.length - errors;
+  const parts: string[] = [];
+  if (errors || !warnings) parts.push(plural(errors, 'error'));
+  if (warnings) parts.push(plural(warnings, 'warning'));
+  return parts.join(', ');
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function sourceLine(text: string, line: number): string {
+  let start = 0;
+  for (let n = 1; n < line; n++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return '';
+    start = nl + 1;
+  }
+  const nl = text.indexOf('\n', start);
+  return text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, '');
+}
+
+/**
+ * The line with tabs expanded, and for each UTF-16 index the display column where it starts. A
+ * character outside the BMP (two UTF-16 units) takes one column; wide CJK glyphs are not measured.
+ */
+function expandTabs(line: string): { text: string; columns: number[] } {
+  let text = '';
+  let width = 0;
+  const columns: number[] = [];
+  for (const ch of line) {
+    for (let i = 0; i < ch.length; i++) columns.push(width);
+    const cells = ch === '\t' ? TAB_WIDTH - (width % TAB_WIDTH) : 1;
+    text += ch === '\t' ? ' '.repeat(cells) : ch;
+    width += cells;
+  }
+  columns.push(width);
+  return { text, columns };
+}
+
+/** 0-based display column for a 1-based source column; past the end of line counts on from it. */
+function displayColumn(columns: readonly number[], col: number): number {
+  const last = columns.length - 1;
+  const index = Math.max(0, col - 1);
+  return index <= last ? (columns[index] ?? 0) : (columns[last] ?? 0) + (index - last);
+}

@@ -1,0 +1,93 @@
+/**
+ * The shell-like string form of `cmd` ("docker exec -i c1 norouter"), both ways. Splitting follows
+ * POSIX sh quoting, but nothing else of the shell: no variables, globs, pipes or redirections
+ * (those characters are taken literally), because the command is spawned without a shell.
+ */
+
+export type SplitResult = { ok: true; words: string[] } | { ok: false; error: string; index: number };
+
+const BLANK = new Set([' ', '\t', '\n']);
+/** Inside double quotes a backslash escapes only these (POSIX 2.2.3); before others it is literal. */
+const DOUBLE_QUOTE_ESCAPABLE = new Set(['\\', '"', '$', '`']);
+
+export function splitShellWords(text: string): SplitResult {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charAt(i);
+    if (BLANK.has(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+      i++;
+    } else if (c === "'") {
+      const close = text.indexOf("'", i + 1);
+      if (close < 0) return { ok: false, error: 'unterminated single quote', index: i };
+      word += text.slice(i + 1, close);
+      inWord = true;
+      i = close + 1;
+    } else if (c === '"') {
+      const r = readDoubleQuoted(text, i);
+      if (r === undefined) return { ok: false, error: 'unterminated double quote', index: i };
+      word += r.value;
+      inWord = true;
+      i = r.end;
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) return { ok: false, error: 'trailing backslash (it escapes nothing)', index: i };
+      // Backslash-newline is a line continuation: it joins, it does not make a character.
+      if (text.charAt(i + 1) !== '\n') {
+        word += text.charAt(i + 1);
+        inWord = true;
+      }
+      i += 2;
+    } else {
+      word += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(word);
+  return { ok: true, words };
+}
+
+/** The text of a double-quoted string starting at `open`, and the index after its closing quote. */
+function readDoubleQuoted(text: string, open: number): { value: string; end: number } | undefined {
+  let value = '';
+  let j = open + 1;
+  while (j < text.length) {
+    const ch = text.charAt(j);
+    if (ch === '"') return { value, end: j + 1 };
+    const next = text.charAt(j + 1);
+    if (ch === '\\' && j + 1 < text.length && (DOUBLE_QUOTE_ESCAPABLE.has(next) || next === '\n')) {
+      if (next !== '\n') value += next;
+      j += 2;
+    } else {
+      value += ch;
+      j++;
+    }
+  }
+  return undefined;
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** One word as sh and bash read it back unchanged: bare when safe, else single-quoted. */
+export function quoteShellWord(word: string): string {
+  if (SAFE_WORD.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * Shell words that would change meaning in command position even though each character is
+ * safe: `NAME=value` is an assignment, `%1` a job and `if`… are keywords, so the command name gets quotes.
+ */
+const RESERVED = new Set(['!', 'case', 'coproc', 'do', 'done', 'elif', 'else', 'esac', 'fi', 'for', 'function', 'if', 'in', 'select', 'then', 'time', 'until', 'while']);
+
+/** A command line to paste into bash or sh that runs exactly `argv`. */
+export function quoteShellCommand(argv: readonly string[]): string {
+  return argv
+    .map((word, i) => (i === 0 && SAFE_WORD.test(word) && (word.includes('=') || word.startsWith('%') || RESERVED.has(word)) ? `'${word}'` : quoteShellWord(word)))
+    .join(' ');
+}

@@ -1,0 +1,31 @@
+/**
+ * Stage 2b: checks the schema cannot express (uniqueness across hosts, port ranges, shell
+ * quoting). Runs on the raw value even when the schema found problems, skipping exactly the
+ * parts it reported, so one run shows every problem in the file.
+ */
+import type { Diagnostic } from '../diagnostics/diagnostic.js';
+import type { YamlSource } from './locate.js';
+import { checkCommands } from './semantic-cmd.js';
+import { SemanticContext } from './semantic-context.js';
+import { checkHostNames, checkVips } from './semantic-hosts.js';
+import { checkPorts } from './semantic-ports.js';
+
+export function checkSemantics(value: unknown, src: YamlSource, file: string, schemaDiagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const ctx = new SemanticContext(src, file, schemaDiagnostics);
+  const root = asRecord(value);
+  const hostsValue = asRecord(root?.['hosts']);
+  if (!root || !hostsValue) return ctx.diagnostics;
+  checkHostNames(ctx, Object.keys(hostsValue));
+  const hosts = Object.entries(hostsValue).flatMap(([name, host]) => {
+    const record = asRecord(host);
+    return record ? [[name, record] as const] : [];
+  });
+  checkVips(ctx, hosts);
+  checkCommands(ctx, hosts);
+  checkPorts(ctx, asRecord(root['hostTemplate'])?.['ports'], hosts);
+  return ctx.diagnostics;
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
