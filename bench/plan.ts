@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmtMs, fmtRatio, median } from './lib/stats.js';
 
-const CLI = new URL('../dist/norouter.mjs', import.meta.url).pathname;
+const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 
 function manifest(hosts: number, portsPerHost: number): string {
   const lines = ['hosts:', '  local:', '    vip: "127.0.42.1"'];

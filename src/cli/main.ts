@@ -81,4 +81,6 @@ export async function main(argv: string[], userContext: Partial<BaseContext> = {
   }
 }
 
-process.exitCode = await main(process.argv.slice(2));
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
