@@ -1,0 +1,174 @@
+/**
+ * `norouter internal agent`: one host's end of the network (docs/protocol.md). Sends HELLO,
+ * listens on the other hosts' VIP:ports and on its own VIP for its forwards, carries each local
+ * connection over the link, dials its own forwards for the peers' OPENs, and exits when its
+ * input closes so that no agent outlives its router (§9).
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Socket } from 'node:net';
+import type { AgentConfig, Forward } from '../plan/types.js';
+import {
+  FEATURES, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
+  makeHello, ProtocolError, type Frame, type Hello,
+} from '../protocol/index.js';
+import { VERSION } from '../cli/version.js';
+import { Bridge } from './bridge.js';
+import { Link } from './link.js';
+import { Listeners, type ListenTarget } from './listeners.js';
+
+export interface AgentIO {
+  input: Readable;
+  output: Writable;
+  /** One line of diagnostics (stderr). Never stdout: stdout is the link. */
+  log: (line: string) => void;
+}
+
+export interface AgentOptions {
+  keepaliveIntervalMs?: number;
+  keepaliveTimeoutMs?: number;
+  /** Per-connection receive window; the protocol default unless tuning. */
+  initialWindow?: number;
+  /** Called once every initial listener is listening or has failed (tests wait on it). */
+  onListening?: (addresses: string[]) => void;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_LINK_ERROR = 1;
+
+export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions = {}): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const me = ipFromString(config.me);
+    if (me === undefined) {
+      io.log(`--me ${config.me} is not an IPv4 address`);
+      resolve(EXIT_LINK_ERROR);
+      return;
+    }
+    let current = config;
+    let forwards = forwardMap(config);
+    const hello = makeHello('agent', config.me, VERSION, FEATURES);
+    let peerHello: Hello | undefined;
+    let done = false;
+
+    const link: Link = new Link(io.input, io.output, {
+      onFrame: (f) => onFrame(f),
+      onError: (e) => fail(e),
+      onInputClosed: (why) => finish(EXIT_OK, `link closed (${why}): shutting down`),
+      onDrain: () => bridge.drained(),
+    });
+    const bridge = new Bridge({
+      localIP: me,
+      ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}),
+      send: (h, p) => link.send(h, p),
+      linkBlocked: () => link.blocked,
+      forwardFor: (port) => forwards.get(port),
+      log: io.log,
+    });
+    const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log);
+
+    function onLocalConnection(socket: Socket, target: ListenTarget): void {
+      if (done) {
+        socket.resetAndDestroy();
+        return;
+      }
+      bridge.accepted(socket, ipFromString(target.ip) ?? 0, target.port);
+    }
+
+    function onFrame(f: Frame): void {
+      if (done) return;
+      if (f.proto !== PROTO_CONTROL) {
+        if (!peerHello) return fail(noHello());
+        const err = bridge.mux.receive(f);
+        if (err) fail(err);
+        return;
+      }
+      const msg = decodeControl(f.payload);
+      if (msg instanceof Error) return fail(msg);
+      if (!peerHello && msg.type !== 'hello') return fail(noHello());
+      switch (msg.type) {
+        case 'hello': {
+          if (peerHello) return fail(protocolError('bad-control', 'a second HELLO'));
+          const err = checkHello(hello, msg.hello);
+          if (err) return fail(err);
+          if (msg.hello.vip !== config.me) {
+            return fail(protocolError('bad-control', `the router expects VIP ${msg.hello.vip} on this link but this agent was started with --me ${config.me}`));
+          }
+          peerHello = msg.hello;
+          return;
+        }
+        case 'ping':
+          return link.sendControl({ type: 'pong', nonce: msg.nonce });
+        case 'pong':
+          return;
+        case 'peer-down':
+          return bridge.mux.peerDown(msg.vip);
+        case 'config':
+          if (msg.config.me !== current.me) return fail(protocolError('bad-control', `CONFIG for ${msg.config.me} sent to the agent of ${current.me}`));
+          current = msg.config;
+          forwards = forwardMap(current);
+          io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
+          void listeners.apply(listenTargets(current));
+          return;
+        case 'goodbye':
+          io.log(`router says goodbye: ${msg.reason}${msg.message ? `: ${msg.message}` : ''}`);
+          return;
+        case 'unknown':
+          return; // §4.6: ignored for forward compatibility
+      }
+    }
+
+    function fail(e: ProtocolError): void {
+      if (done) return;
+      link.sendControl({ type: 'goodbye', reason: e.code === 'version-mismatch' ? 'version-mismatch' : 'protocol-error', message: e.message });
+      finish(EXIT_LINK_ERROR, `protocol error on the link (${e.code}): ${e.message}`);
+    }
+
+    let nonce = 0n;
+    const keepaliveInterval = options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
+    const keepaliveTimeout = options.keepaliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS;
+    const keepalive = setInterval(() => {
+      const silent = Date.now() - link.lastReceived;
+      if (silent > keepaliveTimeout) {
+        finish(EXIT_LINK_ERROR, `nothing received from the router for ${silent} ms (limit ${keepaliveTimeout} ms): the link is dead, shutting down`);
+        return;
+      }
+      link.sendControl({ type: 'ping', nonce: ++nonce });
+    }, keepaliveInterval);
+
+    function finish(code: number, why: string): void {
+      if (done) return;
+      done = true;
+      io.log(why);
+      clearInterval(keepalive);
+      listeners.closeAll();
+      bridge.resetAll('shutting-down');
+      link.close();
+      resolve(code);
+    }
+
+    link.sendControl({ type: 'hello', hello });
+    link.flush();
+    void listeners.apply(listenTargets(current)).then(() => {
+      if (!done) options.onListening?.(listeners.listening);
+    });
+  });
+}
+
+function forwardMap(config: AgentConfig): Map<number, Forward> {
+  return new Map(config.forwards.map((f) => [f.listenPort, f]));
+}
+
+/** Every `--other` VIP:port, and this host's own VIP for each forward (reached through the router too). */
+export function listenTargets(config: AgentConfig): ListenTarget[] {
+  return [
+    ...config.others.map((o) => ({ ip: o.vip, port: o.port })),
+    ...config.forwards.map((f) => ({ ip: config.me, port: f.listenPort })),
+  ];
+}
+
+function protocolError(code: 'bad-control' | 'no-hello', message: string): ProtocolError {
+  return new ProtocolError(code, message);
+}
+
+function noHello(): ProtocolError {
+  return protocolError('no-hello', 'the first frame from the router was not HELLO (is the other end a norouter router of the same version?)');
+}

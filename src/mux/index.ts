@@ -1,0 +1,4 @@
+/** The connection multiplexer (docs/protocol.md §5, §6), sans-IO. */
+export * from './connection.js';
+export * from './mux.js';
+export * from './ports.js';

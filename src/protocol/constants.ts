@@ -1,0 +1,73 @@
+/**
+ * Wire constants. Every number here is part of the protocol (docs/protocol.md) or a size
+ * limit with a reason; change a wire value only together with PROTOCOL_VERSION.
+ */
+
+/** docs/protocol.md §3: bumped on any incompatible change; HELLO carries it. */
+export const PROTOCOL_VERSION = 1;
+
+/** §2: u32 Len + [4]SrcIP + u16 SrcPort + [4]DstIP + u16 DstPort + u16 Proto + u16 Flags. */
+export const HEADER_LEN = 20;
+/** §2: Len counts the header after Len itself, so the smallest legal Len is 16. */
+export const MIN_LEN = HEADER_LEN - 4;
+
+/**
+ * §2: a TCP data frame carries at most 64 KiB: the size of one socket read in Node, so one
+ * read is one frame, and small enough that a large transfer cannot hold the link for long.
+ */
+export const MAX_DATA_PAYLOAD = 64 * 1024;
+/**
+ * §2: control payloads (HELLO, CONFIG JSON) may be larger than data: a CONFIG for hundreds of
+ * hosts is tens of KiB. 1 MiB bounds what a decoder buffers for one frame.
+ */
+export const MAX_CONTROL_PAYLOAD = 1024 * 1024;
+/** §2: the cap on Len; a larger Len is a protocol error that closes the link, before any allocation. */
+export const MAX_FRAME_LEN = MIN_LEN + MAX_CONTROL_PAYLOAD;
+/** §5.6: ABORT text is for logs, not transport: 1 KiB keeps a hostile peer from filling them. */
+export const MAX_ABORT_TEXT = 1024;
+
+/** §2 Proto values. */
+export const PROTO_CONTROL = 0;
+export const PROTO_TCP = 6;
+
+/** §5.2 TCP flags. */
+export const FLAG_CLOSE_READ = 0x0001; // reserved in version 1: receiving it is a protocol error
+export const FLAG_CLOSE_WRITE = 0x0002;
+export const FLAG_OPEN = 0x0004;
+export const FLAG_OPEN_OK = 0x0008;
+export const FLAG_ABORT = 0x0010;
+export const FLAG_WINDOW = 0x0020;
+export const FLAG_FROM_ACCEPTOR = 0x8000;
+
+/**
+ * §6: each direction of each connection starts with this much credit. 256 KiB keeps a
+ * cross-CPU pipe busy (DESIGN.md: ~0.2–0.4 GB/s × ~0.5 ms round trip through the router)
+ * while bounding memory to 256 KiB per connection direction. Measured (one 200 MB stream, two
+ * in-process agents and a test switch, one run): 64 KiB 315–385 MB/s, 256 KiB 390–415 MB/s,
+ * 1 MiB 380–440 MB/s — 256 KiB is the knee at a quarter of 1 MiB's memory.
+ */
+export const INITIAL_WINDOW = 256 * 1024;
+/**
+ * §6.2: what an initiator may send before OPEN_OK arrives (the acceptor holds it while it
+ * dials). An acceptor's window is never below this, so credit never goes negative.
+ */
+export const PRE_OPEN_WINDOW = 64 * 1024;
+/** §6: total credit above this (2 GiB - 1) is a protocol error: it would overflow u32 accounting. */
+export const MAX_WINDOW = 0x7fffffff;
+
+/** §4 control message types (the first payload byte of a Proto 0 frame). */
+export const CONTROL_HELLO = 1;
+export const CONTROL_PING = 2;
+export const CONTROL_PONG = 3;
+export const CONTROL_CONFIG = 4;
+export const CONTROL_PEER_DOWN = 5;
+export const CONTROL_GOODBYE = 6;
+
+/** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
+export const FEATURE_CONFIG = 'config';
+export const FEATURE_PEER_DOWN = 'peer-down';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN];
+
+/** §7 keepalive: a PING every 10 s; a link silent for 45 s (4 missed pings + slack) is dead. */
+export const KEEPALIVE_INTERVAL_MS = 10_000;
+export const KEEPALIVE_TIMEOUT_MS = 45_000;

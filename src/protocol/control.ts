@@ -1,0 +1,164 @@
+/**
+ * Control messages (docs/protocol.md §4): Proto 0 frames between one agent and the router,
+ * never routed. Payload = u8 type + body.
+ */
+import type { AgentConfig } from '../plan/types.js';
+import {
+  CONTROL_CONFIG, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG,
+  MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
+} from './constants.js';
+import { ProtocolError } from './errors.js';
+import { encodeFrame } from './encode.js';
+import type { FrameHeader } from './frame.js';
+import { reasonCode, reasonName, type AbortReason } from './reasons.js';
+
+/** §4.1 */
+export interface Hello {
+  protocol: number;
+  features: string[];
+  role: 'agent' | 'router';
+  /** The agent's --me; in the router's HELLO, the VIP the router expects on this link. */
+  vip: string;
+  /** norouter's version, for error messages only. */
+  version: string;
+}
+
+export type ControlMessage =
+  | { type: 'hello'; hello: Hello }
+  | { type: 'ping'; nonce: bigint }
+  | { type: 'pong'; nonce: bigint }
+  | { type: 'config'; config: AgentConfig }
+  | { type: 'peer-down'; vip: number }
+  | { type: 'goodbye'; reason: AbortReason; message: string }
+  /** §4.7: a type this version does not know; receivers ignore it. */
+  | { type: 'unknown'; code: number };
+
+const CONTROL_HEADER: FrameHeader = { srcIP: 0, srcPort: 0, dstIP: 0, dstPort: 0, proto: PROTO_CONTROL, flags: 0 };
+
+/** The complete frame (header included) carrying one control message. */
+export function encodeControl(msg: ControlMessage): Buffer {
+  return encodeFrame(CONTROL_HEADER, controlPayload(msg));
+}
+
+export function controlPayload(msg: ControlMessage): Buffer {
+  switch (msg.type) {
+    case 'hello': return json(CONTROL_HELLO, msg.hello);
+    case 'config': return json(CONTROL_CONFIG, msg.config);
+    case 'ping':
+    case 'pong': {
+      const b = Buffer.allocUnsafe(9);
+      b[0] = msg.type === 'ping' ? CONTROL_PING : CONTROL_PONG;
+      b.writeBigUInt64LE(msg.nonce, 1);
+      return b;
+    }
+    case 'peer-down': {
+      const b = Buffer.allocUnsafe(5);
+      b[0] = CONTROL_PEER_DOWN;
+      b.writeUInt32BE(msg.vip >>> 0, 1);
+      return b;
+    }
+    case 'goodbye': {
+      const text = truncateUtf8(msg.message, MAX_ABORT_TEXT);
+      const b = Buffer.allocUnsafe(3 + text.length);
+      b[0] = CONTROL_GOODBYE;
+      b.writeUInt16LE(reasonCode(msg.reason), 1);
+      text.copy(b, 3);
+      return b;
+    }
+    case 'unknown': return Buffer.from([msg.code]);
+  }
+}
+
+function json(type: number, value: unknown): Buffer {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  const b = Buffer.allocUnsafe(1 + body.length);
+  b[0] = type;
+  body.copy(b, 1);
+  return b;
+}
+
+/** UTF-8 bytes of `text`, cut to at most `max` bytes on a character boundary. */
+export function truncateUtf8(text: string, max: number): Buffer {
+  const b = Buffer.from(text, 'utf8');
+  if (b.length <= max) return b;
+  let end = max;
+  while (end > 0 && ((b[end] ?? 0) & 0xc0) === 0x80) end--;
+  return b.subarray(0, end);
+}
+
+/** Parses a control frame's payload (the frame itself already passed checkFrame). */
+export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
+  const type = payload[0] ?? -1;
+  const body = payload.subarray(1);
+  switch (type) {
+    case CONTROL_HELLO: {
+      const v = parseJson(body, 'HELLO');
+      if (v instanceof ProtocolError) return v;
+      return isHello(v) ? { type: 'hello', hello: v } : bad('HELLO lacks protocol, features, role, vip or version');
+    }
+    case CONTROL_PING:
+    case CONTROL_PONG:
+      if (body.length !== 8) return bad(`${type === CONTROL_PING ? 'PING' : 'PONG'} body is ${body.length} bytes (8)`);
+      return { type: type === CONTROL_PING ? 'ping' : 'pong', nonce: body.readBigUInt64LE(0) };
+    case CONTROL_CONFIG: {
+      const v = parseJson(body, 'CONFIG');
+      if (v instanceof ProtocolError) return v;
+      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others}');
+    }
+    case CONTROL_PEER_DOWN:
+      if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
+      return { type: 'peer-down', vip: body.readUInt32BE(0) };
+    case CONTROL_GOODBYE:
+      if (body.length < 2) return bad(`GOODBYE body is ${body.length} bytes (at least 2)`);
+      return { type: 'goodbye', reason: reasonName(body.readUInt16LE(0)), message: body.subarray(2).toString('utf8') };
+    default:
+      return { type: 'unknown', code: type };
+  }
+}
+
+function bad(message: string): ProtocolError {
+  return new ProtocolError('bad-control', message);
+}
+
+function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return bad(`${what} body is not JSON`);
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
+
+function isHello(v: unknown): v is Hello {
+  return isObject(v) && Number.isInteger(v.protocol) && Array.isArray(v.features) && v.features.every((f) => typeof f === 'string')
+    && (v.role === 'agent' || v.role === 'router') && typeof v.vip === 'string' && typeof v.version === 'string';
+}
+
+function isAgentConfig(v: unknown): v is AgentConfig {
+  return isObject(v) && typeof v.me === 'string'
+    && Array.isArray(v.forwards) && v.forwards.every((f) => isObject(f) && isPort(f.listenPort)
+      && typeof f.connectHost === 'string' && isPort(f.connectPort) && f.proto === 'tcp')
+    && Array.isArray(v.others) && v.others.every((o) => isObject(o) && typeof o.vip === 'string' && isPort(o.port) && o.proto === 'tcp');
+}
+
+/** §4.1: the version check both sides run on the peer's HELLO. */
+export function checkHello(mine: Hello, theirs: Hello): ProtocolError | undefined {
+  if (theirs.protocol !== mine.protocol) {
+    return new ProtocolError('version-mismatch',
+      `the ${theirs.role} speaks norouter protocol ${theirs.protocol} (norouter ${theirs.version}), this ${mine.role} speaks protocol ${mine.protocol} (norouter ${mine.version}): install the same norouter version on every host`);
+  }
+  if (theirs.role === mine.role) return new ProtocolError('bad-control', `both ends of the link say they are the ${mine.role}`);
+  return undefined;
+}
+
+export function makeHello(role: Hello['role'], vip: string, version: string, features: readonly string[]): Hello {
+  return { protocol: PROTOCOL_VERSION, features: [...features], role, vip, version };
+}
+
+/** The features both sides announced (§4.1): a side sends an optional control type only if it is here. */
+export function commonFeatures(mine: Hello, theirs: Hello): Set<string> {
+  const t = new Set(theirs.features);
+  return new Set(mine.features.filter((f) => t.has(f)));
+}

@@ -1,0 +1,111 @@
+/**
+ * The frame as code sees it (docs/protocol.md §2), IPv4 helpers, and the legality check
+ * of §5.3 shared by the decoder (what it accepts) and the encoder's assertions.
+ */
+import {
+  FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW,
+  MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, PROTO_CONTROL, PROTO_TCP,
+} from './constants.js';
+import { ProtocolError } from './errors.js';
+
+/** IPs are u32 in network order (127.0.42.101 = 0x7f002a65), so a Map<number, …> routes them. */
+export interface FrameHeader {
+  srcIP: number;
+  srcPort: number;
+  dstIP: number;
+  dstPort: number;
+  proto: number;
+  flags: number;
+}
+
+export interface Frame extends FrameHeader {
+  /** May alias the decoder's input chunk (§8.2): keep it, but never write into it. */
+  payload: Buffer;
+}
+
+/** What a TCP frame is, once §5.3 has accepted its flags and payload length. */
+export type TcpKind = 'open' | 'open-ok' | 'data' | 'close-write' | 'window' | 'abort';
+
+export function ipToString(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+/** Parses dotted IPv4; undefined when it is not one. */
+export function ipFromString(text: string): number | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let ip = 0;
+  for (const p of parts) {
+    if (!/^\d{1,3}$/.test(p)) return undefined;
+    const n = Number(p);
+    if (n > 255) return undefined;
+    ip = ip * 256 + n;
+  }
+  return ip;
+}
+
+/** Classifies a TCP frame by §5.3's table, ignoring FROM_ACCEPTOR; undefined when illegal. */
+export function tcpKind(flags: number): TcpKind | undefined {
+  switch (flags & ~FLAG_FROM_ACCEPTOR) {
+    case 0: return 'data';
+    case FLAG_CLOSE_WRITE: return 'close-write';
+    case FLAG_OPEN: return 'open';
+    case FLAG_OPEN_OK: return 'open-ok';
+    case FLAG_WINDOW: return 'window';
+    case FLAG_ABORT: return 'abort';
+    default: return undefined;
+  }
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(4, '0')}`;
+
+/**
+ * §5.3: is this header plus a payload of this length a legal frame? Returns the error, or
+ * undefined when legal. Called with the payload length before the payload has arrived, so an
+ * illegal frame is rejected before the decoder buffers it.
+ */
+export function checkFrame(h: FrameHeader, payloadLength: number): ProtocolError | undefined {
+  if (h.proto === PROTO_CONTROL) {
+    if (h.flags !== 0) return new ProtocolError('illegal-flags', `control frame with flags ${hex(h.flags)} (must be 0)`);
+    if (h.srcIP !== 0 || h.srcPort !== 0 || h.dstIP !== 0 || h.dstPort !== 0) {
+      return new ProtocolError('bad-address', 'control frame with non-zero addresses (§4: control frames are link-local)');
+    }
+    if (payloadLength < 1 || payloadLength > MAX_CONTROL_PAYLOAD) {
+      return new ProtocolError('bad-payload', `control frame with a ${payloadLength}-byte payload (1..${MAX_CONTROL_PAYLOAD})`);
+    }
+    return undefined;
+  }
+  if (h.proto !== PROTO_TCP) return new ProtocolError('unknown-proto', `unknown proto ${h.proto}`);
+  const kind = tcpKind(h.flags);
+  if (kind === undefined) return new ProtocolError('illegal-flags', `TCP frame with illegal flags ${hex(h.flags)}`);
+  if (h.srcPort === 0 || h.dstPort === 0) return new ProtocolError('bad-address', 'TCP frame with port 0');
+  const fromAcceptor = (h.flags & FLAG_FROM_ACCEPTOR) !== 0;
+  switch (kind) {
+    case 'open':
+      if (fromAcceptor) return new ProtocolError('illegal-flags', 'OPEN with FROM_ACCEPTOR');
+      if (payloadLength !== 4) return new ProtocolError('bad-payload', `OPEN with a ${payloadLength}-byte payload (4)`);
+      return undefined;
+    case 'open-ok':
+      if (!fromAcceptor) return new ProtocolError('illegal-flags', 'OPEN_OK without FROM_ACCEPTOR');
+      if (payloadLength !== 4) return new ProtocolError('bad-payload', `OPEN_OK with a ${payloadLength}-byte payload (4)`);
+      return undefined;
+    case 'window':
+      if (payloadLength !== 4) return new ProtocolError('bad-payload', `WINDOW with a ${payloadLength}-byte payload (4)`);
+      return undefined;
+    case 'abort':
+      if (payloadLength < 2 || payloadLength > 2 + MAX_ABORT_TEXT) {
+        return new ProtocolError('bad-payload', `ABORT with a ${payloadLength}-byte payload (2..${2 + MAX_ABORT_TEXT})`);
+      }
+      return undefined;
+    case 'data':
+      if (payloadLength < 1 || payloadLength > MAX_DATA_PAYLOAD) {
+        return new ProtocolError('bad-payload', `data frame with a ${payloadLength}-byte payload (1..${MAX_DATA_PAYLOAD})`);
+      }
+      return undefined;
+    case 'close-write':
+      if (payloadLength > MAX_DATA_PAYLOAD) {
+        return new ProtocolError('bad-payload', `CLOSE_WRITE with a ${payloadLength}-byte payload (0..${MAX_DATA_PAYLOAD})`);
+      }
+      return undefined;
+  }
+}
