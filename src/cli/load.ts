@@ -11,6 +11,7 @@ import type { Manifest } from '../../generated/manifest.js';
 import type { Plan } from '../plan/types.js';
 
 export interface Loaded {
+  text: string;
   manifest: Manifest;
   plan: Plan;
 }
@@ -37,5 +38,5 @@ export async function loadAndReport(file: string, stderr: Writable): Promise<Loa
   const result = loadManifest(text, file);
   if (result.diagnostics.length) stderr.write(formatDiagnostics(result.diagnostics, text));
   if (!result.ok || result.manifest === undefined) return undefined;
-  return { manifest: result.manifest, plan: compile(result.manifest, { self: selfCommand() }) };
+  return { text, manifest: result.manifest, plan: compile(result.manifest, { self: selfCommand() }) };
 }

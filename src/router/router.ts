@@ -1,17 +1,19 @@
 /**
  * The router: spawns every host's agent, switches TCP frames between their links by DstIP
- * (docs/protocol.md §5.7), and restarts an agent that ends, with backoff, while every other
- * host keeps working. All IO goes through AgentProcess and HostLink; this file decides.
+ * (docs/protocol.md §5.7), restarts an agent that ends, with backoff, while every other host
+ * keeps working, and applies a new plan live (issue 4: only what changed is touched). All IO
+ * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_PEER_DOWN, abortReply, ipFromString, ipToString, tcpKind, type Frame,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, abortReply, ipFromString, ipToString, tcpKind, type Frame,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
 import { DEFAULT_KEEPALIVE, HostLink, type KeepaliveTiming } from './host-link.js';
+import { diffPlans, type PlanDiff } from './diff-plan.js';
 
-/** How long agents get to exit after their stdin closed before they are killed (issue 3). */
+/** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
 
 export interface RouterOptions {
@@ -24,6 +26,8 @@ export interface RouterOptions {
   keepalive?: KeepaliveTiming;
   /** Called once, when every host has either said HELLO or failed its first start. */
   onReady?(summary: ReadySummary): void;
+  /** Called every time an agent says HELLO (tests and benchmarks wait on it). */
+  onHostUp?(host: PlanHost): void;
 }
 
 export interface ReadySummary {
@@ -37,57 +41,101 @@ interface HostState {
   link?: HostLink;
   backoff: Backoff;
   restartTimer?: NodeJS.Timeout;
+  /** Set when the host left the plan or is being replaced: it is never restarted. */
+  retired: boolean;
   /** The first start's outcome, for the readiness summary. */
   outcome?: { up: true } | { up: false; problem: string };
 }
 
 export class Router {
+  private plan: Plan;
   private readonly hosts = new Map<string, HostState>();
   private readonly byVip = new Map<number, HostState>();
   /** Every VIP of the plan, up or not: tells `host-down` from `unreachable`. */
-  private readonly vips = new Set<number>();
+  private vips = new Set<number>();
   private readonly startedAt = Date.now();
   private stopping = false;
   private readySent = false;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
-    for (const host of plan.hosts) {
-      const state: HostState = { plan: host, backoff: new Backoff() };
-      this.hosts.set(host.name, state);
-      this.vips.add(ipFromString(host.vip) ?? -1);
-    }
+    this.plan = plan;
+    for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
+    this.vips = vipSet(plan);
   }
 
   start(): void {
     for (const state of this.hosts.values()) this.spawn(state);
   }
 
+  /** The plan the router runs now. */
+  get currentPlan(): Plan {
+    return this.plan;
+  }
+
+  /**
+   * Applies a new plan (issue 4): hosts added are spawned, hosts removed stopped, hosts whose
+   * command or VIP changed restarted, and every other running agent whose configuration changed
+   * gets it live over its link (CONFIG): no restart, no connection dropped that need not be.
+   */
+  async apply(next: Plan): Promise<PlanDiff> {
+    const diff = diffPlans(this.plan, next);
+    this.plan = next;
+    this.vips = vipSet(next);
+    for (const host of [...diff.unchanged, ...diff.reconfigured.map((r) => r.host)]) {
+      const state = this.hosts.get(host.name);
+      if (state) state.plan = host;
+    }
+    for (const { host } of diff.reconfigured) {
+      const state = this.hosts.get(host.name);
+      if (state?.link?.state === 'up') this.configure(state, state.link);
+    }
+    // Replaced agents must be gone before their successors start: both would listen on the
+    // same addresses when they share a network namespace.
+    const leaving = [...diff.removed, ...diff.restarted.map((r) => r.host)].map((host) => {
+      const state = this.hosts.get(host.name);
+      this.hosts.delete(host.name);
+      return state ? this.retire(state) : Promise.resolve();
+    });
+    for (const host of diff.added) this.hosts.set(host.name, newState(host));
+    for (const { host } of diff.restarted) this.hosts.set(host.name, newState(host));
+    // Keep the manifest's order for logs and summaries.
+    const order = new Map(next.hosts.map((h, i) => [h.name, i]));
+    const sorted = [...this.hosts.entries()].sort(([a], [b]) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
+    this.hosts.clear();
+    for (const [name, state] of sorted) this.hosts.set(name, state);
+    await Promise.all(leaving);
+    if (this.stopping) return diff;
+    for (const host of [...diff.added, ...diff.restarted.map((r) => r.host)]) {
+      const state = this.hosts.get(host.name);
+      if (state && !state.proc) this.spawn(state);
+    }
+    return diff;
+  }
+
   /** Closes every agent's stdin, waits up to STOP_GRACE_MS, then kills what is left. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
-    const ends: Promise<ProcessEnd>[] = [];
-    for (const state of this.hosts.values()) {
-      clearTimeout(state.restartTimer);
-      if (!state.proc) continue;
-      ends.push(state.proc.ended);
-      state.link?.close('norouter is stopping');
-      state.proc.closeInput();
-    }
-    const all = Promise.all(ends);
+    await Promise.all([...this.hosts.values()].map((state) => this.retire(state, graceMs)));
+  }
+
+  /** Stops one host's agent for good: close its input, wait up to the grace time, then kill. */
+  private async retire(state: HostState, graceMs = STOP_GRACE_MS): Promise<void> {
+    state.retired = true;
+    clearTimeout(state.restartTimer);
+    const proc = state.proc;
+    if (!proc) return;
+    state.link?.close(this.stopping ? 'norouter is stopping' : `${state.plan.name} is leaving the plan`);
+    proc.closeInput();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
-      all.then(() => false),
+      proc.ended.then(() => false),
       new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), graceMs); }),
     ]);
     clearTimeout(timer);
     if (timedOut) {
-      for (const state of this.hosts.values()) {
-        if (state.proc?.child.exitCode === null && state.proc.child.signalCode === null) {
-          this.options.log(`${state.plan.name}: did not exit ${graceMs / 1000} s after its input closed; killing it`);
-          state.proc.kill('SIGKILL');
-        }
-      }
-      await all;
+      this.options.log(`${state.plan.name}: did not exit ${graceMs / 1000} s after its input closed; killing it`);
+      proc.kill('SIGKILL');
+      await proc.ended;
     }
   }
 
@@ -95,26 +143,38 @@ export class Router {
     const { plan } = state;
     const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line));
     state.proc = proc;
-    const link = new HostLink(plan, proc, {
+    state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(l, frame),
       onDown: (l, reason) => this.linkDown(state, l, reason),
     }, this.options.keepalive ?? DEFAULT_KEEPALIVE);
-    state.link = link;
     void proc.ended.then((end) => this.exited(state, proc, end));
   }
 
   private linkUp(state: HostState, link: HostLink): void {
     this.byVip.set(link.vip, state);
+    // The plan changed while this agent was starting: it runs with the old arguments.
+    if (link.host !== state.plan) this.configure(state, link);
+    if (this.readySent) this.options.log(`${state.plan.name}: up (${Date.now() - link.proc.startedAt} ms)`);
     if (state.outcome === undefined) state.outcome = { up: true };
-    else this.options.log(`${state.plan.name}: up again`);
+    this.options.onHostUp?.(state.plan);
     this.maybeReady();
+  }
+
+  /** Sends the host's current configuration to its running agent, or restarts an agent too old for CONFIG. */
+  private configure(state: HostState, link: HostLink): void {
+    if (link.features.has(FEATURE_CONFIG)) {
+      link.sendControl({ type: 'config', config: state.plan.agent });
+    } else {
+      this.options.log(`${state.plan.name}: its agent cannot take a new configuration live; restarting it`);
+      link.close('restarting for a new configuration');
+    }
   }
 
   private linkDown(state: HostState, link: HostLink, reason: string): void {
     if (state.link === link) state.link = undefined;
     if (this.byVip.get(link.vip) === state) this.byVip.delete(link.vip);
-    if (!this.stopping) this.options.log(`${state.plan.name}: link down: ${reason}`);
+    if (!state.retired) this.options.log(`${state.plan.name}: link down: ${reason}`);
     // Every connection to or from this host is reset on the other side (docs/protocol.md §4.4).
     for (const other of this.hosts.values()) {
       if (other !== state && other.link?.state === 'up' && other.link.features.has(FEATURE_PEER_DOWN)) {
@@ -130,7 +190,7 @@ export class Router {
     if (state.proc !== proc) return;
     state.link?.close('the agent process ended');
     state.proc = undefined;
-    if (this.stopping) return;
+    if (state.retired || this.stopping) return;
     const upFor = Date.now() - proc.startedAt;
     const delay = state.backoff.next(upFor);
     const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
@@ -142,7 +202,7 @@ export class Router {
     }
     state.restartTimer = setTimeout(() => {
       state.restartTimer = undefined;
-      if (!this.stopping) this.spawn(state);
+      if (!state.retired && !this.stopping) this.spawn(state);
     }, delay);
   }
 
@@ -180,6 +240,14 @@ export class Router {
       })),
     });
   }
+}
+
+function newState(plan: PlanHost): HostState {
+  return { plan, backoff: new Backoff(), retired: false };
+}
+
+function vipSet(plan: Plan): Set<number> {
+  return new Set(plan.hosts.map((h) => ipFromString(h.vip) ?? -1));
 }
 
 function describeFrame(f: Frame): string {

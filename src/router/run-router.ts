@@ -1,14 +1,21 @@
 /**
  * `norouter run`: the router process around the Router class. Prefixes agent output with the
- * host name, prints the readiness summary, and turns SIGINT/SIGTERM into a clean stop.
+ * host name, prints the readiness summary, reloads on SIGHUP and (with --watch) on file changes,
+ * and turns SIGINT/SIGTERM into a clean stop.
  */
 import type { Writable } from 'node:stream';
 import type { Plan } from '../plan/types.js';
 import { Router, type ReadySummary } from './router.js';
 import { EXIT_OK } from '../cli/exit-codes.js';
+import { Reloader } from '../watch/reloader.js';
 
 export interface RunRouterOptions {
   file: string;
+  /** The manifest text `plan` was compiled from. */
+  text: string;
+  /** The command that starts this program, for the local host on reloads. */
+  self: readonly string[];
+  watch: boolean;
   debug: boolean;
   stdout: Writable;
   stderr: Writable;
@@ -26,7 +33,7 @@ export function formatReady(summary: ReadySummary): string {
     isUp ? 'up' : `DOWN: ${problem ?? ''}`,
   ]);
   const table = [['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+  const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   const lines = table.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`);
   return `${head}\n${lines.join('\n')}\n`;
 }
@@ -40,12 +47,33 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
     onReady: (summary) => options.stdout.write(formatReady(summary)),
   });
+  const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
+  const onHup = () => void reloader.reload('SIGHUP', true);
+  process.on('SIGHUP', onHup);
   router.start();
+
+  let watcher: import('../watch/watch-manifest.js').ManifestWatcher | undefined;
+  if (options.watch) {
+    const { watchManifest } = await import('../watch/watch-manifest.js');
+    watcher = watchManifest(options.file, () => void reloader.reload('file changed'), (error) => log(`watching ${options.file}: ${error.message}`));
+    await watcher.ready;
+    log(`watching ${options.file} for changes`);
+  }
+
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
   });
+  // A second signal while stopping kills what is left at once.
+  const hurry = () => {
+    log('second signal: killing every agent now');
+    void router.stop(0);
+  };
+  process.once('SIGINT', hurry);
+  process.once('SIGTERM', hurry);
   log(`${signal}: stopping every agent`);
+  process.off('SIGHUP', onHup);
+  await watcher?.close();
   await router.stop();
   log('stopped');
   return EXIT_OK;

@@ -1,0 +1,80 @@
+/**
+ * What a reload changes (issue 4), computed from two plans: pure, so the decisions are
+ * unit-tested without processes. Hosts are matched by name.
+ */
+import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
+import type { AgentConfig, Plan, PlanHost } from '../plan/types.js';
+
+export interface PlanDiff {
+  added: PlanHost[];
+  removed: PlanHost[];
+  /** Hosts whose agent must be started anew: its command or its VIP changed. */
+  restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' }[];
+  /** Hosts whose running agent gets a new configuration over the link (CONFIG). */
+  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[] }[];
+  /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
+  unchanged: PlanHost[];
+}
+
+/** The host's own command: its argv without the agent arguments compile appended. */
+export function commandOf(host: PlanHost): string[] {
+  return host.argv.slice(0, host.argv.length - formatAgentArgs(host.agent).length);
+}
+
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function sameConfig(a: AgentConfig, b: AgentConfig): boolean {
+  return sameList(formatAgentArgs(a), formatAgentArgs(b));
+}
+
+export function diffPlans(before: Plan, after: Plan): PlanDiff {
+  const old = new Map(before.hosts.map((h) => [h.name, h]));
+  const diff: PlanDiff = { added: [], removed: [], restarted: [], reconfigured: [], unchanged: [] };
+  const names = new Set(after.hosts.map((h) => h.name));
+  for (const host of after.hosts) {
+    const prev = old.get(host.name);
+    if (!prev) {
+      diff.added.push(host);
+      continue;
+    }
+    const cmdChanged = !sameList(commandOf(prev), commandOf(host));
+    const vipChanged = prev.vip !== host.vip;
+    if (cmdChanged || vipChanged) {
+      diff.restarted.push({ host, reason: cmdChanged && vipChanged ? 'cmd and vip changed' : cmdChanged ? 'cmd changed' : 'vip changed' });
+    } else if (!sameConfig(prev.agent, host.agent)) {
+      const was = new Map(prev.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));
+      const now = new Map(host.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));
+      diff.reconfigured.push({
+        host,
+        published: [...now.keys()].filter((port) => !was.has(port)),
+        withdrawn: [...was.keys()].filter((port) => !now.has(port)),
+        retargeted: [...now.keys()].filter((port) => was.has(port) && was.get(port) !== now.get(port)),
+      });
+    } else {
+      diff.unchanged.push(host);
+    }
+  }
+  for (const host of before.hosts) if (!names.has(host.name)) diff.removed.push(host);
+  return diff;
+}
+
+/**
+ * The one-line reload summary: `+host3, -host4, host2: +9090 -8080 ~5432, host1: restarted (cmd
+ * changed)`; `~` is a published port whose target changed. Hosts that only learn of other hosts'
+ * ports are not listed: the publishing host is.
+ */
+export function summarizeDiff(diff: PlanDiff): string {
+  const parts: string[] = [
+    ...diff.added.map((h) => `+${h.name}`),
+    ...diff.removed.map((h) => `-${h.name}`),
+    ...diff.restarted.map(({ host, reason }) => `${host.name}: restarted (${reason})`),
+    ...diff.reconfigured
+      .filter((r) => r.published.length || r.withdrawn.length || r.retargeted.length)
+      .map((r) => `${r.host.name}: ${[
+        ...r.published.map((p) => `+${p}`),
+        ...r.withdrawn.map((p) => `-${p}`),
+        ...r.retargeted.map((p) => `~${p}`),
+      ].join(' ')}`),
+  ];
+  return parts.length ? parts.join(', ') : 'no change';
+}

@@ -1,0 +1,91 @@
+/**
+ * Reloading a running mesh (issue 4): read, validate, compile, diff, apply. An invalid file
+ * changes nothing: the mesh keeps its last good plan and the diagnostics are printed once per
+ * distinct set of errors. A file that is missing for a moment (mid-save) is not an error.
+ * Reloads are serialised: a change that arrives during one is applied after it.
+ */
+import type { Writable } from 'node:stream';
+import { readManifestFile } from '../manifest/read.js';
+import { ManifestReadError } from '../manifest/errors.js';
+import { loadManifest } from '../manifest/load.js';
+import { formatDiagnostics } from '../diagnostics/format.js';
+import { compile } from '../compile/compile.js';
+import { summarizeDiff } from '../router/diff-plan.js';
+import type { Router } from '../router/router.js';
+
+export interface ReloaderOptions {
+  file: string;
+  /** The command that starts this program, for the local host (compile's `self`). */
+  self: readonly string[];
+  router: Router;
+  log(line: string): void;
+  stderr: Writable;
+  /** The manifest text the router was started with. */
+  initialText: string;
+}
+
+export interface ReloadOutcome {
+  kind: 'applied' | 'unchanged-text' | 'invalid' | 'missing';
+  summary?: string;
+}
+
+export class Reloader {
+  private lastText: string;
+  private lastErrors: string | undefined;
+  private running: Promise<ReloadOutcome> | undefined;
+  private again = false;
+
+  constructor(private readonly options: ReloaderOptions) {
+    this.lastText = options.initialText;
+  }
+
+  /** Reloads now (or right after the reload in progress). `force` reloads even when the text is the same (SIGHUP). */
+  reload(trigger: string, force = false): Promise<ReloadOutcome> {
+    if (this.running) {
+      this.again ||= true;
+      return this.running;
+    }
+    this.running = this.once(trigger, force).finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.reload(trigger);
+      }
+    });
+    return this.running;
+  }
+
+  private async once(trigger: string, force: boolean): Promise<ReloadOutcome> {
+    const { file, log } = this.options;
+    let text: string;
+    try {
+      text = await readManifestFile(file);
+    } catch (error) {
+      if (error instanceof ManifestReadError && error.code === 'MANIFEST_NOT_FOUND') {
+        // Mid-save (vim's rename-away, a symlink swap): the next event brings it back.
+        if (force) log(`reload (${trigger}): ${file} is missing; keeping the running plan`);
+        return { kind: 'missing' };
+      }
+      log(`reload (${trigger}): ${error instanceof Error ? error.message : String(error)}; keeping the running plan`);
+      return { kind: 'invalid' };
+    }
+    if (text === this.lastText && !force) return { kind: 'unchanged-text' };
+    this.lastText = text;
+    const result = loadManifest(text, file);
+    if (!result.ok || !result.manifest) {
+      const report = formatDiagnostics(result.diagnostics, text);
+      if (report !== this.lastErrors) {
+        this.options.stderr.write(report);
+        log(`reload (${trigger}): ${file} has errors; the mesh keeps running on the last good plan`);
+      }
+      this.lastErrors = report;
+      return { kind: 'invalid' };
+    }
+    this.lastErrors = undefined;
+    if (result.diagnostics.length) this.options.stderr.write(formatDiagnostics(result.diagnostics, text));
+    const diff = await this.options.router.apply(compile(result.manifest, { self: this.options.self }));
+    const summary = summarizeDiff(diff);
+    log(`reload (${trigger}): ${summary}`);
+    return { kind: 'applied', summary };
+  }
+}
