@@ -1,7 +1,7 @@
 import { OperationalError } from '../errors.js';
 import { quoteShellCommand } from '../manifest/shell-words.js';
 
-/** A host's command could not be started at all (not found, not executable). */
+/** A host's command could not be started at all (not found, not executable). The router names the host. */
 export class AgentStartError extends OperationalError {
   readonly code = 'AGENT_START';
 

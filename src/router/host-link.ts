@@ -19,7 +19,7 @@ export interface LinkEvents {
   /** A TCP frame from an agent that is up. */
   onFrame(link: HostLink, frame: Frame): void;
   /** The link ended (once): the agent broke the protocol, went silent or its output closed. */
-  onDown(link: HostLink, reason: string): void;
+  onDown(link: HostLink, reason: string, wasUp: boolean): void;
 }
 
 export interface KeepaliveTiming {
@@ -28,6 +28,9 @@ export interface KeepaliveTiming {
 }
 
 export const DEFAULT_KEEPALIVE: KeepaliveTiming = { intervalMs: KEEPALIVE_INTERVAL_MS, timeoutMs: KEEPALIVE_TIMEOUT_MS };
+
+/** The reason given when the agent's stdout ends: its exit, logged by the router, says more. */
+export const OUTPUT_CLOSED = 'its output closed';
 
 export class HostLink {
   readonly vip: number;
@@ -61,7 +64,7 @@ export class HostLink {
     });
     proc.child.stdout.on('end', () => {
       this.decoder.end();
-      this.down('its output closed');
+      this.down(OUTPUT_CLOSED);
     });
     this.keepalive = setInterval(() => this.tick(timing), timing.intervalMs);
     this.keepalive.unref();
@@ -167,10 +170,11 @@ export class HostLink {
 
   private down(reason: string): void {
     if (this.state === 'down') return;
+    const wasUp = this.state === 'up';
     this.state = 'down';
     clearInterval(this.keepalive);
     this.decoder.close();
-    this.events.onDown(this, reason);
+    this.events.onDown(this, reason, wasUp);
   }
 }
 

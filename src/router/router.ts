@@ -10,7 +10,7 @@ import {
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
-import { DEFAULT_KEEPALIVE, HostLink, type KeepaliveTiming } from './host-link.js';
+import { DEFAULT_KEEPALIVE, HostLink, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
 import { diffPlans, type PlanDiff } from './diff-plan.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
@@ -146,7 +146,7 @@ export class Router {
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(l, frame),
-      onDown: (l, reason) => this.linkDown(state, l, reason),
+      onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? DEFAULT_KEEPALIVE);
     void proc.ended.then((end) => this.exited(state, proc, end));
   }
@@ -171,10 +171,11 @@ export class Router {
     }
   }
 
-  private linkDown(state: HostState, link: HostLink, reason: string): void {
+  private linkDown(state: HostState, link: HostLink, reason: string, wasUp: boolean): void {
     if (state.link === link) state.link = undefined;
     if (this.byVip.get(link.vip) === state) this.byVip.delete(link.vip);
-    if (!state.retired) this.options.log(`${state.plan.name}: link down: ${reason}`);
+    // An agent that never came up, or whose output merely ended, is reported by its exit.
+    if (!state.retired && wasUp && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link down: ${reason}`);
     // Every connection to or from this host is reset on the other side (docs/protocol.md §4.4).
     for (const other of this.hosts.values()) {
       if (other !== state && other.link?.state === 'up' && other.link.features.has(FEATURE_PEER_DOWN)) {
@@ -194,7 +195,7 @@ export class Router {
     const upFor = Date.now() - proc.startedAt;
     const delay = state.backoff.next(upFor);
     const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
-    this.options.log(`${state.plan.name}: agent ${describeEnd(end, upFor)}${tail}`);
+    this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${tail}`);
     this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     if (state.outcome === undefined) {
       state.outcome = { up: false, problem: end.startError ? end.startError.message : describeEnd(end, upFor) };
