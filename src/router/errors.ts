@@ -14,6 +14,6 @@ export class AgentStartError extends OperationalError {
       cause.code === 'ENOENT' ? `command not found: ${argv[0] ?? ''}`
       : cause.code === 'EACCES' ? `permission denied: ${argv[0] ?? ''} is not executable`
       : cause.message;
-    super(`host ${host}: cannot start \`${quoteShellCommand(argv)}\`: ${what}`, { cause });
+    super(`cannot start \`${quoteShellCommand(argv)}\`: ${what}`, { cause });
   }
 }
