@@ -36,7 +36,7 @@ export class Link {
     this.input = input;
     this.output = output;
     this.h = handlers;
-    this.decoder = new FrameDecoder({ onFrame: (f) => this.h.onFrame(f), onError: (e) => this.h.onError(e) });
+    this.decoder = new FrameDecoder({ onFrame: (f) => this.h.onFrame(f), onError: (e) => this.h.onError(e) }, { zeroCopyData: true });
     input.on('data', this.onData);
     input.once('end', () => this.inputClosed('input ended'));
     input.once('close', () => this.inputClosed('input closed'));

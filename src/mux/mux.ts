@@ -6,7 +6,7 @@
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, FLAG_FROM_ACCEPTOR,
   INITIAL_WINDOW, MAX_DATA_PAYLOAD, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_TCP, ProtocolError,
-  abortPayload, ipToString, readAbortPayload, readU32Payload, tcpKind, u32Payload,
+  abortPayload, ipToString, payloadLength, readAbortPayload, readU32Payload, tcpKind, u32Payload,
   type AbortReason, type Frame, type FrameHeader,
 } from '../protocol/index.js';
 import { MuxConnection } from './connection.js';
@@ -213,7 +213,7 @@ export class Mux<C = unknown> {
       }
       case 'data':
       case 'close-write':
-        return this.receiveData(conn, frame.payload, kind === 'close-write');
+        return this.receiveData(conn, frame, kind === 'close-write');
       default:
         return new ProtocolError('illegal-flags', `Assertion failed: undecoded flags ${frame.flags}`);
     }
@@ -237,10 +237,12 @@ export class Mux<C = unknown> {
     return undefined;
   }
 
-  private receiveData(conn: MuxConnection<C>, payload: Buffer, close: boolean): ProtocolError | undefined {
+  private receiveData(conn: MuxConnection<C>, frame: Frame, close: boolean): ProtocolError | undefined {
     if (conn.recvClosed) return stateError(conn, 'data after CLOSE_WRITE');
     if (conn.state === 'opening') return stateError(conn, 'data from the acceptor before OPEN_OK');
-    const n = payload.length;
+    const n = payloadLength(frame);
+    // A frame decoded in pieces (§8.2) is delivered piece by piece: no reassembly copy.
+    const parts = frame.rest ? [frame.payload, ...frame.rest] : [frame.payload];
     if (n > conn.recvAllowed) {
       return new ProtocolError('window-overrun', `${n} bytes received with ${conn.recvAllowed} bytes of window left on ${conn}`);
     }
@@ -249,13 +251,13 @@ export class Mux<C = unknown> {
     if (conn.state === 'accepting') {
       if (n > 0) {
         conn.unconsumed += n;
-        conn.held.push(payload);
+        for (const part of parts) if (part.length) conn.held.push(part);
       }
       return undefined;
     }
     if (n > 0) {
       conn.unconsumed += n;
-      this.h.onData(conn, payload);
+      for (const part of parts) if (part.length && !conn.closed) this.h.onData(conn, part);
     }
     if (close && !conn.closed) this.deliverEnd(conn);
     return undefined;

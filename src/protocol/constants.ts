@@ -40,13 +40,13 @@ export const FLAG_WINDOW = 0x0020;
 export const FLAG_FROM_ACCEPTOR = 0x8000;
 
 /**
- * §6: each direction of each connection starts with this much credit. 256 KiB keeps a
- * cross-CPU pipe busy (DESIGN.md: ~0.2–0.4 GB/s × ~0.5 ms round trip through the router)
- * while bounding memory to 256 KiB per connection direction. Measured (one 200 MB stream, two
- * in-process agents and a test switch, one run): 64 KiB 315–385 MB/s, 256 KiB 390–415 MB/s,
- * 1 MiB 380–440 MB/s — 256 KiB is the knee at a quarter of 1 MiB's memory.
+ * §6: each direction of each connection starts with this much credit. 1 MiB: a grant then goes
+ * out every 512 KiB, and every WINDOW frame costs a read and a write in three processes; with
+ * 256 KiB the mesh bench spent ~10% more CPU per GB for the same or lower throughput. Credit
+ * is not allocated memory: an idle connection buffers nothing, a stalled one at most this much
+ * per direction.
  */
-export const INITIAL_WINDOW = 256 * 1024;
+export const INITIAL_WINDOW = 1024 * 1024;
 /**
  * §6.2: what an initiator may send before OPEN_OK arrives (the acceptor holds it while it
  * dials). An acceptor's window is never below this, so credit never goes negative.

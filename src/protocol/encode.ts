@@ -54,20 +54,28 @@ export class FrameEncoder {
     return this.bytes;
   }
 
-  add(h: FrameHeader, payload: Buffer = EMPTY): void {
-    const len = payload.length;
-    const copy = len <= COALESCE_MAX_PAYLOAD;
-    if (this.slab.length - this.pos < HEADER_LEN + (copy ? len : 0)) this.newSlab();
+  /** Queues one frame; its payload is `payload` followed by `rest` (a frame decoded in pieces). */
+  add(h: FrameHeader, payload: Buffer = EMPTY, rest?: readonly Buffer[]): void {
+    let len = payload.length;
+    if (rest) for (const part of rest) len += part.length;
+    if (this.slab.length - this.pos < HEADER_LEN) this.newSlab();
     writeHeader(this.slab, this.pos, h, len);
     this.pos += HEADER_LEN;
-    if (copy) {
-      payload.copy(this.slab, this.pos);
-      this.pos += len;
+    this.addBytes(payload);
+    if (rest) for (const part of rest) this.addBytes(part);
+    this.bytes += HEADER_LEN + len;
+  }
+
+  private addBytes(part: Buffer): void {
+    if (part.length === 0) return;
+    if (part.length <= COALESCE_MAX_PAYLOAD) {
+      if (this.slab.length - this.pos < part.length) this.newSlab();
+      part.copy(this.slab, this.pos);
+      this.pos += part.length;
     } else {
       this.cutSegment();
-      this.chunks.push(payload);
+      this.chunks.push(part);
     }
-    this.bytes += HEADER_LEN + len;
   }
 
   /** Everything queued, in order; the encoder starts a new batch. */

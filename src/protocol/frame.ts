@@ -21,6 +21,19 @@ export interface FrameHeader {
 export interface Frame extends FrameHeader {
   /** May alias the decoder's input chunk (§8.2): keep it, but never write into it. */
   payload: Buffer;
+  /**
+   * The rest of the payload, when a data frame arrived split across input chunks and the decoder
+   * was made with `zeroCopyData`: the payload is `payload` followed by these, in order. Set only
+   * on data and CLOSE_WRITE frames (§8.2); see payloadLength().
+   */
+  rest?: Buffer[];
+}
+
+/** The whole payload length of a frame, `rest` included. */
+export function payloadLength(frame: Frame): number {
+  let n = frame.payload.length;
+  if (frame.rest) for (const part of frame.rest) n += part.length;
+  return n;
 }
 
 /** What a TCP frame is, once §5.3 has accepted its flags and payload length. */

@@ -57,7 +57,7 @@ export class HostLink {
     this.decoder = new FrameDecoder({
       onFrame: (frame) => this.receive(frame),
       onError: (error) => this.fail(error),
-    });
+    }, { zeroCopyData: true });
     proc.child.stdout.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now();
       this.decoder.push(chunk);
@@ -72,9 +72,9 @@ export class HostLink {
   }
 
   /** Queues a frame; frames queued in one turn of the event loop leave as one corked write. */
-  send(header: FrameHeader, payload?: Buffer): void {
+  send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): void {
     if (this.state === 'down') return;
-    this.encoder.add(header, payload);
+    this.encoder.add(header, payload, rest);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       process.nextTick(() => this.flush());

@@ -5,7 +5,7 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, abortReply, ipFromString, ipToString, tcpKind, type Frame,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, abortReply, ipFromString, ipToString, payloadLength, tcpKind, type Frame,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
@@ -216,7 +216,7 @@ export class Router {
     const to = this.byVip.get(frame.dstIP)?.link;
     this.options.debug?.(`${from.host.name} ${describeFrame(frame)} -> ${to?.host.name ?? '(nobody)'}`);
     if (to?.state === 'up') {
-      to.send(frame, frame.payload);
+      to.send(frame, frame.payload, frame.rest);
       return;
     }
     // Other frames for a host that is not up are dropped: the sender got PEER_DOWN for it (§5.7).
@@ -252,5 +252,5 @@ function vipSet(plan: Plan): Set<number> {
 }
 
 function describeFrame(f: Frame): string {
-  return `${ipToString(f.srcIP)}:${f.srcPort} > ${ipToString(f.dstIP)}:${f.dstPort} ${tcpKind(f.flags) ?? '?'} ${f.payload.length}B`;
+  return `${ipToString(f.srcIP)}:${f.srcPort} > ${ipToString(f.dstIP)}:${f.dstPort} ${tcpKind(f.flags) ?? '?'} ${payloadLength(f)}B`;
 }

@@ -57,17 +57,18 @@ function rechunk(r: Rand, all: Buffer): Buffer[] {
   return out;
 }
 
-function decodeAll(chunks: Buffer[]): { frames: Frame[]; errors: ProtocolError[] } {
+function decodeAll(chunks: Buffer[], zeroCopyData = false): { frames: Frame[]; errors: ProtocolError[] } {
   const frames: Frame[] = [];
   const errors: ProtocolError[] = [];
-  const d = new FrameDecoder({ onFrame: (f) => frames.push(f), onError: (e) => errors.push(e) });
+  const d = new FrameDecoder({ onFrame: (f) => frames.push(f), onError: (e) => errors.push(e) }, { zeroCopyData });
   for (const c of chunks) d.push(c);
   d.end();
   return { frames, errors };
 }
 
 function plain(f: Frame) {
-  return { ...f, payload: Buffer.from(f.payload).toString('hex') };
+  const { rest, ...header } = f;
+  return { ...header, payload: Buffer.concat([f.payload, ...(rest ?? [])]).toString('hex') };
 }
 
 test('random frames through FrameEncoder and random re-chunking decode like the reference', () => {
@@ -220,4 +221,32 @@ test('a bad Len is reported as soon as its 4 bytes are in, even if the stream th
   const d = new FrameDecoder({ onFrame: () => assert.fail('no frame expected'), onError: (e) => errors.push(e) });
   d.push(Buffer.from('GET / HT'));
   assert.equal(errors[0]?.code, 'frame-too-large');
+});
+
+test('zeroCopyData: random frames and re-chunking decode like the reference, split payloads as slices', () => {
+  for (let seed = 1; seed <= 60; seed++) {
+    const r = prng(seed);
+    const enc = new FrameEncoder();
+    const sent: { header: FrameHeader; payload: Buffer }[] = [];
+    for (let i = 0; i < 40; i++) {
+      const f = randomFrame(r);
+      sent.push(f);
+      enc.add(f.header, f.payload);
+    }
+    const all = Buffer.concat(enc.take());
+    const chunks = rechunk(r, all);
+    const { frames, errors } = decodeAll(chunks, true);
+    assert.deepEqual(errors, [], `seed ${seed}`);
+    assert.deepEqual(frames.map(plain), referenceDecode(all).map(plain), `seed ${seed}`);
+    for (const f of frames) {
+      // Only stream data may come in pieces, and stream data is never copied: every piece is a
+      // view of the input (all chunks here are views of `all`).
+      const data = f.proto === PROTO_TCP && (f.flags & (FLAG_OPEN | FLAG_OPEN_OK | FLAG_WINDOW | FLAG_ABORT)) === 0;
+      if (f.rest) assert.ok(data, `seed ${seed}: a control frame came in pieces`);
+      if (!data) continue;
+      for (const part of [f.payload, ...(f.rest ?? [])]) {
+        if (part.length) assert.ok(part.buffer === all.buffer, `seed ${seed}: a data payload piece was copied`);
+      }
+    }
+  }
 });
