@@ -3,6 +3,8 @@
  * docs/benchmarks.md with the date and this command). Exits 1 when a budget is missed.
  */
 import { benchPlan, reportPlan } from './plan.js';
+import { benchMesh, reportMesh } from './mesh.js';
+import { benchReload, reportReload } from './reload.js';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
@@ -12,6 +14,18 @@ if (want('plan')) {
   const r = benchPlan();
   console.log(`## plan\n\n${reportPlan(r)}\n`);
   if (r.ratio3 > 1.5 || r.ratio1000 > 2) missed = true;
+}
+
+if (want('mesh')) {
+  const r = await benchMesh();
+  console.log(`## mesh\n\n${reportMesh(r)}\n`);
+  if ('allMet' in r && !r.allMet) missed = true;
+}
+
+if (want('reload')) {
+  const r = await benchReload();
+  console.log(`## reload\n\n${reportReload(r)}\n`);
+  if (r.missed.length) missed = true;
 }
 
 process.exitCode = missed ? 1 : 0;

@@ -33,7 +33,8 @@ export class Reloader {
   private lastText: string;
   private lastErrors: string | undefined;
   private running: Promise<ReloadOutcome> | undefined;
-  private again = false;
+  /** A reload asked for while one runs: done right after it, forced if any of the askers forced. */
+  private queued: { trigger: string; force: boolean } | undefined;
 
   constructor(private readonly options: ReloaderOptions) {
     this.lastText = options.initialText;
@@ -42,16 +43,24 @@ export class Reloader {
   /** Reloads now (or right after the reload in progress). `force` reloads even when the text is the same (SIGHUP). */
   reload(trigger: string, force = false): Promise<ReloadOutcome> {
     if (this.running) {
-      this.again ||= true;
+      // A SIGHUP that arrives during a file-change reload must still force its own reload, under
+      // its own name: keep the strongest request, not the first one's trigger.
+      this.queued = { trigger: force || !this.queued ? trigger : this.queued.trigger, force: force || (this.queued?.force ?? false) };
       return this.running;
     }
-    this.running = this.once(trigger, force).finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        void this.reload(trigger);
-      }
-    });
+    this.running = this.once(trigger, force)
+      .catch((error: unknown) => {
+        // A bug (the manifest was valid, so compile and apply should not throw): say so with the
+        // stack, keep the router running; callers fire and forget, so nothing may reject.
+        this.options.log(`reload (${trigger}): Assertion failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+        return { kind: 'invalid' } as ReloadOutcome;
+      })
+      .finally(() => {
+        this.running = undefined;
+        const next = this.queued;
+        this.queued = undefined;
+        if (next) void this.reload(next.trigger, next.force);
+      });
     return this.running;
   }
 

@@ -1,0 +1,109 @@
+/**
+ * A real `norouter run` for the bench: a manifest of hosts that live in network namespaces, the
+ * router started from dist/, readiness from its `ready` line, and the memory of the router and
+ * of each agent (its descendants running `internal agent`).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { inNetns } from './netns.js';
+import { cpuSeconds, descendants, rssKiB, start, stop } from './procs.js';
+
+export const CLI = fileURLToPath(new URL('../../dist/norouter.cjs', import.meta.url));
+
+export interface BenchHost {
+  name: string;
+  ns: string;
+  vip: string;
+  /** Published ports: the same port on the host's 127.0.0.1. */
+  ports: number[];
+}
+
+export function meshManifest(hosts: readonly BenchHost[]): string {
+  const lines = ['hosts:'];
+  for (const h of hosts) {
+    lines.push(`  ${h.name}:`);
+    lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [process.execPath, CLI]))}`);
+    lines.push(`    vip: "${h.vip}"`);
+    if (h.ports.length > 0) lines.push(`    ports: [${h.ports.map((p) => `"${p}:127.0.0.1:${p}"`).join(', ')}]`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export interface Memory {
+  routerKiB: number;
+  /** By VIP (`--me`). */
+  agentsKiB: Map<string, number>;
+  totalKiB: number;
+}
+
+export class MeshRouter {
+  private readonly child: ChildProcess;
+  private stderr = '';
+
+  constructor(manifestPath: string, hosts: readonly BenchHost[]) {
+    writeFileSync(manifestPath, meshManifest(hosts));
+    this.child = start([process.execPath, CLI, 'run', manifestPath]);
+    this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  /** Router messages and agent stderr seen so far (the last 8 KB), for failure reports. */
+  get log(): string {
+    return this.stderr;
+  }
+
+  /** Resolves on the `ready` line once every host is up; rejects when one is down or at the deadline. */
+  ready(timeoutMs = 20_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`norouter run was not ready within ${timeoutMs} ms:\n${out}${this.stderr}`)), timeoutMs);
+      this.child.stdout?.on('data', (d: Buffer) => {
+        out += d.toString();
+        const line = /^.*ready.*$/m.exec(out)?.[0];
+        if (line === undefined) return;
+        clearTimeout(timer);
+        if (/ of \d+ hosts up/.test(line)) reject(new Error(`not every host came up:\n${out}${this.stderr}`));
+        else resolve();
+      });
+      this.child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`norouter run exited (${code}) before it was ready:\n${out}${this.stderr}`));
+      });
+    });
+  }
+
+  /** The agents: descendants of the router whose command line is `internal agent --me VIP …`. */
+  agents(): { pid: number; vip: string }[] {
+    return descendants(this.pid)
+      .filter((p) => p.cmdline.includes('agent') && p.cmdline.includes('--me'))
+      .map((p) => ({ pid: p.pid, vip: p.cmdline[p.cmdline.indexOf('--me') + 1] ?? '?' }));
+  }
+
+  memory(): Memory {
+    const routerKiB = rssKiB(this.pid);
+    const agentsKiB = new Map(this.agents().map((a) => [a.vip, rssKiB(a.pid)]));
+    return { routerKiB, agentsKiB, totalKiB: routerKiB + [...agentsKiB.values()].reduce((a, b) => a + b, 0) };
+  }
+
+  /** CPU seconds used so far by the router and by each agent (by VIP). */
+  cpu(): Map<string, number> {
+    return new Map([['router', cpuSeconds(this.pid)], ...this.agents().map((a) => [`agent ${a.vip}`, cpuSeconds(a.pid)] as [string, number])]);
+  }
+
+  stop(): Promise<void> {
+    return stop(this.child, 'SIGTERM', 5000);
+  }
+}
+
+export function fmtMemory(m: Memory): string {
+  const agents = [...m.agentsKiB.entries()].map(([vip, kib]) => `agent ${vip} ${mib(kib)}`).join(', ');
+  return `router ${mib(m.routerKiB)}, ${agents}`;
+}
+
+export function mib(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
