@@ -17,8 +17,13 @@ import { fmtMemory, mib, MeshRouter, type Memory } from './lib/mesh-router.js';
 import { SocatChain } from './lib/socat-chain.js';
 import { Worker } from './lib/worker-client.js';
 
-/** socat -b for all three hops: the fastest setting measured (DESIGN.md: 490 MB/s at 8 KiB, 860+ at 256 KiB). */
-export const SOCAT_BUFFER = Number(process.env.NOROUTER_BENCH_SOCAT_B ?? 262_144);
+/**
+ * socat -b for all three hops of the reference: 8192, socat's default, because issue 3 names the
+ * reference as that exact command line with no -b. The fastest setting (-b 262144, DESIGN.md:
+ * 490 MB/s at 8 KiB, 860+ at 256 KiB) is measured too and shown as information.
+ */
+export const SOCAT_BUFFER = Number(process.env.NOROUTER_BENCH_SOCAT_B ?? 8192);
+const SOCAT_TUNED_BUFFER = 262_144;
 /** The whole mesh bench must finish within this (issue 3: about 3 minutes). */
 const DEADLINE_MS = 240_000;
 
@@ -28,8 +33,8 @@ const VIP2 = '127.0.42.102';
 const PORT = { iperf: 5201, echo: 7001, sink: 7002, hold: 7003, source: 7004 } as const;
 /** socat chains listen in the first namespace on these, leading to the same servers. */
 const SOCAT_PORT = { iperf: 15201, echo: 17001 } as const;
-/** A second iperf chain with -b 65536: the same transfer unit as the mesh's 64 KiB frames (information only). */
-const SOCAT_64K_PORT = 25201;
+/** A second iperf chain with -b 262144, the fastest socat setting (information only). */
+const SOCAT_TUNED_PORT = 25201;
 
 export interface Row {
   what: string;
@@ -90,7 +95,7 @@ async function run(dir: string, closers: (() => Promise<void>)[]): Promise<MeshB
   };
   chain(SOCAT_PORT.iperf, PORT.iperf, SOCAT_BUFFER);
   chain(SOCAT_PORT.echo, PORT.echo, SOCAT_BUFFER);
-  chain(SOCAT_64K_PORT, PORT.iperf, 65536);
+  chain(SOCAT_TUNED_PORT, PORT.iperf, SOCAT_TUNED_BUFFER);
   const router = new MeshRouter(join(dir, 'mesh.yaml'), [
     { name: 'client', ns: ns1, vip: VIP1, ports: [] },
     { name: 'server', ns: ns2, vip: VIP2, ports: Object.values(PORT) },
@@ -137,7 +142,7 @@ async function throughput(ns1: string, ref: Path, mesh: Path, router: MeshRouter
   const cpuBefore = router.cpu();
   const socatBefore = socat.cpuSeconds();
   for (let i = 0; i < 3; i++) {
-    // ABBA order: neither side always runs first. The -b 65536 chain runs last, outside the CPU count.
+    // ABBA order: neither side always runs first. The tuned chain runs last, outside the CPU count.
     if (i % 2 === 0) {
       a.push(await iperf(ns1, ref.host, ref.iperf, '1G'));
       b.push(await iperf(ns1, mesh.host, mesh.iperf, '1G'));
@@ -151,12 +156,12 @@ async function throughput(ns1: string, ref: Path, mesh: Path, router: MeshRouter
   const socatCpu = (socat.cpuSeconds() - socatBefore) / 3;
   const meshCpu = [...router.cpu()].map(([who, s]) => [who, (s - (cpuBefore.get(who) ?? Number.NaN)) / 3] as const);
   const meshTotal = meshCpu.reduce((t, [, s]) => t + s, 0);
-  for (let i = 0; i < 3; i++) c.push(await iperf(ns1, ref.host, SOCAT_64K_PORT, '1G'));
-  notes.push(`Single stream: MB/s socat ${a.map((x) => x.toFixed(0)).join(', ')}; mesh ${b.map((x) => x.toFixed(0)).join(', ')}; socat -b 65536 ${c.map((x) => x.toFixed(0)).join(', ')}.`);
+  for (let i = 0; i < 3; i++) c.push(await iperf(ns1, ref.host, SOCAT_TUNED_PORT, '1G'));
+  notes.push(`Single stream: MB/s socat ${a.map((x) => x.toFixed(0)).join(', ')}; mesh ${b.map((x) => x.toFixed(0)).join(', ')}; socat -b ${SOCAT_TUNED_BUFFER} ${c.map((x) => x.toFixed(0)).join(', ')}.`);
   notes.push(`Single stream, CPU time per GB: socat chain (3 processes) ${socatCpu.toFixed(2)} s; mesh ${meshTotal.toFixed(2)} s (${meshCpu.map(([who, s]) => `${who} ${s.toFixed(2)} s`).join(', ')}).`);
   const r = median(a);
   const m = median(b);
-  const r64 = median(c);
+  const tuned = median(c);
   return [
     {
       what: 'single TCP stream, 1 GB (iperf3), median of 3',
@@ -167,10 +172,10 @@ async function throughput(ns1: string, ref: Path, mesh: Path, router: MeshRouter
       met: m / r >= 0.5,
     },
     {
-      what: 'same, against socat -b 65536 (the mesh\'s 64 KiB frames; information, measured after)',
-      reference: `${r64.toFixed(0)} MB/s`,
+      what: `same, against the fastest socat chain, -b ${SOCAT_TUNED_BUFFER} (information, measured after)`,
+      reference: `${tuned.toFixed(0)} MB/s`,
       mesh: `${m.toFixed(0)} MB/s`,
-      ratio: fmtRatio(m / r64),
+      ratio: fmtRatio(m / tuned),
       target: '—',
       met: true,
     },
