@@ -6,15 +6,18 @@
 // evaluates the runtime, watcher or DNS code. CommonJS, not ESM: an ESM bundle hoists every
 // node: import to the top, so `plan` would load net, child_process and dgram for nothing; a
 // CommonJS bundle keeps those require() calls inside the lazy wrappers. It also lets a bootstrap
-// loader compile the bundle from a string (issue 7).
+// loader compile the bundle from a string (issue 7). The file written is that bundle wrapped in a
+// loader that keeps a V8 code cache of it (scripts/code-cache-loader.mjs).
 import { build } from 'esbuild';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { withCodeCache } from './code-cache-loader.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
-await build({
+const result = await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/norouter.cjs',
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -25,9 +28,11 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   define: { __NOROUTER_VERSION__: JSON.stringify(pkg.version) },
-  banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
 
-// TEMPORARY while the e2e helpers still spawn dist/norouter.mjs: an ESM shim to the bundle.
-writeFileSync('dist/norouter.mjs', "import { createRequire } from 'node:module';\ncreateRequire(import.meta.url)('./norouter.cjs');\n");
+const [bundle] = result.outputFiles;
+if (!bundle || result.outputFiles.length !== 1) throw new Error('Assertion failed: esbuild did not produce exactly one file');
+mkdirSync('dist', { recursive: true });
+// The commands (src/cli/commands) whose code cache is kept apart from the others'.
+writeFileSync('dist/norouter.cjs', withCodeCache(bundle.text, ['plan', 'validate', 'run', 'internal', 'show-example', 'demo']));

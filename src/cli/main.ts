@@ -1,19 +1,30 @@
 /**
  * The norouter CLI. Command classes are thin (STYLE.md §6); what a command needs beyond its
  * options is imported when it runs, so `norouter plan` never loads the runtime.
+ *
+ * `norouter plan FILE [--json]` has a startup budget (issue 2: at most 1.5× `node -e 0`) and
+ * skips clipanion: loading it opens stdin and loads tty for its default context, and building its
+ * parser for every command costs more than planning a small manifest. Every other command line
+ * (plan with `--help`, a missing FILE, a FILE starting with `-`…) goes through clipanion, which is
+ * imported only then.
  */
-import { Builtins, Cli, UsageError, type BaseContext } from 'clipanion';
+import type { Writable } from 'node:stream';
+import type { BaseContext, Cli } from 'clipanion';
 import { VERSION } from './version.js';
 import { isOperationalError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
-import { PlanCommand } from './commands/plan.js';
-import { ValidateCommand } from './commands/validate.js';
-import { ShowExampleCommand } from './commands/show-example.js';
-import { RunCommand } from './commands/run.js';
-import { InternalAgentCommand } from './commands/internal-agent.js';
-import { DemoCommand } from './commands/demo.js';
 
-export function createCli(): Cli {
+export async function createCli(): Promise<Cli> {
+  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }] = await Promise.all([
+    import('clipanion'),
+    import('./commands/plan.js'),
+    import('./commands/validate.js'),
+    import('./commands/show-example.js'),
+    import('./commands/run.js'),
+    import('./commands/internal-agent.js'),
+    import('./commands/demo.js'),
+    import('../demo/demo-http-command.js'),
+  ]);
   const cli = new Cli({
     binaryLabel: 'norouter',
     binaryName: 'norouter',
@@ -29,6 +40,7 @@ export function createCli(): Cli {
   cli.register(ShowExampleCommand);
   cli.register(DemoCommand);
   cli.register(InternalAgentCommand);
+  cli.register(InternalDemoHttpCommand);
   return cli;
 }
 
@@ -37,7 +49,20 @@ export function createCli(): Cli {
  * Mirrors clipanion's Cli.run, which maps every failure to 1 and prints errors to stdout.
  */
 export async function main(argv: string[], userContext: Partial<BaseContext> = {}): Promise<number> {
-  const cli = createCli();
+  const plan = plainPlan(argv);
+  if (plan) {
+    const stdout: Writable = userContext.stdout ?? process.stdout;
+    const stderr: Writable = userContext.stderr ?? process.stderr;
+    try {
+      const { runPlan } = await import('./run-plan.js');
+      return await runPlan(plan.file, plan.json, stdout, stderr);
+    } catch (error) {
+      return reportFailure(error, stderr);
+    }
+  }
+
+  const cli = await createCli();
+  const { Cli, UsageError } = await import('clipanion');
   const context: BaseContext = { ...Cli.defaultContext, ...userContext };
   const colored = cli.enableColors ?? false;
   let command;
@@ -72,13 +97,32 @@ export async function main(argv: string[], userContext: Partial<BaseContext> = {
       context.stderr.write(cli.error(error, { colored, command }));
       return EXIT_USAGE;
     }
-    if (isOperationalError(error)) {
-      context.stderr.write(`norouter: error[${error.code}]: ${error.message}\n`);
-      return EXIT_BAD_INPUT;
-    }
-    context.stderr.write(`norouter: internal error (a bug; please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return EXIT_BUG;
+    return reportFailure(error, context.stderr);
   }
+}
+
+/**
+ * `plan FILE`, `plan --json FILE` or `plan FILE --json`, exactly: the command lines whose meaning
+ * needs no parser. Anything else returns undefined and goes through clipanion.
+ */
+function plainPlan(argv: readonly string[]): { file: string; json: boolean } | undefined {
+  if (argv[0] !== 'plan') return undefined;
+  const rest = argv.slice(1);
+  const json = rest.includes('--json');
+  const files = rest.filter((a) => a !== '--json');
+  const [file] = files;
+  if (files.length !== 1 || rest.length !== files.length + (json ? 1 : 0) || file === undefined || file === '' || file.startsWith('-')) return undefined;
+  return { file, json };
+}
+
+/** Operational errors print without a stack (STYLE.md §3); anything else is a bug. */
+function reportFailure(error: unknown, stderr: Writable): number {
+  if (isOperationalError(error)) {
+    stderr.write(`norouter: error[${error.code}]: ${error.message}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  stderr.write(`norouter: internal error (a bug; please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT_BUG;
 }
 
 void main(process.argv.slice(2)).then((code) => {

@@ -1,6 +1,6 @@
 /**
  * Issue 3, end to end: `norouter run FILE` against real hosts on this machine. Network
- * namespaces stand in for containers (`ip netns exec NS node dist/norouter.mjs`, piped exactly
+ * namespaces stand in for containers (`ip netns exec NS node dist/norouter.cjs`, piped exactly
  * like `docker exec -i`), a real sshd for an SSH machine; services are real servers started
  * inside their host. Needs root and iproute2 (and openssh for the SSH case): each test says why
  * when it skips. `.ci/run` installs everything, so in CI nothing skips.
@@ -120,7 +120,7 @@ describe('a mesh of the local host and two network namespaces', { skip: NETNS_SK
 });
 
 describe('an SSH host', { skip: SSH_SKIP, timeout: 30_000 }, () => {
-  test('reached through `ssh … -- node dist/norouter.mjs`, serving a local HTTP server of that host', async () => {
+  test('reached through `ssh … -- node dist/norouter.cjs`, serving a local HTTP server of that host', async () => {
     const sshd = await startSshd();
     after(() => sshd.stop());
     // The SSH "machine" is this machine's own network: its service listens on 127.0.0.1 here.

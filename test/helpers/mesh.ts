@@ -1,6 +1,6 @@
 /**
  * A running mesh for end-to-end tests: writes a manifest to a temp dir, starts
- * `node dist/norouter.mjs run FILE` as a real child process, and waits for the router's
+ * `node dist/norouter.cjs run FILE` as a real child process, and waits for the router's
  * readiness summary (a line matching /ready/i, printed once every agent has said hello).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -11,7 +11,7 @@ import { onLines, waitFor, WaitTimeoutError, withTimeout } from './wait.js';
 /** The repository root (this file is test/helpers/processes.ts). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
 /** The built CLI; `npm test` builds it before running the tests. */
-export const CLI_PATH = `${REPO_ROOT}/dist/norouter.mjs`;
+export const CLI_PATH = `${REPO_ROOT}/dist/norouter.cjs`;
 /** argv that runs the built CLI with this very node. */
 export const CLI_ARGV: readonly string[] = [process.execPath, CLI_PATH];
 
@@ -198,7 +198,7 @@ export class FollowedProcess {
   }
 }
 
-/** Spawns the built CLI (`node dist/norouter.mjs ARGS…`) and follows its output. */
+/** Spawns the built CLI (`node dist/norouter.cjs ARGS…`) and follows its output. */
 export function spawnCli(args: readonly string[], options: SpawnOptions = {}): FollowedProcess {
   if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} is missing: run \`npm run build\``);
   return new FollowedProcess([...CLI_ARGV, ...args], options);

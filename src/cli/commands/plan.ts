@@ -1,7 +1,4 @@
 import { Command, Option } from 'clipanion';
-import { loadAndReport } from '../load.js';
-import { formatPlanText } from '../../plan/format-plan.js';
-import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 
 export class PlanCommand extends Command {
   static override paths = [['plan']];
@@ -23,14 +20,7 @@ export class PlanCommand extends Command {
   file = Option.String({ name: 'FILE' });
 
   override async execute(): Promise<number> {
-    const loaded = await loadAndReport(this.file, this.context.stderr);
-    if (!loaded) return EXIT_BAD_INPUT;
-    const { plan } = loaded;
-    if (this.json) {
-      this.context.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-      return EXIT_OK;
-    }
-    this.context.stdout.write(formatPlanText(plan));
-    return EXIT_OK;
+    const { runPlan } = await import('../run-plan.js');
+    return runPlan(this.file, this.json, this.context.stdout, this.context.stderr);
   }
 }
