@@ -20,8 +20,11 @@ import { fmtMs, fmtRatio, median } from './lib/stats.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 
-/** `hosts` hosts; the first `publishing` of them (all by default) publish `portsPerHost` ports. */
-function manifest(hosts: number, portsPerHost: number, publishing = hosts): string {
+/**
+ * `hosts` hosts; the first `publishing` of them (all by default) publish `portsPerHost` ports.
+ * Exported for test/parse/fast-yaml.test.ts: fast-yaml must accept these.
+ */
+export function manifest(hosts: number, portsPerHost: number, publishing = hosts): string {
   const lines = ['hosts:', '  local:', '    vip: "127.0.42.1"'];
   for (let i = 1; i < hosts; i++) {
     const vip = `127.0.${42 + Math.floor(i / 250)}.${(i % 250) + 2}`;

@@ -5,6 +5,8 @@
 import { benchPlan, reportPlan } from './plan.js';
 import { benchMesh, reportMesh } from './mesh.js';
 import { benchReload, reportReload } from './reload.js';
+import { benchBootstrap, reportBootstrap } from './bootstrap.js';
+import { benchDns, reportDns } from './dns.js';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
@@ -26,6 +28,17 @@ if (want('reload')) {
   const r = await benchReload();
   console.log(`## reload\n\n${reportReload(r)}\n`);
   if (r.missed.length) missed = true;
+}
+
+if (want('dns')) {
+  const r = await benchDns();
+  console.log(`## dns\n\n${reportDns(r)}\n`);
+  if ('met' in r && !r.met) missed = true;
+}
+
+if (want('bootstrap')) {
+  const r = await benchBootstrap();
+  console.log(`## bootstrap\n\n${reportBootstrap(r)}\n`);
 }
 
 process.exitCode = missed ? 1 : 0;

@@ -9,7 +9,7 @@
  */
 export type Vip = string;
 /**
- * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.
+ * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "cmd".
@@ -22,6 +22,55 @@ export type Cmd = [string, ...string[]] | string;
  * via the `definition` "ports".
  */
 export type Ports = string[];
+/**
+ * Whether this host's agent runs a DNS server on its VIP answering every host's name (and alias) with that host's VIP, and relaying every other query to the host's own nameservers. Defaults to true once a `dns` section applies to the host (its own or hostTemplate's); `false` turns it off for one host.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dnsEnable".
+ */
+export type DnsEnable = boolean;
+/**
+ * The port of the DNS server, on the host's VIP, over UDP and TCP. /etc/resolv.conf cannot name a port, so only 53 lets the host's resolver use it; listening on 53 needs root or CAP_NET_BIND_SERVICE (Docker containers have it). When the port cannot be had, the agent says why and serves on a fallback port instead, without patching resolv.conf. Default 53.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dnsPort".
+ */
+export type DnsPort = number;
+/**
+ * A domain suffix: with `mesh`, every name answers both as `host1` and as `host1.mesh`. One or more DNS labels separated by dots, without a leading or trailing dot.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dnsDomain".
+ */
+export type DnsDomain = string;
+/**
+ * Whether the agent points the host's /etc/resolv.conf at its DNS server, so that every program resolves the names. `auto` (the default) patches a remote host's file when it is writable and never the local machine's; `true` patches it on any host, the local one included; `false` never. The file is written in place (Docker and Kubernetes bind-mount it), lists the agent as its only nameserver (musl asks every nameserver at once), keeps `search` and `ndots`, carries the original inside it, and is restored byte for byte when the agent exits, or at its next start after a crash. A read-only file is a warning, never a failure.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dnsResolvConf".
+ */
+export type DnsResolvConf = 'auto' | true | false;
+/**
+ * More names for this host, answered like its own name by every host's DNS server and written to /etc/hosts. Each is a DNS name: labels of letters, digits and inner hyphens, separated by dots. No alias may repeat a host name or another alias (letter case ignored).
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dnsAliases".
+ */
+export type DnsAliases = string[];
+/**
+ * Whether the agent writes every host's name (and aliases) with its VIP into the host's /etc/hosts, as the original NoRouter did: a block between `# BEGIN norouter` and `# END norouter` lines, written in place and removed when the agent exits (or at its next start after a crash). Works without the DNS server, for programs that read only /etc/hosts. An unwritable file is a warning. Default false.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "writeEtcHosts".
+ */
+export type WriteEtcHosts = boolean;
+/**
+ * Whether norouter brings itself to the host instead of needing it installed there: `cmd` then ends in the host's `node` (for example `docker exec -i NAME node` or `ssh USER@HOST -- node`), and the router starts it with a small loader on the command line (`norouter plan` shows it), sends the single-file agent (about 130 KiB, gzipped) over the same stdin, and the agent speaks on that stream. Nothing is written to the host's disk. The host needs Node.js >= 20.19; an older or missing `node` is reported with the host's name. No effect on the host without `cmd`, which runs norouter itself. Default false.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "bootstrap".
+ */
+export type Bootstrap = boolean;
 
 /**
  * A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.
@@ -46,13 +95,44 @@ export interface Host {
   vip: Vip;
   cmd?: Cmd;
   ports?: Ports;
+  dns?: HostDns;
+  writeEtcHosts?: WriteEtcHosts;
+  bootstrap?: Bootstrap;
 }
 /**
- * Defaults for every host. Its `ports` are prepended to every host's own `ports`.
+ * This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "hostDns".
+ */
+export interface HostDns {
+  enable?: DnsEnable;
+  port?: DnsPort;
+  domain?: DnsDomain;
+  resolvConf?: DnsResolvConf;
+  aliases?: DnsAliases;
+}
+/**
+ * Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts` and `bootstrap` apply to every host that does not set them itself.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "hostTemplate".
  */
 export interface HostTemplate {
   ports?: Ports;
+  dns?: Dns;
+  writeEtcHosts?: WriteEtcHosts;
+  bootstrap?: Bootstrap;
+}
+/**
+ * Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "dns".
+ */
+export interface Dns {
+  enable?: DnsEnable;
+  port?: DnsPort;
+  domain?: DnsDomain;
+  resolvConf?: DnsResolvConf;
 }

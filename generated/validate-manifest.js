@@ -5,13 +5,161 @@
 "use strict";
 export const validate = validate20;
 export default validate20;
-const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://norouter.invalid/schema/manifest.schema.json","title":"Manifest","description":"A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"hosts":{"title":"Hosts","description":"The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/host"},"examples":[{"laptop":{"vip":"127.0.42.100"},"web":{"cmd":["docker","exec","-i","web","norouter"],"vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}}]},"hostTemplate":{"$ref":"#/$defs/hostTemplate"}},"$defs":{"host":{"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}]},"hostTemplate":{"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"}},"examples":[{"ports":["9090:127.0.0.1:9090"]}]},"vip":{"title":"Vip","description":"The host's virtual IPv4 address. Other hosts reach this host's published ports at VIP:LISTEN. Normally in 127.0.0.0/8, where Linux answers on every address without setup; each host needs its own.","type":"string","pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$","examples":["127.0.42.101"]},"cmd":{"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]},"ports":{"title":"Ports","description":"Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.","type":"array","items":{"type":"string","pattern":"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},"examples":[["8080:127.0.0.1:80","5432:db.internal:5432/tcp"]]}}};
-const schema32 = {"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}]};
+const schema31 = {"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://norouter.invalid/schema/manifest.schema.json","title":"Manifest","description":"A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.","type":"object","additionalProperties":false,"required":["hosts"],"properties":{"hosts":{"title":"Hosts","description":"The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.","type":"object","minProperties":1,"additionalProperties":{"$ref":"#/$defs/host"},"examples":[{"laptop":{"vip":"127.0.42.100"},"web":{"cmd":["docker","exec","-i","web","norouter"],"vip":"127.0.42.101","ports":["8080:127.0.0.1:80"]}}]},"hostTemplate":{"$ref":"#/$defs/hostTemplate"}},"$defs":{"host":{"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"},"dns":{"$ref":"#/$defs/hostDns"},"writeEtcHosts":{"$ref":"#/$defs/writeEtcHosts"},"bootstrap":{"$ref":"#/$defs/bootstrap"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"],"dns":{"aliases":["www"]}},{"cmd":"docker exec -i host2 node","vip":"127.0.42.102","bootstrap":true}]},"hostTemplate":{"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts` and `bootstrap` apply to every host that does not set them itself.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"},"dns":{"$ref":"#/$defs/dns"},"writeEtcHosts":{"$ref":"#/$defs/writeEtcHosts"},"bootstrap":{"$ref":"#/$defs/bootstrap"}},"examples":[{"ports":["9090:127.0.0.1:9090"],"dns":{"domain":"mesh"}}]},"vip":{"title":"Vip","description":"The host's virtual IPv4 address. Other hosts reach this host's published ports at VIP:LISTEN. Normally in 127.0.0.0/8, where Linux answers on every address without setup; each host needs its own.","type":"string","pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$","examples":["127.0.42.101"]},"cmd":{"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]},"ports":{"title":"Ports","description":"Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.","type":"array","items":{"type":"string","pattern":"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},"examples":[["8080:127.0.0.1:80","5432:db.internal:5432/tcp"]]},"dns":{"title":"Dns","description":"Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.","type":"object","additionalProperties":false,"properties":{"enable":{"$ref":"#/$defs/dnsEnable"},"port":{"$ref":"#/$defs/dnsPort"},"domain":{"$ref":"#/$defs/dnsDomain"},"resolvConf":{"$ref":"#/$defs/dnsResolvConf"}},"examples":[{"domain":"mesh","resolvConf":"auto"}]},"hostDns":{"title":"HostDns","description":"This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.","type":"object","additionalProperties":false,"properties":{"enable":{"$ref":"#/$defs/dnsEnable"},"port":{"$ref":"#/$defs/dnsPort"},"domain":{"$ref":"#/$defs/dnsDomain"},"resolvConf":{"$ref":"#/$defs/dnsResolvConf"},"aliases":{"$ref":"#/$defs/dnsAliases"}},"examples":[{"aliases":["www"],"resolvConf":true}]},"dnsAliases":{"title":"DnsAliases","description":"More names for this host, answered like its own name by every host's DNS server and written to /etc/hosts. Each is a DNS name: labels of letters, digits and inner hyphens, separated by dots. No alias may repeat a host name or another alias (letter case ignored).","type":"array","items":{"type":"string"},"examples":[["www","api.internal"]]},"writeEtcHosts":{"title":"WriteEtcHosts","description":"Whether the agent writes every host's name (and aliases) with its VIP into the host's /etc/hosts, as the original NoRouter did: a block between `# BEGIN norouter` and `# END norouter` lines, written in place and removed when the agent exits (or at its next start after a crash). Works without the DNS server, for programs that read only /etc/hosts. An unwritable file is a warning. Default false.","type":"boolean","examples":[true]},"dnsEnable":{"title":"DnsEnable","description":"Whether this host's agent runs a DNS server on its VIP answering every host's name (and alias) with that host's VIP, and relaying every other query to the host's own nameservers. Defaults to true once a `dns` section applies to the host (its own or hostTemplate's); `false` turns it off for one host.","type":"boolean","examples":[true]},"dnsPort":{"title":"DnsPort","description":"The port of the DNS server, on the host's VIP, over UDP and TCP. /etc/resolv.conf cannot name a port, so only 53 lets the host's resolver use it; listening on 53 needs root or CAP_NET_BIND_SERVICE (Docker containers have it). When the port cannot be had, the agent says why and serves on a fallback port instead, without patching resolv.conf. Default 53.","type":"integer","minimum":1,"maximum":65535,"examples":[53]},"dnsDomain":{"title":"DnsDomain","description":"A domain suffix: with `mesh`, every name answers both as `host1` and as `host1.mesh`. One or more DNS labels separated by dots, without a leading or trailing dot.","type":"string","examples":["mesh"]},"dnsResolvConf":{"title":"DnsResolvConf","description":"Whether the agent points the host's /etc/resolv.conf at its DNS server, so that every program resolves the names. `auto` (the default) patches a remote host's file when it is writable and never the local machine's; `true` patches it on any host, the local one included; `false` never. The file is written in place (Docker and Kubernetes bind-mount it), lists the agent as its only nameserver (musl asks every nameserver at once), keeps `search` and `ndots`, carries the original inside it, and is restored byte for byte when the agent exits, or at its next start after a crash. A read-only file is a warning, never a failure.","enum":["auto",true,false],"examples":["auto"]},"bootstrap":{"title":"Bootstrap","description":"Whether norouter brings itself to the host instead of needing it installed there: `cmd` then ends in the host's `node` (for example `docker exec -i NAME node` or `ssh USER@HOST -- node`), and the router starts it with a small loader on the command line (`norouter plan` shows it), sends the single-file agent (about 130 KiB, gzipped) over the same stdin, and the agent speaks on that stream. Nothing is written to the host's disk. The host needs Node.js >= 20.19; an older or missing `node` is reported with the host's name. No effect on the host without `cmd`, which runs norouter itself. Default false.","type":"boolean","examples":[true]}}};
+const schema32 = {"title":"Host","description":"One host of the network: a container, a pod, an SSH machine, or (without `cmd`) the machine norouter runs on.","type":"object","additionalProperties":false,"required":["vip"],"properties":{"vip":{"$ref":"#/$defs/vip"},"cmd":{"$ref":"#/$defs/cmd"},"ports":{"$ref":"#/$defs/ports"},"dns":{"$ref":"#/$defs/hostDns"},"writeEtcHosts":{"$ref":"#/$defs/writeEtcHosts"},"bootstrap":{"$ref":"#/$defs/bootstrap"}},"examples":[{"cmd":"docker exec -i host1 norouter","vip":"127.0.42.101","ports":["8080:127.0.0.1:80"],"dns":{"aliases":["www"]}},{"cmd":"docker exec -i host2 node","vip":"127.0.42.102","bootstrap":true}]};
 const schema33 = {"title":"Vip","description":"The host's virtual IPv4 address. Other hosts reach this host's published ports at VIP:LISTEN. Normally in 127.0.0.0/8, where Linux answers on every address without setup; each host needs its own.","type":"string","pattern":"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$","examples":["127.0.42.101"]};
-const schema34 = {"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]};
+const schema34 = {"title":"Cmd","description":"The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.","oneOf":[{"type":"array","minItems":1,"items":{"type":"string"}},{"type":"string"}],"examples":[["docker","exec","-i","host1","norouter"],"ssh user@example.com -- norouter"]};
 const schema35 = {"title":"Ports","description":"Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.","type":"array","items":{"type":"string","pattern":"^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$"},"examples":[["8080:127.0.0.1:80","5432:db.internal:5432/tcp"]]};
+const schema42 = {"title":"WriteEtcHosts","description":"Whether the agent writes every host's name (and aliases) with its VIP into the host's /etc/hosts, as the original NoRouter did: a block between `# BEGIN norouter` and `# END norouter` lines, written in place and removed when the agent exits (or at its next start after a crash). Works without the DNS server, for programs that read only /etc/hosts. An unwritable file is a warning. Default false.","type":"boolean","examples":[true]};
+const schema43 = {"title":"Bootstrap","description":"Whether norouter brings itself to the host instead of needing it installed there: `cmd` then ends in the host's `node` (for example `docker exec -i NAME node` or `ssh USER@HOST -- node`), and the router starts it with a small loader on the command line (`norouter plan` shows it), sends the single-file agent (about 130 KiB, gzipped) over the same stdin, and the agent speaks on that stream. Nothing is written to the host's disk. The host needs Node.js >= 20.19; an older or missing `node` is reported with the host's name. No effect on the host without `cmd`, which runs norouter itself. Default false.","type":"boolean","examples":[true]};
 const pattern4 = new RegExp("^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$", "u");
 const pattern5 = new RegExp("^[0-9]+:[^:\\s]+:[0-9]+(?:/tcp)?$", "u");
+const schema36 = {"title":"HostDns","description":"This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.","type":"object","additionalProperties":false,"properties":{"enable":{"$ref":"#/$defs/dnsEnable"},"port":{"$ref":"#/$defs/dnsPort"},"domain":{"$ref":"#/$defs/dnsDomain"},"resolvConf":{"$ref":"#/$defs/dnsResolvConf"},"aliases":{"$ref":"#/$defs/dnsAliases"}},"examples":[{"aliases":["www"],"resolvConf":true}]};
+const schema37 = {"title":"DnsEnable","description":"Whether this host's agent runs a DNS server on its VIP answering every host's name (and alias) with that host's VIP, and relaying every other query to the host's own nameservers. Defaults to true once a `dns` section applies to the host (its own or hostTemplate's); `false` turns it off for one host.","type":"boolean","examples":[true]};
+const schema38 = {"title":"DnsPort","description":"The port of the DNS server, on the host's VIP, over UDP and TCP. /etc/resolv.conf cannot name a port, so only 53 lets the host's resolver use it; listening on 53 needs root or CAP_NET_BIND_SERVICE (Docker containers have it). When the port cannot be had, the agent says why and serves on a fallback port instead, without patching resolv.conf. Default 53.","type":"integer","minimum":1,"maximum":65535,"examples":[53]};
+const schema39 = {"title":"DnsDomain","description":"A domain suffix: with `mesh`, every name answers both as `host1` and as `host1.mesh`. One or more DNS labels separated by dots, without a leading or trailing dot.","type":"string","examples":["mesh"]};
+const schema40 = {"title":"DnsResolvConf","description":"Whether the agent points the host's /etc/resolv.conf at its DNS server, so that every program resolves the names. `auto` (the default) patches a remote host's file when it is writable and never the local machine's; `true` patches it on any host, the local one included; `false` never. The file is written in place (Docker and Kubernetes bind-mount it), lists the agent as its only nameserver (musl asks every nameserver at once), keeps `search` and `ndots`, carries the original inside it, and is restored byte for byte when the agent exits, or at its next start after a crash. A read-only file is a warning, never a failure.","enum":["auto",true,false],"examples":["auto"]};
+const schema41 = {"title":"DnsAliases","description":"More names for this host, answered like its own name by every host's DNS server and written to /etc/hosts. Each is a DNS name: labels of letters, digits and inner hyphens, separated by dots. No alias may repeat a host name or another alias (letter case ignored).","type":"array","items":{"type":"string"},"examples":[["www","api.internal"]]};
+
+function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate22.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!(((((key0 === "enable") || (key0 === "port")) || (key0 === "domain")) || (key0 === "resolvConf")) || (key0 === "aliases"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.enable !== undefined){
+if(typeof data.enable !== "boolean"){
+const err1 = {instancePath:instancePath+"/enable",schemaPath:"#/$defs/dnsEnable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+let data1 = data.port;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err2 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 65535 || isNaN(data1)){
+const err3 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data1 < 1 || isNaN(data1)){
+const err4 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+if(data.domain !== undefined){
+if(typeof data.domain !== "string"){
+const err5 = {instancePath:instancePath+"/domain",schemaPath:"#/$defs/dnsDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.resolvConf !== undefined){
+let data3 = data.resolvConf;
+if(!(((data3 === "auto") || (data3 === true)) || (data3 === false))){
+const err6 = {instancePath:instancePath+"/resolvConf",schemaPath:"#/$defs/dnsResolvConf/enum",keyword:"enum",params:{allowedValues: schema40.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+if(data.aliases !== undefined){
+let data4 = data.aliases;
+if(Array.isArray(data4)){
+const len0 = data4.length;
+for(let i0=0; i0<len0; i0++){
+if(typeof data4[i0] !== "string"){
+const err7 = {instancePath:instancePath+"/aliases/" + i0,schemaPath:"#/$defs/dnsAliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/aliases",schemaPath:"#/$defs/dnsAliases/type",keyword:"type",params:{type: "array"},message:"must be array"};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+validate22.errors = vErrors;
+return errors === 0;
+}
+validate22.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
 
 function validate21(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
@@ -35,7 +183,7 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(((key0 === "vip") || (key0 === "cmd")) || (key0 === "ports"))){
+if(!((((((key0 === "vip") || (key0 === "cmd")) || (key0 === "ports")) || (key0 === "dns")) || (key0 === "writeEtcHosts")) || (key0 === "bootstrap"))){
 const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err1];
@@ -202,9 +350,15 @@ vErrors.push(err11);
 errors++;
 }
 }
+if(data.dns !== undefined){
+if(!(validate22(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate22.errors : vErrors.concat(validate22.errors);
+errors = vErrors.length;
 }
-else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.writeEtcHosts !== undefined){
+if(typeof data.writeEtcHosts !== "boolean"){
+const err12 = {instancePath:instancePath+"/writeEtcHosts",schemaPath:"#/$defs/writeEtcHosts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -213,17 +367,42 @@ vErrors.push(err12);
 }
 errors++;
 }
+}
+if(data.bootstrap !== undefined){
+if(typeof data.bootstrap !== "boolean"){
+const err13 = {instancePath:instancePath+"/bootstrap",schemaPath:"#/$defs/bootstrap/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err13];
+}
+else {
+vErrors.push(err13);
+}
+errors++;
+}
+}
+}
+else {
+const err14 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err14];
+}
+else {
+vErrors.push(err14);
+}
+errors++;
+}
 validate21.errors = vErrors;
 return errors === 0;
 }
 validate21.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
-const schema36 = {"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"}},"examples":[{"ports":["9090:127.0.0.1:9090"]}]};
+const schema44 = {"title":"HostTemplate","description":"Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts` and `bootstrap` apply to every host that does not set them itself.","type":"object","additionalProperties":false,"properties":{"ports":{"$ref":"#/$defs/ports"},"dns":{"$ref":"#/$defs/dns"},"writeEtcHosts":{"$ref":"#/$defs/writeEtcHosts"},"bootstrap":{"$ref":"#/$defs/bootstrap"}},"examples":[{"ports":["9090:127.0.0.1:9090"],"dns":{"domain":"mesh"}}]};
+const schema46 = {"title":"Dns","description":"Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.","type":"object","additionalProperties":false,"properties":{"enable":{"$ref":"#/$defs/dnsEnable"},"port":{"$ref":"#/$defs/dnsPort"},"domain":{"$ref":"#/$defs/dnsDomain"},"resolvConf":{"$ref":"#/$defs/dnsResolvConf"}},"examples":[{"domain":"mesh","resolvConf":"auto"}]};
 
-function validate23(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+function validate26(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
 let vErrors = null;
 let errors = 0;
-const evaluated0 = validate23.evaluated;
+const evaluated0 = validate26.evaluated;
 if(evaluated0.dynamicProps){
 evaluated0.props = undefined;
 }
@@ -232,7 +411,119 @@ evaluated0.items = undefined;
 }
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(key0 === "ports")){
+if(!((((key0 === "enable") || (key0 === "port")) || (key0 === "domain")) || (key0 === "resolvConf"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
+if(vErrors === null){
+vErrors = [err0];
+}
+else {
+vErrors.push(err0);
+}
+errors++;
+}
+}
+if(data.enable !== undefined){
+if(typeof data.enable !== "boolean"){
+const err1 = {instancePath:instancePath+"/enable",schemaPath:"#/$defs/dnsEnable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err1];
+}
+else {
+vErrors.push(err1);
+}
+errors++;
+}
+}
+if(data.port !== undefined){
+let data1 = data.port;
+if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
+const err2 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"};
+if(vErrors === null){
+vErrors = [err2];
+}
+else {
+vErrors.push(err2);
+}
+errors++;
+}
+if((typeof data1 == "number") && (isFinite(data1))){
+if(data1 > 65535 || isNaN(data1)){
+const err3 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"};
+if(vErrors === null){
+vErrors = [err3];
+}
+else {
+vErrors.push(err3);
+}
+errors++;
+}
+if(data1 < 1 || isNaN(data1)){
+const err4 = {instancePath:instancePath+"/port",schemaPath:"#/$defs/dnsPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"};
+if(vErrors === null){
+vErrors = [err4];
+}
+else {
+vErrors.push(err4);
+}
+errors++;
+}
+}
+}
+if(data.domain !== undefined){
+if(typeof data.domain !== "string"){
+const err5 = {instancePath:instancePath+"/domain",schemaPath:"#/$defs/dnsDomain/type",keyword:"type",params:{type: "string"},message:"must be string"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data.resolvConf !== undefined){
+let data3 = data.resolvConf;
+if(!(((data3 === "auto") || (data3 === true)) || (data3 === false))){
+const err6 = {instancePath:instancePath+"/resolvConf",schemaPath:"#/$defs/dnsResolvConf/enum",keyword:"enum",params:{allowedValues: schema40.enum},message:"must be equal to one of the allowed values"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+}
+}
+else {
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+validate26.errors = vErrors;
+return errors === 0;
+}
+validate26.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+
+
+function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
+let vErrors = null;
+let errors = 0;
+const evaluated0 = validate25.evaluated;
+if(evaluated0.dynamicProps){
+evaluated0.props = undefined;
+}
+if(evaluated0.dynamicItems){
+evaluated0.items = undefined;
+}
+if(data && typeof data == "object" && !Array.isArray(data)){
+for(const key0 in data){
+if(!((((key0 === "ports") || (key0 === "dns")) || (key0 === "writeEtcHosts")) || (key0 === "bootstrap"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"};
 if(vErrors === null){
 vErrors = [err0];
@@ -284,9 +575,15 @@ vErrors.push(err3);
 errors++;
 }
 }
+if(data.dns !== undefined){
+if(!(validate26(data.dns, {instancePath:instancePath+"/dns",parentData:data,parentDataProperty:"dns",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate26.errors : vErrors.concat(validate26.errors);
+errors = vErrors.length;
 }
-else {
-const err4 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+}
+if(data.writeEtcHosts !== undefined){
+if(typeof data.writeEtcHosts !== "boolean"){
+const err4 = {instancePath:instancePath+"/writeEtcHosts",schemaPath:"#/$defs/writeEtcHosts/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -295,10 +592,34 @@ vErrors.push(err4);
 }
 errors++;
 }
-validate23.errors = vErrors;
+}
+if(data.bootstrap !== undefined){
+if(typeof data.bootstrap !== "boolean"){
+const err5 = {instancePath:instancePath+"/bootstrap",schemaPath:"#/$defs/bootstrap/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"};
+if(vErrors === null){
+vErrors = [err5];
+}
+else {
+vErrors.push(err5);
+}
+errors++;
+}
+}
+}
+else {
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+validate25.errors = vErrors;
 return errors === 0;
 }
-validate23.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
+validate25.evaluated = {"props":true,"dynamicProps":false,"dynamicItems":false};
 
 
 function validate20(data, {instancePath="", parentData, parentDataProperty, rootData=data, dynamicAnchors={}}={}){
@@ -367,8 +688,8 @@ errors++;
 }
 }
 if(data.hostTemplate !== undefined){
-if(!(validate23(data.hostTemplate, {instancePath:instancePath+"/hostTemplate",parentData:data,parentDataProperty:"hostTemplate",rootData,dynamicAnchors}))){
-vErrors = vErrors === null ? validate23.errors : vErrors.concat(validate23.errors);
+if(!(validate25(data.hostTemplate, {instancePath:instancePath+"/hostTemplate",parentData:data,parentDataProperty:"hostTemplate",rootData,dynamicAnchors}))){
+vErrors = vErrors === null ? validate25.errors : vErrors.concat(validate25.errors);
 errors = vErrors.length;
 }
 }

@@ -19,14 +19,18 @@ function load(code, key, commands) {
   let dir;
   let file;
   let cached;
-  try {
-    const base = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || require('node:os').homedir(), '.cache');
-    dir = path.join(base, 'norouter');
-    const command = commands.includes(process.argv[2]) ? process.argv[2] : 'other';
-    file = path.join(dir, `${key}-${process.version}-${process.arch}-${command}.v8cache`);
-    cached = fs.readFileSync(file);
-  } catch {
-    // No cache yet, or no usable cache directory: compile from source.
+  // A bootstrap (issue 7: src/bootstrap/loader.ts sets this global) runs from memory on a host
+  // where norouter is not installed, and must write nothing there: no cache, read or written.
+  if (!globalThis.__norouterBootstrap) {
+    try {
+      const base = process.env.XDG_CACHE_HOME || path.join(process.env.HOME || require('node:os').homedir(), '.cache');
+      dir = path.join(base, 'norouter');
+      const command = commands.includes(process.argv[2]) ? process.argv[2] : 'other';
+      file = path.join(dir, `${key}-${process.version}-${process.arch}-${command}.v8cache`);
+      cached = fs.readFileSync(file);
+    } catch {
+      // No cache yet, or no usable cache directory: compile from source.
+    }
   }
   // The CommonJS wrapper, so the bundle sees the same five bindings as a file Node loads itself.
   const wrapper = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;

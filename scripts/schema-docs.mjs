@@ -12,7 +12,7 @@ function resolve(schema, node) {
 function typeOf(schema, node) {
   node = resolve(schema, node);
   if (node.oneOf) return node.oneOf.map((n) => typeOf(schema, n)).join(' or ');
-  if (node.enum) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
+  if (node.enum) return node.enum.map((v) => `\`${JSON.stringify(v)}\``).join(' or ');
   if (node.type === 'array') return `list of ${typeOf(schema, node.items ?? {})}`;
   if (node.type === 'object' && node.additionalProperties && typeof node.additionalProperties === 'object') {
     return `map of name → ${resolve(schema, node.additionalProperties).title ?? 'object'}`;

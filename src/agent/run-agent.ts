@@ -15,6 +15,7 @@ import { VERSION } from '../cli/version.js';
 import { Bridge } from './bridge.js';
 import { Link } from './link.js';
 import { Listeners, type ListenTarget } from './listeners.js';
+import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 
 export interface AgentIO {
   input: Readable;
@@ -30,6 +31,10 @@ export interface AgentOptions {
   initialWindow?: number;
   /** Called once every initial listener is listening or has failed (tests wait on it). */
   onListening?: (addresses: string[]) => void;
+  /** Aborted on SIGTERM, SIGINT…: the agent shuts down as when its input closes (issue 5). */
+  stop?: AbortSignal;
+  /** Where the DNS add-on's files and fallback ports are; the system's unless testing. */
+  dns?: DnsAddonOptions;
 }
 
 export const EXIT_OK = 0;
@@ -93,6 +98,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
             return fail(protocolError('bad-control', `the router expects VIP ${msg.hello.vip} on this link but this agent was started with --me ${config.me}`));
           }
           peerHello = msg.hello;
+          startDns();
           return;
         }
         case 'ping':
@@ -107,6 +113,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
           void listeners.apply(listenTargets(current));
+          applyDns(current);
           return;
         case 'goodbye':
           io.log(`router says goodbye: ${msg.reason}${msg.message ? `: ${msg.message}` : ''}`);
@@ -134,10 +141,33 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       link.sendControl({ type: 'ping', nonce: ++nonce });
     }, keepaliveInterval);
 
+    // The DNS add-on (issue 5), loaded only by agents that use it. Every start also recovers the
+    // files an earlier agent for this VIP left changed when it was killed.
+    let dns: Promise<DnsAddon> | undefined;
+    let dnsAddon: DnsAddon | undefined;
+    function applyDns(next: AgentConfig): void {
+      if (!next.dns && !dns) return;
+      // The router's HELLO says which /etc/resolv.conf is its own (docs/protocol.md §4.1).
+      const machine = peerHello?.machine;
+      dns ??= import('../dns/dns-addon.js').then(({ DnsAddon }) => (dnsAddon = new DnsAddon(config.me, io.log, { ...options.dns, ...(machine ? { routerMachine: machine } : {}) })));
+      void dns.then((addon) => (done ? undefined : addon.apply(next.dns)));
+    }
+
+    /** Once the router said HELLO: the DNS add-on, or else the recovery of files a killed agent left changed. */
+    function startDns(): void {
+      if (current.dns) applyDns(current);
+      else void import('../dns/host-files.js').then(({ recoverStale, SYSTEM_PATHS }) => {
+        for (const line of recoverStale(config.me, options.dns?.paths ?? SYSTEM_PATHS)) io.log(`dns: ${line}`);
+      });
+    }
+
     function finish(code: number, why: string): void {
       if (done) return;
       done = true;
       io.log(why);
+      // Synchronous, before anything else: the process may exit as soon as this returns.
+      dnsAddon?.restoreFiles();
+      void dnsAddon?.close();
       clearInterval(keepalive);
       listeners.closeAll();
       bridge.resetAll('shutting-down');
@@ -145,6 +175,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       resolve(code);
     }
 
+    if (options.stop?.aborted) return finish(EXIT_OK, `${String(options.stop.reason)}: shutting down`);
+    options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     link.sendControl({ type: 'hello', hello });
     link.flush();
     void listeners.apply(listenTargets(current)).then(() => {

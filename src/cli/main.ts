@@ -15,7 +15,7 @@ import { isOperationalError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 
 export async function createCli(): Promise<Cli> {
-  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }] = await Promise.all([
+  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }] = await Promise.all([
     import('clipanion'),
     import('./commands/plan.js'),
     import('./commands/validate.js'),
@@ -24,6 +24,7 @@ export async function createCli(): Promise<Cli> {
     import('./commands/internal-agent.js'),
     import('./commands/demo.js'),
     import('../demo/demo-http-command.js'),
+    import('./commands/show-installer.js'),
   ]);
   const cli = new Cli({
     binaryLabel: 'norouter',
@@ -38,6 +39,7 @@ export async function createCli(): Promise<Cli> {
   cli.register(PlanCommand);
   cli.register(ValidateCommand);
   cli.register(ShowExampleCommand);
+  cli.register(ShowInstallerCommand);
   cli.register(DemoCommand);
   cli.register(InternalAgentCommand);
   cli.register(InternalDemoHttpCommand);

@@ -8,9 +8,12 @@
  * H × (H − 1) × P entries. Everything else is one pass over hosts × ports.
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
-import { formatAgentArgs, parseForward } from '../plan/agent-args.js';
-import type { Forward, Other, Plan, PlanHost } from '../plan/types.js';
+import { formatAgentArgs, formatOther, parseForward } from '../plan/agent-args.js';
+import type { AgentConfig, Forward, Other, Plan, PlanHost } from '../plan/types.js';
+import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
+import { agentDnsOf, dnsNamesOf } from './compile-dns.js';
 import { splitShellWords } from '../manifest/shell-words.js';
+import { BOOTSTRAP_NODE_ARGS } from '../bootstrap/loader.js';
 
 export interface CompileOptions {
   /** The command that starts this program (node and the CLI path); runs the host without `cmd`. */
@@ -45,21 +48,38 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     return { name, host, forwards: forwardsOf(name, host, templatePorts) };
   });
 
-  // Every published port once, in manifest order; each host then takes all but its own. The
-  // slices are the quadratic part, and they are the output itself.
+  // Every published port once, in manifest order, with its `--other VIP:PORT/tcp` words formatted
+  // once; each host then takes all but its own. Those slices are the quadratic part (issue 2), and
+  // they are the output itself: built from shared arrays with slice and concat, with no string
+  // made per host.
   const published: Other[] = [];
+  const otherWords: string[] = [];
   const firstOther: number[] = [];
   for (const { host, forwards } of entries) {
     firstOther.push(published.length);
-    for (const f of forwards) published.push({ vip: host.vip, port: f.listenPort, proto: f.proto });
+    for (const f of forwards) {
+      const other: Other = { vip: host.vip, port: f.listenPort, proto: f.proto };
+      published.push(other);
+      otherWords.push('--other', formatOther(other));
+    }
   }
 
+  // The DNS names are the same for every agent (issue 5): listed once, shared by every host.
+  const dnsNames = dnsNamesOf(manifest);
+  const dnsNameWords = dnsNames.flatMap((n) => ['--dns-name', formatDnsName(n)]);
   const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
     const start = firstOther[i] ?? 0;
-    const others = [...published.slice(0, start), ...published.slice(start + forwards.length)];
-    const agent = { me: host.vip, forwards, others };
+    const end = start + forwards.length;
+    const others = published.slice(0, start).concat(published.slice(end));
     const { argv, local } = commandOf(name, host, options.self);
-    return { name, vip: host.vip, local, argv: [...argv, ...formatAgentArgs(agent)], agent };
+    const dns = agentDnsOf(host, manifest.hostTemplate, local, dnsNames);
+    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}) };
+    const head = formatAgentArgs({ me: host.vip, forwards, others: [] });
+    // Issue 7: a bootstrap host's cmd ends in its node, which gets the loader first. The local
+    // host runs this program itself and never bootstraps.
+    const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false);
+    const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
+    return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap: true as const } : {}) };
   });
   return { hosts };
 }

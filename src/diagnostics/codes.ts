@@ -36,6 +36,10 @@ export const CODES = {
   E307: { name: 'empty-cmd', severity: 'error', summary: 'A cmd names no program.' },
   E308: { name: 'cmd-quoting', severity: 'error', summary: 'A cmd string has an unterminated quote or a trailing backslash.' },
   W301: { name: 'vip-outside-loopback', severity: 'warning', summary: 'A vip is outside 127.0.0.0/8.' },
+  E309: { name: 'invalid-dns-alias', severity: 'error', summary: 'A dns alias is not a DNS name.' },
+  E310: { name: 'dns-name-collision', severity: 'error', summary: 'A dns alias repeats a host name or another alias (letter case ignored).' },
+  E311: { name: 'invalid-dns-domain', severity: 'error', summary: 'A dns domain suffix is not a DNS name.' },
+  W302: { name: 'resolv-conf-port', severity: 'warning', summary: 'resolvConf is true but the DNS port is not 53, which resolv.conf cannot point at.' },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A registered code; diagnostics can only be created with one of these. */

@@ -2,8 +2,10 @@
  * The agent's command line, both ways: compile formats it, `internal agent` parses it. Keeping
  * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
  *
- *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [--other VIP:PORT/tcp]…
+ *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [DNS flags (dns-args.ts)]
+ *                  [--other VIP:PORT/tcp]…
  */
+import { formatDnsArgs, parseDnsFlags, type DnsFlags } from './dns-args.js';
 import type { AgentConfig, Forward, Other } from './types.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
@@ -19,6 +21,8 @@ export function formatOther(o: Other): string {
 export function formatAgentArgs(config: AgentConfig): string[] {
   const args: string[] = [...AGENT_SUBCOMMAND, '--me', config.me];
   for (const f of config.forwards) args.push('--forward', formatForward(f));
+  // DNS flags before the `--other` words: those end the line (format-plan.ts slices them).
+  args.push(...formatDnsArgs(config.dns));
   for (const o of config.others) args.push('--other', formatOther(o));
   return args;
 }
@@ -71,7 +75,7 @@ export function parseOther(text: string): Parsed<Other> {
 }
 
 /** Checks parsed agent flags; returns every problem, not just the first. */
-export function buildAgentConfig(me: string, forwards: string[], others: string[]): Parsed<AgentConfig> {
+export function buildAgentConfig(me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}): Parsed<AgentConfig> {
   const errors: string[] = [];
   if (!isIPv4(me)) errors.push(`--me: "${me}" is not an IPv4 address`);
   const fs: Forward[] = [];
@@ -91,6 +95,7 @@ export function buildAgentConfig(me: string, forwards: string[], others: string[
     if (seen.has(f.listenPort)) errors.push(`--forward: listen port ${f.listenPort} is given twice`);
     seen.add(f.listenPort);
   }
+  const dns = parseDnsFlags(dnsFlags, errors);
   if (errors.length) return { ok: false, error: errors.join('\n') };
-  return { ok: true, value: { me, forwards: fs, others: os } };
+  return { ok: true, value: { me, forwards: fs, others: os, ...(dns ? { dns } : {}) } };
 }

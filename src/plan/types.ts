@@ -19,11 +19,39 @@ export interface Other {
   proto: 'tcp';
 }
 
+/** One name the DNS add-on answers (a host's name or alias) and the VIP it stands for. */
+export interface DnsName {
+  name: string;
+  vip: string;
+}
+
+/**
+ * The DNS add-on's part of an agent's configuration (issue 5): `--dns PORT`, `--dns-domain`,
+ * `--dns-resolv-conf`, `--write-etc-hosts` and one `--dns-name NAME=VIP` per name.
+ */
+export interface AgentDns {
+  /** The port of the DNS server on this host's VIP; absent: no DNS server. */
+  port?: number;
+  /** A suffix under which every name answers too (`host1.mesh`). */
+  domain?: string;
+  /**
+   * Patch /etc/resolv.conf: `auto` when it is writable (quietly otherwise), `true` always (a
+   * warning when it cannot). Absent: never. compile never sends `auto` for the local host.
+   */
+  resolvConf?: 'auto' | 'true';
+  /** Write the names into /etc/hosts (a marked block, removed on exit). */
+  etcHosts: boolean;
+  /** Every host's name and aliases, in manifest order. */
+  names: DnsName[];
+}
+
 /** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */
 export interface AgentConfig {
   me: string;
   forwards: Forward[];
   others: Other[];
+  /** Absent when the host runs neither a DNS server nor writes /etc/hosts. */
+  dns?: AgentDns;
 }
 
 export interface PlanHost {
@@ -34,6 +62,11 @@ export interface PlanHost {
   /** The command to spawn, without a shell: the host's cmd followed by the agent arguments. */
   argv: string[];
   agent: AgentConfig;
+  /**
+   * Set (true) when the host's cmd ends in its `node` and the router sends the agent over stdin
+   * (issue 7): argv then has src/bootstrap/loader.ts's arguments between the cmd and the agent's.
+   */
+  bootstrap?: true;
 }
 
 export interface Plan {

@@ -21,6 +21,11 @@ export interface Hello {
   vip: string;
   /** norouter's version, for error messages only. */
   version: string;
+  /**
+   * Router only, optional: its machine and /etc/resolv.conf, so that an agent on the same
+   * machine (ip netns exec, ssh localhost) leaves that file alone (§4.1, src/dns/same-machine.ts).
+   */
+  machine?: { bootId: string; resolvConf?: string };
 }
 
 export type ControlMessage =
@@ -103,7 +108,7 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
     case CONTROL_CONFIG: {
       const v = parseJson(body, 'CONFIG');
       if (v instanceof ProtocolError) return v;
-      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others}');
+      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?}');
     }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
@@ -133,14 +138,26 @@ const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number)
 
 function isHello(v: unknown): v is Hello {
   return isObject(v) && Number.isInteger(v.protocol) && Array.isArray(v.features) && v.features.every((f) => typeof f === 'string')
-    && (v.role === 'agent' || v.role === 'router') && typeof v.vip === 'string' && typeof v.version === 'string';
+    && (v.role === 'agent' || v.role === 'router') && typeof v.vip === 'string' && typeof v.version === 'string'
+    && (v.machine === undefined || (isObject(v.machine) && typeof v.machine.bootId === 'string'
+      && (v.machine.resolvConf === undefined || typeof v.machine.resolvConf === 'string')));
 }
 
 function isAgentConfig(v: unknown): v is AgentConfig {
   return isObject(v) && typeof v.me === 'string'
     && Array.isArray(v.forwards) && v.forwards.every((f) => isObject(f) && isPort(f.listenPort)
       && typeof f.connectHost === 'string' && isPort(f.connectPort) && f.proto === 'tcp')
-    && Array.isArray(v.others) && v.others.every((o) => isObject(o) && typeof o.vip === 'string' && isPort(o.port) && o.proto === 'tcp');
+    && Array.isArray(v.others) && v.others.every((o) => isObject(o) && typeof o.vip === 'string' && isPort(o.port) && o.proto === 'tcp')
+    && (v.dns === undefined || isAgentDns(v.dns));
+}
+
+/** §4.3: the optional `dns` member (issue 5). */
+function isAgentDns(v: unknown): boolean {
+  return isObject(v) && (v.port === undefined || isPort(v.port))
+    && (v.domain === undefined || typeof v.domain === 'string')
+    && (v.resolvConf === undefined || v.resolvConf === 'auto' || v.resolvConf === 'true')
+    && typeof v.etcHosts === 'boolean'
+    && Array.isArray(v.names) && v.names.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.vip === 'string');
 }
 
 /** §4.1: the version check both sides run on the peer's HELLO. */

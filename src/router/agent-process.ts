@@ -21,7 +21,11 @@ export class AgentProcess {
   readonly startedAt = Date.now();
   private readonly lines: LineSplitter;
 
-  constructor(host: string, argv: readonly string[], onStderrLine: (line: string) => void) {
+  /**
+   * `stdinPrefix` is written to the agent's stdin before anything else: a bootstrap host's
+   * agent code (issue 7, src/bootstrap/payload.ts), ahead of the HELLO that HostLink queues.
+   */
+  constructor(host: string, argv: readonly string[], onStderrLine: (line: string) => void, stdinPrefix?: Buffer) {
     const [file, ...args] = argv;
     if (file === undefined) throw new Error(`Assertion failed: host ${host} has an empty argv`);
     this.lines = new LineSplitter(onStderrLine);
@@ -29,6 +33,7 @@ export class AgentProcess {
     this.child.stderr.on('data', (chunk: Buffer) => this.lines.push(chunk));
     // EPIPE on stdin when the agent is gone is reported through its exit, not as an error.
     this.child.stdin.on('error', () => {});
+    if (stdinPrefix) this.child.stdin.write(stdinPrefix);
     this.ended = new Promise((resolve) => {
       let startError: AgentStartError | undefined;
       this.child.on('error', (error: NodeJS.ErrnoException) => {

@@ -3,6 +3,7 @@
  * unit-tested without processes. Hosts are matched by name.
  */
 import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
+import { formatDnsName } from '../plan/dns-args.js';
 import type { AgentConfig, Plan, PlanHost } from '../plan/types.js';
 
 export interface PlanDiff {
@@ -14,6 +15,8 @@ export interface PlanDiff {
   reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[] }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
   unchanged: PlanHost[];
+  /** DNS names (`NAME=VIP`) served before and not after, and the reverse (issue 5). */
+  dnsNames?: { added: string[]; removed: string[] };
 }
 
 /** The host's own command: its argv without the agent arguments compile appended. */
@@ -29,7 +32,10 @@ function sameConfig(a: AgentConfig, b: AgentConfig): boolean {
 
 export function diffPlans(before: Plan, after: Plan): PlanDiff {
   const old = new Map(before.hosts.map((h) => [h.name, h]));
-  const diff: PlanDiff = { added: [], removed: [], restarted: [], reconfigured: [], unchanged: [] };
+  const was = dnsNamesOf(before);
+  const now = dnsNamesOf(after);
+  const dnsNames = { added: [...now].filter((n) => !was.has(n)), removed: [...was].filter((n) => !now.has(n)) };
+  const diff: PlanDiff = { added: [], removed: [], restarted: [], reconfigured: [], unchanged: [], dnsNames };
   const names = new Set(after.hosts.map((h) => h.name));
   for (const host of after.hosts) {
     const prev = old.get(host.name);
@@ -58,6 +64,11 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   return diff;
 }
 
+/** Every `NAME=VIP` some agent of the plan serves or writes to /etc/hosts. */
+function dnsNamesOf(plan: Plan): Set<string> {
+  return new Set(plan.hosts.flatMap((h) => h.agent.dns?.names.map(formatDnsName) ?? []));
+}
+
 /**
  * The one-line reload summary: `+host3, -host4, host2: +9090 -8080 ~5432, host1: restarted (cmd
  * changed)`; `~` is a published port whose target changed. Hosts that only learn of other hosts'
@@ -76,5 +87,13 @@ export function summarizeDiff(diff: PlanDiff): string {
         ...r.retargeted.map((p) => `~${p}`),
       ].join(' ')}`),
   ];
+  // A host added or removed brings or takes its own name: only the other changes (aliases, a
+  // host's name changing VIP) are news.
+  const hostNames = new Set([...diff.added, ...diff.removed].map((h) => `${h.name}=${h.vip}`));
+  const dns = [
+    ...(diff.dnsNames?.added ?? []).filter((n) => !hostNames.has(n)).map((n) => `+${n}`),
+    ...(diff.dnsNames?.removed ?? []).filter((n) => !hostNames.has(n)).map((n) => `-${n}`),
+  ];
+  if (dns.length) parts.push(`dns: ${dns.join(' ')}`);
   return parts.length ? parts.join(', ') : 'no change';
 }

@@ -12,6 +12,7 @@ import {
 import type { PlanHost } from '../plan/types.js';
 import type { AgentProcess } from './agent-process.js';
 import { VERSION } from '../cli/version.js';
+import { readMachineFiles, type MachineFiles } from '../dns/same-machine.js';
 
 export interface LinkEvents {
   /** The agent said a valid HELLO: the link may carry TCP frames. */
@@ -28,6 +29,14 @@ export interface KeepaliveTiming {
 }
 
 export const DEFAULT_KEEPALIVE: KeepaliveTiming = { intervalMs: KEEPALIVE_INTERVAL_MS, timeoutMs: KEEPALIVE_TIMEOUT_MS };
+
+let machineFiles: MachineFiles | undefined | null = null;
+
+/** Read once per router: what its HELLO says about its machine (docs/protocol.md §4.1). */
+function routerMachine(): MachineFiles | undefined {
+  if (machineFiles === null) machineFiles = readMachineFiles();
+  return machineFiles;
+}
 
 /** The reason given when the agent's stdout ends: its exit, logged by the router, says more. */
 export const OUTPUT_CLOSED = 'its output closed';
@@ -53,7 +62,8 @@ export class HostLink {
     const vip = ipFromString(host.vip);
     if (vip === undefined) throw new Error(`Assertion failed: host ${host.name} has VIP ${host.vip}`);
     this.vip = vip;
-    this.mine = makeHello('router', host.vip, VERSION, FEATURES);
+    const machine = routerMachine();
+    this.mine = { ...makeHello('router', host.vip, VERSION, FEATURES), ...(machine ? { machine } : {}) };
     this.decoder = new FrameDecoder({
       onFrame: (frame) => this.receive(frame),
       onError: (error) => this.fail(error),

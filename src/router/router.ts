@@ -12,6 +12,8 @@ import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
 import { DEFAULT_KEEPALIVE, HostLink, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
 import { diffPlans, type PlanDiff } from './diff-plan.js';
+import { bootstrapPayload } from '../bootstrap/payload.js';
+import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -141,7 +143,21 @@ export class Router {
 
   private spawn(state: HostState): void {
     const { plan } = state;
-    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line));
+    let prefix: Buffer | undefined;
+    if (plan.bootstrap) {
+      // Issue 7: the agent's own code goes first on its stdin. Without it (a router run from
+      // source) the host cannot start; retrying would not help.
+      try {
+        prefix = bootstrapPayload().stream;
+      } catch (error) {
+        const problem = `cannot bootstrap: ${(error as Error).message}`;
+        this.options.log(`${plan.name}: ${problem}`);
+        state.outcome ??= { up: false, problem };
+        this.maybeReady();
+        return;
+      }
+    }
+    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
     state.proc = proc;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
@@ -195,10 +211,12 @@ export class Router {
     const upFor = Date.now() - proc.startedAt;
     const delay = state.backoff.next(upFor);
     const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
-    this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${tail}`);
+    // Issue 7: a bootstrap that failed (no node, too old, cut off) says so, naming the host.
+    const why = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) : undefined;
+    this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
     this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     if (state.outcome === undefined) {
-      state.outcome = { up: false, problem: end.startError ? end.startError.message : describeEnd(end, upFor) };
+      state.outcome = { up: false, problem: end.startError ? end.startError.message : why ?? describeEnd(end, upFor) };
       this.maybeReady();
     }
     state.restartTimer = setTimeout(() => {

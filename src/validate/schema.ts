@@ -110,6 +110,10 @@ export function explainError(value: unknown, e: ErrorObject): Problem {
         if (!entry.ok) return { code: 'E304', message: entry.message, segments, target: 'value' };
       }
       break;
+    case 'enum': {
+      const allowed = ((e.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ');
+      return { code: 'E206', message: `${at} must be one of ${allowed}, found ${describeFound(found)}`, segments, target: 'value' };
+    }
   }
   return { code: 'E206', message: `${at} ${e.message ?? 'does not match the schema'}`, segments, target: 'value' };
 }

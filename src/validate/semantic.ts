@@ -9,6 +9,7 @@ import { checkCommands } from './semantic-cmd.js';
 import { SemanticContext } from './semantic-context.js';
 import { checkHostNames, checkVips } from './semantic-hosts.js';
 import { checkPorts } from './semantic-ports.js';
+import { checkDns } from './semantic-dns.js';
 
 export function checkSemantics(value: unknown, src: YamlSource, file: string, schemaDiagnostics: readonly Diagnostic[]): Diagnostic[] {
   const ctx = new SemanticContext(src, file, schemaDiagnostics);
@@ -23,6 +24,7 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkVips(ctx, hosts);
   checkCommands(ctx, hosts);
   checkPorts(ctx, asRecord(root['hostTemplate'])?.['ports'], hosts);
+  checkDns(ctx, root['hostTemplate'], hosts);
   return ctx.diagnostics;
 }
 

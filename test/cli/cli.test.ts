@@ -33,8 +33,8 @@ test('--version prints the package version', () => {
 test('--help lists every command; every command has --help with examples', () => {
   const r = run(['--help']);
   assert.equal(r.code, 0);
-  for (const c of ['run', 'plan', 'validate', 'show-example', 'demo']) assert.match(r.stdout, new RegExp(`norouter ${c}`));
-  for (const c of [['run'], ['plan'], ['validate'], ['show-example'], ['demo'], ['internal', 'agent']]) {
+  for (const c of ['run', 'plan', 'validate', 'show-example', 'show-installer', 'demo']) assert.match(r.stdout, new RegExp(`norouter ${c}`));
+  for (const c of [['run'], ['plan'], ['validate'], ['show-example'], ['show-installer'], ['demo'], ['internal', 'agent']]) {
     const h = run([...c, '--help']);
     assert.equal(h.code, 0, `${c.join(' ')} --help`);
     assert.match(h.stdout, /Examples/, `${c.join(' ')} --help shows examples`);

@@ -15,6 +15,8 @@ export interface MeshHost {
   /** Omit for the local host (the router's own machine). */
   cmd?: string[];
   ports?: string[];
+  /** Issue 7: cmd ends in the host's node, and the router sends itself over stdin. */
+  bootstrap?: boolean;
 }
 
 export interface Mesh {

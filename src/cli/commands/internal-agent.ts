@@ -22,18 +22,35 @@ export class InternalAgentCommand extends Command {
   me = Option.String('--me', { required: true, description: 'This host\'s VIP' });
   forwards = Option.Array('--forward', [], { description: 'A published port, LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
   others = Option.Array('--other', [], { description: 'A port another host publishes, VIP:PORT[/tcp]' });
+  dns = Option.String('--dns', { description: 'Run the DNS server on VIP:PORT (UDP and TCP)' });
+  dnsDomain = Option.String('--dns-domain', { description: 'A suffix under which every name answers too' });
+  dnsResolvConf = Option.String('--dns-resolv-conf', { description: 'Patch /etc/resolv.conf: auto (when writable) or true' });
+  writeEtcHosts = Option.Boolean('--write-etc-hosts', false, { description: 'Write the names into /etc/hosts while running' });
+  dnsNames = Option.Array('--dns-name', [], { description: 'A name the DNS server answers, NAME=VIP' });
 
   override async execute(): Promise<number> {
-    const config = buildAgentConfig(this.me, this.forwards, this.others);
+    const config = buildAgentConfig(this.me, this.forwards, this.others, {
+      port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
+    });
     if (!config.ok) {
       this.context.stderr.write(`norouter internal agent: ${config.error.split('\n').join('\nnorouter internal agent: ')}\n`);
       return EXIT_USAGE;
     }
     const { runAgent } = await import('../../agent/run-agent.js');
-    return runAgent(config.value, {
-      input: process.stdin,
-      output: process.stdout,
-      log: (line: string) => this.context.stderr.write(`${line}\n`),
-    });
+    // A signal stops the agent as its input closing does: what it changed on the host (the DNS
+    // add-on's files) is restored before it exits (issue 5).
+    const stop = new AbortController();
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
+    for (const signal of signals) process.on(signal, onSignal);
+    try {
+      return await runAgent(config.value, {
+        input: process.stdin,
+        output: process.stdout,
+        log: (line: string) => this.context.stderr.write(`${line}\n`),
+      }, { stop: stop.signal });
+    } finally {
+      for (const signal of signals) process.off(signal, onSignal);
+    }
   }
 }

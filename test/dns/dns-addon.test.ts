@@ -1,0 +1,73 @@
+// The DNS add-on inside an agent (issue 5), on temp files standing in for /etc/resolv.conf and
+// /etc/hosts: what happens when port 53 cannot be had, and recovery after a kill -9.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DnsAddon } from '../../src/dns/dns-addon.js';
+import { patchResolvConf } from '../../src/dns/resolv-conf.js';
+import { addHostsBlock } from '../../src/dns/etc-hosts.js';
+import { nextVip } from '../helpers/vips.js';
+import { buildQuery, readAnswer, udpExchange } from './helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'nrt-dns-addon-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const ORIGINAL = 'nameserver 192.0.2.53\noptions rotate\n';
+
+function files(name: string): { resolvConf: string; hosts: string } {
+  const paths = { resolvConf: join(dir, `${name}.resolv`), hosts: join(dir, `${name}.hosts`) };
+  writeFileSync(paths.resolvConf, ORIGINAL);
+  writeFileSync(paths.hosts, '127.0.0.1 localhost\n');
+  return paths;
+}
+
+test('port 53 taken: a warning saying why and what still works, a fallback port that answers, resolv.conf untouched', async () => {
+  const vip = nextVip();
+  const paths = files('busy');
+  // Something else holds VIP:53 (as root), or binding 53 is not allowed at all (not root): either way, 53 is not ours.
+  const squatter = createSocket('udp4');
+  await new Promise<void>((resolve) => {
+    squatter.once('error', () => resolve());
+    squatter.bind(53, vip, () => resolve());
+  });
+  const logs: string[] = [];
+  const addon = new DnsAddon(vip, (l) => logs.push(l), { paths, fallbackPorts: [0] });
+  try {
+    await addon.apply({ port: 53, resolvConf: 'true', etcHosts: false, names: [{ name: 'host2', vip: '127.0.42.102' }] });
+    const warning = logs.find((l) => l.includes('warning'));
+    assert.match(warning ?? '', new RegExp(`cannot listen on ${vip.replace(/\./g, '\\.')}:53 \\((the port is in use|permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE)\\); serving DNS on .*:\\d+ instead .*resolv\\.conf is left alone.*The mesh itself is unaffected`));
+    assert.ok(addon.port && addon.port !== 53);
+    assert.deepEqual(readAnswer(await udpExchange(vip, addon.port, buildQuery('host2'))).addresses, ['127.0.42.102']);
+    assert.equal(readFileSync(paths.resolvConf, 'utf8'), ORIGINAL);
+  } finally {
+    await addon.close();
+    squatter.close();
+  }
+});
+
+test('after a kill -9: the next start puts back the files left changed for its VIP, and only those', async () => {
+  const vip = nextVip();
+  const paths = files('crashed');
+  writeFileSync(paths.resolvConf, patchResolvConf(ORIGINAL, vip, `patched for ${vip} by the norouter agent (pid 1)`));
+  writeFileSync(paths.hosts, addHostsBlock('127.0.0.1 localhost\n', [{ name: 'old', vip }], undefined, vip));
+  const other = files('other');
+  const otherPatched = patchResolvConf(ORIGINAL, '127.9.9.9', 'patched for 127.9.9.9 by the norouter agent (pid 1)');
+  writeFileSync(other.resolvConf, otherPatched);
+
+  const logs: string[] = [];
+  const addon = new DnsAddon(vip, (l) => logs.push(l), { paths });
+  await addon.apply({ etcHosts: true, names: [{ name: 'host2', vip: '127.0.42.102' }] });
+  assert.equal(readFileSync(paths.resolvConf, 'utf8'), ORIGINAL);
+  assert.match(readFileSync(paths.hosts, 'utf8'), /^127\.0\.42\.102 host2$/m);
+  assert.doesNotMatch(readFileSync(paths.hosts, 'utf8'), / old$/m);
+  assert.ok(logs.some((l) => /restored the original that an earlier agent/.test(l)));
+  await addon.close();
+  assert.equal(readFileSync(paths.hosts, 'utf8'), '127.0.0.1 localhost\n');
+
+  const bystander = new DnsAddon(vip, () => {}, { paths: other });
+  await bystander.apply({ etcHosts: false, names: [] });
+  await bystander.close();
+  assert.equal(readFileSync(other.resolvConf, 'utf8'), otherPatched, "another VIP's patch is not ours to undo");
+});
