@@ -4,8 +4,8 @@
  * this bench process; destroyAll() kills whatever still runs inside them (by pid, from
  * `ip netns pids`) and deletes them, and also runs on process exit.
  */
-import { spawnSync } from 'node:child_process';
 import { runOk } from './procs.js';
+import { killAndDeleteNetns } from '../../test/helpers/netns.js';
 
 const created = new Set<string>();
 let counter = 0;
@@ -29,15 +29,7 @@ export function nsenterNet(ns: string, argv: readonly string[]): string[] {
 }
 
 export function destroyNetns(name: string): void {
-  const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout ?? '';
-  for (const pid of pids.split(/\s+/).filter(Boolean)) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+  killAndDeleteNetns(name);
   created.delete(name);
 }
 

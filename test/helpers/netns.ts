@@ -56,10 +56,10 @@ export async function createNetns(): Promise<string> {
 
 /**
  * Kills every process still inside `ns` (a service a test started there, an agent that
- * outlived its router) and deletes the namespace. Idempotent.
+ * outlived its router) and deletes the namespace. Idempotent. Also used by the benchmarks.
  */
-export function destroyNetns(name: string): void {
-  // Synchronous on purpose: it also runs from the 'exit' handler, where nothing async can.
+export function killAndDeleteNetns(name: string): void {
+  // Synchronous on purpose: it also runs from 'exit' handlers, where nothing async can.
   const pids = spawnSync('ip', ['netns', 'pids', name], { encoding: 'utf8' }).stdout ?? '';
   for (const pid of pids.split(/\s+/).filter(Boolean)) {
     try {
@@ -69,6 +69,11 @@ export function destroyNetns(name: string): void {
     }
   }
   spawnSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
+}
+
+/** killAndDeleteNetns for a namespace this process created. */
+export function destroyNetns(name: string): void {
+  killAndDeleteNetns(name);
   created.delete(name);
 }
 
