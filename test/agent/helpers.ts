@@ -1,6 +1,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { waitFor, withTimeout } from '../helpers/wait.js';
 
 /** A port free on `ip` right now (bind to 0, read it, close). */
 export async function freePort(ip: string): Promise<number> {
@@ -56,21 +57,11 @@ export function sha256(b: Buffer | Buffer[]): string {
 export { randomBytes };
 
 /** Resolves with the promise's value, or rejects after `ms` naming what was awaited. */
-export async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms); });
-  try {
-    return await Promise.race([p, t]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  return withTimeout(p, ms, what);
 }
 
-/** Polls `cond` each turn of the event loop until true or `ms` passes. */
+/** Polls `cond` until true or `ms` passes. */
 export async function waitUntil(ms: number, what: string, cond: () => boolean): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(cond, { timeoutMs: ms, intervalMs: 5, what });
 }
