@@ -7,6 +7,7 @@ import { benchMesh, reportMesh } from './mesh.js';
 import { benchReload, reportReload } from './reload.js';
 import { benchBootstrap, reportBootstrap } from './bootstrap.js';
 import { benchDns, reportDns } from './dns.js';
+import { benchProxy, reportProxy } from './proxy.js';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
@@ -33,6 +34,12 @@ if (want('reload')) {
 if (want('dns')) {
   const r = await benchDns();
   console.log(`## dns\n\n${reportDns(r)}\n`);
+  if ('met' in r && !r.met) missed = true;
+}
+
+if (want('proxy')) {
+  const r = await benchProxy();
+  console.log(`## proxy\n\n${reportProxy(r)}\n`);
   if ('met' in r && !r.met) missed = true;
 }
 

@@ -71,6 +71,20 @@ export type WriteEtcHosts = boolean;
  * via the `definition` "bootstrap".
  */
 export type Bootstrap = boolean;
+/**
+ * Where the proxy listens, on the host's own network: `ADDRESS:PORT`, the address an IPv4 address, `localhost` or a bracketed IPv6 address (`[::1]:1080`). Use a loopback address unless other machines should use the proxy: it reaches every published port of the mesh.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "proxyListen".
+ */
+export type ProxyListen = string;
+/**
+ * Destinations outside the mesh that the proxies may reach, and the host that dials them on its own network (the "VPN-ish" mode: every service of a Docker network or a VPC through one bastion). A proxy request that is not for a host of the mesh follows the most specific matching route (longest prefix for CIDRs; for host-name globs, the most literal characters; the first listed on a tie), or is refused. Only the `via` host dials, and only what its routes allow.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "routes".
+ */
+export type Routes = Route[];
 
 /**
  * A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.
@@ -78,6 +92,7 @@ export type Bootstrap = boolean;
 export interface Manifest {
   hosts: Hosts;
   hostTemplate?: HostTemplate;
+  routes?: Routes;
 }
 /**
  * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.
@@ -98,6 +113,9 @@ export interface Host {
   dns?: HostDns;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  http?: HttpProxy;
+  socks?: SocksProxy;
+  loopback?: Loopback;
 }
 /**
  * This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.
@@ -113,7 +131,37 @@ export interface HostDns {
   aliases?: DnsAliases;
 }
 /**
- * Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts` and `bootstrap` apply to every host that does not set them itself.
+ * An HTTP proxy run by this host's agent on the host's own network (issue 6): absolute-URI requests (GET and every other method, keep-alive) and CONNECT tunnels. A request for a host of the mesh (its name, with or without the DNS domain suffix, an alias, or its VIP) goes over the mesh to that host's published port; anything else follows `routes`, or is refused with 403 naming why. Off unless set.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "httpProxy".
+ */
+export interface HttpProxy {
+  listen: ProxyListen;
+}
+/**
+ * A SOCKS proxy run by this host's agent on the host's own network (issue 6): SOCKS5 (CONNECT, with or without remote name resolution), SOCKS4 and SOCKS4a, no authentication. Destinations are handled as by the HTTP proxy; a refusal is a SOCKS reply code. Off unless set.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "socksProxy".
+ */
+export interface SocksProxy {
+  listen: ProxyListen;
+}
+/**
+ * The host's loopback VIP listeners. With `disable: true` the agent listens on no VIP at all and only its proxies (`http`, `socks`) reach the mesh: for macOS and the BSDs, where 127.0.42.x does not exist without setup. Its own published ports are still reached by the other hosts.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "loopback".
+ */
+export interface Loopback {
+  /**
+   * Listen on no VIP. Default false.
+   */
+  disable?: boolean;
+}
+/**
+ * Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts`, `bootstrap`, `http`, `socks` and `loopback` apply to every host that does not set them itself.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "hostTemplate".
@@ -123,6 +171,9 @@ export interface HostTemplate {
   dns?: Dns;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  http?: HttpProxy;
+  socks?: SocksProxy;
+  loopback?: Loopback;
 }
 /**
  * Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.
@@ -135,4 +186,22 @@ export interface Dns {
   port?: DnsPort;
   domain?: DnsDomain;
   resolvConf?: DnsResolvConf;
+}
+/**
+ * One route: connections to any of `to` leave the mesh at host `via`.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "route".
+ */
+export interface Route {
+  /**
+   * The name of the host that dials these destinations on its own network.
+   */
+  via: string;
+  /**
+   * IPv4 CIDRs (`10.0.0.0/8`, or one address) and host-name globs (`*.internal`, `db-?`, `*` for every name; `*` matches any characters, dots included, `?` one). Names are passed to the `via` host, which resolves them itself.
+   *
+   * @minItems 1
+   */
+  to: [string, ...string[]];
 }

@@ -4,9 +4,9 @@
  * - Credit is granted back as the socket's write callbacks fire (§6.3).
  * - Half-close maps to socket.end() / 'end' (sockets are allowHalfOpen); ABORT to a reset.
  */
-import { connect, type Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { Mux, type MuxConnection, type MuxHandlers } from '../mux/index.js';
-import { ipToString, type AbortReason, type FrameHeader } from '../protocol/index.js';
+import { ipToString, type AbortReason, type FrameHeader, type RouteTarget } from '../protocol/index.js';
 import type { Forward } from '../plan/types.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
 
@@ -21,35 +21,70 @@ export interface BridgeOptions {
   linkBlocked(): boolean;
   /** The forward for a listen port on this host, if it is still configured. */
   forwardFor(port: number): Forward | undefined;
+  /** Issue 6, §13: why this host may not dial a routed OPEN's target; undefined when it may. */
+  routeRefusal?(target: RouteTarget): string | undefined;
   log(line: string): void;
 }
 
+/**
+ * A local end that is not a socket (issue 6): a proxy waiting for OPEN_OK before it answers its
+ * client, or an in-process stream (src/proxy/mux-duplex.ts). The bridge calls it where it would
+ * touch a socket.
+ */
+export interface LocalEnd {
+  /** OPEN_OK arrived. */
+  opened(conn: MuxConnection<Endpoint>): void;
+  /** Data from the peer; call done() once the consumer accepted it (§6.3). */
+  data(conn: MuxConnection<Endpoint>, data: Buffer, done: () => void): void;
+  /** The peer half-closed. */
+  end(conn: MuxConnection<Endpoint>): void;
+  /** ABORT, PEER_DOWN or shutdown: the connection is gone. */
+  abort(conn: MuxConnection<Endpoint>, reason: AbortReason, text: string): void;
+  /** Writing may go on (credit, and the link drained) after writeFrom() returned false. */
+  writable(conn: MuxConnection<Endpoint>): void;
+}
+
+export type Endpoint = Socket | LocalEnd;
+
 export class Bridge {
-  readonly mux: Mux<Socket>;
+  readonly mux: Mux<Endpoint>;
   private readonly o: BridgeOptions;
   /** Sockets paused only because the link was blocked; resumed on drain. */
-  private readonly linkPaused = new Set<MuxConnection<Socket>>();
+  private readonly linkPaused = new Set<MuxConnection<Endpoint>>();
 
   constructor(options: BridgeOptions) {
     this.o = options;
-    const handlers: MuxHandlers<Socket> = {
+    const handlers: MuxHandlers<Endpoint> = {
       send: options.send,
       onOpen: (conn) => this.dial(conn),
-      onData: (conn, data) => {
-        const socket = conn.context;
-        if (!socket || socket.destroyed) return;
-        socket.write(data, () => this.mux.consumed(conn, data.length));
+      onOpened: (conn) => {
+        const end = conn.context;
+        if (end && !(end instanceof Socket)) end.opened(conn);
       },
-      onEnd: (conn) => conn.context?.end(),
+      onData: (conn, data) => {
+        const end = conn.context;
+        if (!end) return;
+        if (!(end instanceof Socket)) return end.data(conn, data, () => this.mux.consumed(conn, data.length));
+        if (end.destroyed) return;
+        end.write(data, () => this.mux.consumed(conn, data.length));
+      },
+      onEnd: (conn) => {
+        const end = conn.context;
+        if (end instanceof Socket) end.end();
+        else end?.end(conn);
+      },
       onAbort: (conn, reason, text) => {
         this.linkPaused.delete(conn);
-        reset(conn.context);
-        if (reason !== 'host-down' && reason !== 'shutting-down') this.o.log(`connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
+        const end = conn.context;
+        if (end instanceof Socket || end === undefined) reset(end);
+        else end.abort(conn, reason, text);
+        // A proxy reports its own refusals (issue 6); a routed dial refused by policy is the proxy's news too.
+        if (end instanceof Socket && reason !== 'host-down' && reason !== 'shutting-down') this.o.log(`connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
       },
       onWritable: (conn) => this.resume(conn),
       onClose: (conn) => this.linkPaused.delete(conn),
     };
-    this.mux = new Mux<Socket>({ localIP: options.localIP, handlers, ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}) });
+    this.mux = new Mux<Endpoint>({ localIP: options.localIP, handlers, ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}) });
   }
 
   /** A local client connected to a VIP:port we listen on: open it through the link. */
@@ -60,7 +95,41 @@ export class Bridge {
       reset(socket);
       return;
     }
-    this.attach(conn, socket);
+    this.attachSocket(conn, socket);
+  }
+
+  /**
+   * Issue 6: opens a connection for a proxy, to a mesh VIP:port or (with `target`, §13) routed
+   * through the host `dstIP`. `end` hears OPEN_OK or the refusal; then attach() hands the
+   * connection to the client's socket, or `end` keeps it. Undefined when no source port is free.
+   */
+  openFor(end: LocalEnd, dstIP: number, dstPort: number, target?: RouteTarget): MuxConnection<Endpoint> | undefined {
+    return this.mux.open(dstIP, dstPort, end, target);
+  }
+
+  /** Issue 6: an open connection's local end becomes `socket`; `head` is what it sent already. */
+  attach(conn: MuxConnection<Endpoint>, socket: Socket, head?: Buffer): void {
+    if (conn.closed) {
+      reset(socket);
+      return;
+    }
+    conn.context = socket;
+    this.attachSocket(conn, socket);
+    // Paused while the proxy handshake ran; it flows now unless `head` already used the credit.
+    if (head?.length && !this.writeFrom(conn, head)) socket.pause();
+    else socket.resume();
+  }
+
+  /**
+   * Data from a local end to the peer; false when the caller must stop until its writable()
+   * (no credit, or the link is full).
+   */
+  writeFrom(conn: MuxConnection<Endpoint>, data: Buffer): boolean {
+    if (conn.closed) return false;
+    if (!this.mux.write(conn, data)) return false;
+    if (!this.o.linkBlocked()) return true;
+    this.linkPaused.add(conn);
+    return false;
   }
 
   /** The link drained: resume the sockets it paused. */
@@ -74,25 +143,39 @@ export class Bridge {
     this.linkPaused.clear();
   }
 
-  private resume(conn: MuxConnection<Socket>): void {
+  private resume(conn: MuxConnection<Endpoint>): void {
     if (conn.closed || conn.blocked) return;
     if (this.o.linkBlocked()) {
       this.linkPaused.add(conn);
       return;
     }
     this.linkPaused.delete(conn);
-    conn.context?.resume();
+    const end = conn.context;
+    if (end instanceof Socket) end.resume();
+    else end?.writable(conn);
   }
 
-  /** §5.4: dial the forward's target asynchronously; OPEN_OK on connect, ABORT on failure. */
-  private dial(conn: MuxConnection<Socket>): void {
+  /** What an OPEN asks this host to dial: a forward's target, or a route's (§13); a string is a refusal. */
+  private dialTarget(conn: MuxConnection<Endpoint>): { host: string; port: number } | string {
+    if (conn.target) {
+      const why = this.o.routeRefusal ? this.o.routeRefusal(conn.target) : 'this agent dials no routes';
+      return why ?? conn.target;
+    }
     const fwd = this.o.forwardFor(conn.dstPort);
-    if (!fwd) {
-      this.mux.abort(conn, 'policy', `port ${conn.dstPort} is not forwarded by ${ipToString(conn.dstIP)}`);
+    if (!fwd) return `port ${conn.dstPort} is not forwarded by ${ipToString(conn.dstIP)}`;
+    return { host: fwd.connectHost, port: fwd.connectPort };
+  }
+
+  /** §5.4: dial the forward's (or the route's, §13) target asynchronously; OPEN_OK on connect, ABORT on failure. */
+  private dial(conn: MuxConnection<Endpoint>): void {
+    const dest = this.dialTarget(conn);
+    if (typeof dest === 'string') {
+      if (conn.target) this.o.log(`refused ${conn}: ${dest}`);
+      this.mux.abort(conn, 'policy', dest);
       return;
     }
-    const target = `${fwd.connectHost}:${fwd.connectPort}`;
-    const socket = connect({ host: fwd.connectHost, port: fwd.connectPort, allowHalfOpen: true, noDelay: true });
+    const target = `${dest.host}:${dest.port}`;
+    const socket = connect({ host: dest.host, port: dest.port, allowHalfOpen: true, noDelay: true });
     conn.context = socket;
     socket.setTimeout(DIAL_TIMEOUT_MS, () => {
       if (!socket.connecting) return;
@@ -106,11 +189,11 @@ export class Bridge {
         reset(socket);
         return;
       }
-      this.attach(conn, socket);
+      this.attachSocket(conn, socket);
       this.mux.accept(conn);
     });
     socket.once('error', (e) => {
-      if (!socket.connecting && conn.state !== 'accepting') return; // attach() handles it
+      if (!socket.connecting && conn.state !== 'accepting') return; // attachSocket() handles it
       const code = errorCode(e);
       this.o.log(`dial ${target} for ${conn} failed: ${code ?? e.message}`);
       this.mux.abort(conn, dialErrorReason(code), `${target}: ${code ?? e.message}`);
@@ -118,7 +201,7 @@ export class Bridge {
   }
 
   /** Wires an established socket to its connection. */
-  private attach(conn: MuxConnection<Socket>, socket: Socket): void {
+  private attachSocket(conn: MuxConnection<Endpoint>, socket: Socket): void {
     socket.on('data', (chunk: Buffer) => {
       if (conn.closed) return;
       const ok = this.mux.write(conn, chunk);

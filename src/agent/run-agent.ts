@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
+  FEATURES, FEATURE_ROUTE, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
 import { VERSION } from '../cli/version.js';
@@ -16,6 +16,9 @@ import { Bridge } from './bridge.js';
 import { Link } from './link.js';
 import { Listeners, type ListenTarget } from './listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
+import { Directory } from '../proxy/destination.js';
+import type { ProxyHost } from '../proxy/proxy-host.js';
+import type { Proxies } from '../proxy/proxies.js';
 
 export interface AgentIO {
   input: Readable;
@@ -66,8 +69,41 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       send: (h, p) => link.send(h, p),
       linkBlocked: () => link.blocked,
       forwardFor: (port) => forwards.get(port),
+      // §13: a routed OPEN is dialled only when one of this host's own routes allows it.
+      routeRefusal: (target) => directory().routes.allows(me, target.host)
+        ? undefined
+        : `${config.me} has no route to ${target.host} (the manifest's routes via this host do not match it)`,
       log: io.log,
     });
+    // Issue 6: where proxy requests go, rebuilt only when CONFIG replaces the configuration.
+    let dirFor: AgentConfig | undefined;
+    let dir: Directory | undefined;
+    function directory(): Directory {
+      if (dirFor !== current || !dir) {
+        dir = new Directory(current);
+        dirFor = current;
+      }
+      return dir;
+    }
+    const proxyHost: ProxyHost = {
+      bridge,
+      decide: (host, port) => directory().decide(host, port),
+      open: (end, to) => {
+        if (done) return 'the agent is shutting down';
+        if (to.kind === 'route' && !peerHello?.features.includes(FEATURE_ROUTE)) return 'the router is too old for routes: run the same norouter version everywhere';
+        const conn = to.kind === 'mesh' ? bridge.openFor(end, to.vip, to.port) : bridge.openFor(end, to.via, ROUTED_PORT, to.target);
+        return conn ?? 'no free source port (too many connections)';
+      },
+      log: io.log,
+    };
+    let proxies: Promise<Proxies> | undefined;
+    let proxiesReady: Proxies | undefined;
+    function applyProxies(next: AgentConfig): Promise<void> {
+      if (!next.proxy && !proxies) return Promise.resolve();
+      // Loaded only by agents that run a proxy: node:http is not free to load.
+      proxies ??= import('../proxy/proxies.js').then(({ Proxies }) => (proxiesReady = new Proxies(proxyHost)));
+      return proxies.then((p) => (done ? undefined : p.apply(next.proxy)));
+    }
     const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log);
 
     function onLocalConnection(socket: Socket, target: ListenTarget): void {
@@ -113,6 +149,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
           void listeners.apply(listenTargets(current));
+          void applyProxies(current);
           applyDns(current);
           return;
         case 'goodbye':
@@ -170,6 +207,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       void dnsAddon?.close();
       clearInterval(keepalive);
       listeners.closeAll();
+      proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
       link.close();
       resolve(code);
@@ -179,8 +217,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     link.sendControl({ type: 'hello', hello });
     link.flush();
-    void listeners.apply(listenTargets(current)).then(() => {
-      if (!done) options.onListening?.(listeners.listening);
+    void Promise.all([listeners.apply(listenTargets(current)), applyProxies(current)]).then(() => {
+      if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });
 }
@@ -189,8 +227,12 @@ function forwardMap(config: AgentConfig): Map<number, Forward> {
   return new Map(config.forwards.map((f) => [f.listenPort, f]));
 }
 
-/** Every `--other` VIP:port, and this host's own VIP for each forward (reached through the router too). */
+/**
+ * Every `--other` VIP:port, and this host's own VIP for each forward (reached through the router
+ * too); nothing with `--no-loopback` (issue 6: only the proxies reach the mesh).
+ */
 export function listenTargets(config: AgentConfig): ListenTarget[] {
+  if (config.noLoopback) return [];
   return [
     ...config.others.map((o) => ({ ip: o.vip, port: o.port })),
     ...config.forwards.map((f) => ({ ip: config.me, port: f.listenPort })),

@@ -12,6 +12,8 @@ import { formatAgentArgs, formatOther, parseForward } from '../plan/agent-args.j
 import type { AgentConfig, Forward, Other, Plan, PlanHost } from '../plan/types.js';
 import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
 import { agentDnsOf, dnsNamesOf } from './compile-dns.js';
+import { agentProxyOf, routesOf } from './compile-proxy.js';
+import { formatProxyArgs } from '../plan/proxy-args.js';
 import { splitShellWords } from '../manifest/shell-words.js';
 import { BOOTSTRAP_NODE_ARGS } from '../bootstrap/loader.js';
 
@@ -67,18 +69,20 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
   // The DNS names are the same for every agent (issue 5): listed once, shared by every host.
   const dnsNames = dnsNamesOf(manifest);
   const dnsNameWords = dnsNames.flatMap((n) => ['--dns-name', formatDnsName(n)]);
+  const routes = routesOf(manifest);
   const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
     const start = firstOther[i] ?? 0;
     const end = start + forwards.length;
     const others = published.slice(0, start).concat(published.slice(end));
     const { argv, local } = commandOf(name, host, options.self);
     const dns = agentDnsOf(host, manifest.hostTemplate, local, dnsNames);
-    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}) };
+    const extra = agentProxyOf(host, manifest.hostTemplate, dns, dnsNames, routes);
+    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra };
     const head = formatAgentArgs({ me: host.vip, forwards, others: [] });
     // Issue 7: a bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
     const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false);
-    const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
+    const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
     return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap: true as const } : {}) };
   });
   return { hosts };

@@ -40,6 +40,12 @@ export const CODES = {
   E310: { name: 'dns-name-collision', severity: 'error', summary: 'A dns alias repeats a host name or another alias (letter case ignored).' },
   E311: { name: 'invalid-dns-domain', severity: 'error', summary: 'A dns domain suffix is not a DNS name.' },
   W302: { name: 'resolv-conf-port', severity: 'warning', summary: 'resolvConf is true but the DNS port is not 53, which resolv.conf cannot point at.' },
+  E312: { name: 'invalid-proxy-listen', severity: 'error', summary: 'An http or socks proxy `listen` is not ADDRESS:PORT.' },
+  E313: { name: 'proxy-port-collision', severity: 'error', summary: 'A proxy listens on a port the same host publishes, or both proxies of a host on one address.' },
+  E314: { name: 'unknown-route-via', severity: 'error', summary: 'A route\'s `via` names no host.' },
+  E315: { name: 'invalid-route-destination', severity: 'error', summary: 'A route destination is neither an IPv4 CIDR nor a host-name glob.' },
+  E316: { name: 'duplicate-route-destination', severity: 'error', summary: 'Two routes list the same destination.' },
+  W303: { name: 'loopback-disabled-without-proxy', severity: 'warning', summary: 'loopback.disable on a host without a proxy: nothing there reaches the mesh.' },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A registered code; diagnostics can only be created with one of these. */

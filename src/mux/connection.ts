@@ -3,7 +3,7 @@
  * read it and keep their own object (the socket) in `context`, but change it only through the
  * Mux's methods.
  */
-import { FLAG_FROM_ACCEPTOR, PROTO_TCP, type FrameHeader } from '../protocol/index.js';
+import { FLAG_FROM_ACCEPTOR, PROTO_TCP, type FrameHeader, type RouteTarget } from '../protocol/index.js';
 
 export type Role = 'initiator' | 'acceptor';
 
@@ -24,6 +24,8 @@ export class MuxConnection<C = unknown> {
   readonly dstPort: number;
   /** The adapter's object for this connection (the local socket). */
   context: C | undefined;
+  /** A routed connection's destination (DstPort 0, docs/protocol.md §13); undefined otherwise. */
+  target: RouteTarget | undefined;
   state: ConnState;
 
   /** Bytes we may still send (§6.1). */
@@ -74,9 +76,10 @@ export class MuxConnection<C = unknown> {
     return this.state === 'closed';
   }
 
-  /** For logs: `127.0.42.100:40000 -> 127.0.42.101:80`. */
+  /** For logs: `127.0.42.100:40000 -> 127.0.42.101:80`, or `… -> 127.0.42.103 (route to 10.0.0.5:80)`. */
   toString(): string {
     const ip = (n: number) => `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+    if (this.target) return `${ip(this.srcIP)}:${this.srcPort} -> ${ip(this.dstIP)} (route to ${this.target.host}:${this.target.port})`;
     return `${ip(this.srcIP)}:${this.srcPort} -> ${ip(this.dstIP)}:${this.dstPort}`;
   }
 }

@@ -6,8 +6,8 @@
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, FLAG_FROM_ACCEPTOR,
   INITIAL_WINDOW, MAX_DATA_PAYLOAD, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_TCP, ProtocolError,
-  abortPayload, ipToString, payloadLength, readAbortPayload, readU32Payload, tcpKind, u32Payload,
-  type AbortReason, type Frame, type FrameHeader,
+  ROUTED_PORT, abortPayload, ipToString, payloadLength, readAbortPayload, readRoutedOpen, readU32Payload, routedOpenPayload,
+  tcpKind, u32Payload, type AbortReason, type Frame, type FrameHeader, type RouteTarget,
 } from '../protocol/index.js';
 import { MuxConnection } from './connection.js';
 import { PortAllocator } from './ports.js';
@@ -78,14 +78,20 @@ export class Mux<C = unknown> {
 
   // ---- local side (the adapter) -------------------------------------------------------------
 
-  /** Opens a connection to dstIP:dstPort (sends OPEN). Undefined when no source port is free (§5.8). */
-  open(dstIP: number, dstPort: number, context?: C): MuxConnection<C> | undefined {
+  /**
+   * Opens a connection to dstIP:dstPort (sends OPEN); with `target`, a routed connection (§13):
+   * dstIP is the `via` host's VIP, dstPort must be ROUTED_PORT, and the OPEN names the target.
+   * Undefined when no source port is free (§5.8).
+   */
+  open(dstIP: number, dstPort: number, context?: C, target?: RouteTarget): MuxConnection<C> | undefined {
+    if ((target !== undefined) !== (dstPort === ROUTED_PORT)) throw new Error(`Assertion failed: port ${dstPort} with${target ? '' : 'out'} a route target`);
     const srcPort = this.ports.allocate();
     if (srcPort === undefined) return undefined;
     const conn = new MuxConnection<C>('initiator', { srcIP: this.localIP, srcPort, dstIP, dstPort }, PRE_OPEN_WINDOW, this.initialWindow);
     conn.context = context;
+    if (target) conn.target = target;
     this.initiated.set(srcPort, conn);
-    this.emit(conn, FLAG_OPEN, u32Payload(this.initialWindow));
+    this.emit(conn, FLAG_OPEN, target ? routedOpenPayload(this.initialWindow, target) : u32Payload(this.initialWindow));
     return conn;
   }
 
@@ -229,7 +235,13 @@ export class Mux<C = unknown> {
     if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
       return new ProtocolError('bad-payload', `OPEN window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`);
     }
+    let target: RouteTarget | undefined;
+    if (frame.dstPort === ROUTED_PORT) {
+      target = readRoutedOpen(frame.payload);
+      if (!target) return new ProtocolError('bad-payload', `routed OPEN from ${ipToString(frame.srcIP)}:${frame.srcPort} with a bad destination (§13)`);
+    }
     const conn = new MuxConnection<C>('acceptor', frame, window, PRE_OPEN_WINDOW);
+    if (target) conn.target = target;
     if (byPort) byPort.set(key, conn);
     else this.accepted.set(frame.srcIP, new Map([[key, conn]]));
     this.acceptedCount++;

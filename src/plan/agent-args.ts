@@ -3,9 +3,10 @@
  * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
  *
  *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [DNS flags (dns-args.ts)]
- *                  [--other VIP:PORT/tcp]…
+ *                  [proxy and route flags (proxy-args.ts)] [--other VIP:PORT/tcp]…
  */
-import { formatDnsArgs, parseDnsFlags, type DnsFlags } from './dns-args.js';
+import { formatDnsArgs, type DnsFlags } from './dns-args.js';
+import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
 import type { AgentConfig, Forward, Other } from './types.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
@@ -23,6 +24,7 @@ export function formatAgentArgs(config: AgentConfig): string[] {
   for (const f of config.forwards) args.push('--forward', formatForward(f));
   // DNS flags before the `--other` words: those end the line (format-plan.ts slices them).
   args.push(...formatDnsArgs(config.dns));
+  args.push(...formatProxyArgs(config));
   for (const o of config.others) args.push('--other', formatOther(o));
   return args;
 }
@@ -75,7 +77,7 @@ export function parseOther(text: string): Parsed<Other> {
 }
 
 /** Checks parsed agent flags; returns every problem, not just the first. */
-export function buildAgentConfig(me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}): Parsed<AgentConfig> {
+export function buildAgentConfig(me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}): Parsed<AgentConfig> {
   const errors: string[] = [];
   if (!isIPv4(me)) errors.push(`--me: "${me}" is not an IPv4 address`);
   const fs: Forward[] = [];
@@ -95,7 +97,7 @@ export function buildAgentConfig(me: string, forwards: string[], others: string[
     if (seen.has(f.listenPort)) errors.push(`--forward: listen port ${f.listenPort} is given twice`);
     seen.add(f.listenPort);
   }
-  const dns = parseDnsFlags(dnsFlags, errors);
+  const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, errors);
   if (errors.length) return { ok: false, error: errors.join('\n') };
-  return { ok: true, value: { me, forwards: fs, others: os, ...(dns ? { dns } : {}) } };
+  return { ok: true, value: { me, forwards: fs, others: os, ...extra } };
 }

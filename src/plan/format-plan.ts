@@ -10,19 +10,22 @@
 import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
 import { formatOther } from './agent-args.js';
 import { describeDns } from './dns-args.js';
+import { describeProxy } from './proxy-args.js';
 import type { Other, Plan, PlanHost } from './types.js';
 
 export function formatPlanText(plan: Plan): string {
   const others = new OthersText(plan.hosts);
   const lines: string[] = [];
-  for (const host of plan.hosts) lines.push(heading(host), commandLine(host, others));
+  const names = new Map(plan.hosts.map((h) => [h.vip, h.name]));
+  const nameOf = (vip: string): string => names.get(vip) ?? vip;
+  for (const host of plan.hosts) lines.push(heading(host, nameOf), commandLine(host, others));
   lines.push('');
   return lines.join('\n');
 }
 
-/** `# NAME (VIP)`, with the host's DNS settings when it has any (issue 5). */
-function heading(host: PlanHost): string {
-  const dns = describeDns(host.vip, host.agent.dns);
+/** `# NAME (VIP)`, with the host's DNS settings (issue 5), proxies and routes (issue 6) when it has any. */
+function heading(host: PlanHost, nameOf: (vip: string) => string): string {
+  const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
   // Issue 7: the long `--import=data:…` word on the line below is the bootstrap loader.
   const bootstrap = host.bootstrap ? '; bootstrap: node runs norouter sent over stdin' : '';
   return `# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`;

@@ -45,6 +45,29 @@ export interface AgentDns {
   names: DnsName[];
 }
 
+/**
+ * One route (issue 6): proxy connections to any of `to` (IPv4 CIDRs and host-name globs, as in the
+ * manifest) leave the mesh at the host whose VIP is `via`, which dials them on its own network.
+ */
+export interface Route {
+  via: string;
+  to: string[];
+}
+
+/**
+ * The proxies of a host (issue 6): `--http-proxy`, `--socks-proxy`. `names` and `domain` are the
+ * mesh's names (the same list as the DNS add-on's, `--dns-name`), which the proxies resolve
+ * themselves.
+ */
+export interface AgentProxy {
+  /** HTTP proxy listen address, `ADDRESS:PORT`. */
+  http?: string;
+  /** SOCKS4/4a/5 proxy listen address, `ADDRESS:PORT`. */
+  socks?: string;
+  domain?: string;
+  names: DnsName[];
+}
+
 /** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */
 export interface AgentConfig {
   me: string;
@@ -52,6 +75,15 @@ export interface AgentConfig {
   others: Other[];
   /** Absent when the host runs neither a DNS server nor writes /etc/hosts. */
   dns?: AgentDns;
+  /** Absent when the host runs no proxy (issue 6). */
+  proxy?: AgentProxy;
+  /** `loopback.disable` (issue 6): listen on no VIP; only the proxies reach the mesh. */
+  noLoopback?: true;
+  /**
+   * Issue 6: every route for a host with a proxy (it picks the `via`), else only the routes this
+   * host dials (it checks routed OPENs against them); absent when none applies.
+   */
+  routes?: Route[];
 }
 
 export interface PlanHost {

@@ -66,7 +66,14 @@ export const CONTROL_GOODBYE = 6;
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
 export const FEATURE_PEER_DOWN = 'peer-down';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN];
+/** §13: routed OPENs (DstPort 0, the destination in the payload); issue 6. */
+export const FEATURE_ROUTE = 'route';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE];
+
+/** §13: the DstPort of a routed connection: "the destination is in OPEN's payload". */
+export const ROUTED_PORT = 0;
+/** §13: a routed OPEN's destination host, in bytes: a DNS name is at most 253 characters. */
+export const MAX_ROUTE_HOST = 255;
 
 /** §7 keepalive: a PING every 10 s; a link silent for 45 s (4 missed pings + slack) is dead. */
 export const KEEPALIVE_INTERVAL_MS = 10_000;

@@ -108,7 +108,7 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
     case CONTROL_CONFIG: {
       const v = parseJson(body, 'CONFIG');
       if (v instanceof ProtocolError) return v;
-      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?}');
+      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?, proxy?, noLoopback?, routes?}');
     }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
@@ -148,7 +148,18 @@ function isAgentConfig(v: unknown): v is AgentConfig {
     && Array.isArray(v.forwards) && v.forwards.every((f) => isObject(f) && isPort(f.listenPort)
       && typeof f.connectHost === 'string' && isPort(f.connectPort) && f.proto === 'tcp')
     && Array.isArray(v.others) && v.others.every((o) => isObject(o) && typeof o.vip === 'string' && isPort(o.port) && o.proto === 'tcp')
-    && (v.dns === undefined || isAgentDns(v.dns));
+    && (v.dns === undefined || isAgentDns(v.dns))
+    && (v.proxy === undefined || isAgentProxy(v.proxy))
+    && (v.noLoopback === undefined || v.noLoopback === true)
+    && (v.routes === undefined || (Array.isArray(v.routes) && v.routes.every((r) => isObject(r) && typeof r.via === 'string'
+      && Array.isArray(r.to) && r.to.every((t) => typeof t === 'string'))));
+}
+
+/** §4.3: the optional `proxy` member (issue 6). */
+function isAgentProxy(v: unknown): boolean {
+  return isObject(v) && (v.http === undefined || typeof v.http === 'string') && (v.socks === undefined || typeof v.socks === 'string')
+    && (v.domain === undefined || typeof v.domain === 'string')
+    && Array.isArray(v.names) && v.names.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.vip === 'string');
 }
 
 /** §4.3: the optional `dns` member (issue 5). */

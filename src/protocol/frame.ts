@@ -4,7 +4,7 @@
  */
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW,
-  MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, PROTO_CONTROL, PROTO_TCP,
+  MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MAX_ROUTE_HOST, PROTO_CONTROL, PROTO_TCP, ROUTED_PORT,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
 
@@ -91,11 +91,20 @@ export function checkFrame(h: FrameHeader, payloadLength: number): ProtocolError
   if (h.proto !== PROTO_TCP) return new ProtocolError('unknown-proto', `unknown proto ${h.proto}`);
   const kind = tcpKind(h.flags);
   if (kind === undefined) return new ProtocolError('illegal-flags', `TCP frame with illegal flags ${hex(h.flags)}`);
-  if (h.srcPort === 0 || h.dstPort === 0) return new ProtocolError('bad-address', 'TCP frame with port 0');
   const fromAcceptor = (h.flags & FLAG_FROM_ACCEPTOR) !== 0;
+  // §13: the acceptor's port of a routed connection is ROUTED_PORT (0); the initiator's never is.
+  const initiatorPort = fromAcceptor ? h.dstPort : h.srcPort;
+  if (initiatorPort === 0) return new ProtocolError('bad-address', 'TCP frame with initiator port 0');
+  const routed = (fromAcceptor ? h.srcPort : h.dstPort) === ROUTED_PORT;
   switch (kind) {
     case 'open':
       if (fromAcceptor) return new ProtocolError('illegal-flags', 'OPEN with FROM_ACCEPTOR');
+      if (routed) {
+        if (payloadLength < 7 || payloadLength > 6 + MAX_ROUTE_HOST) {
+          return new ProtocolError('bad-payload', `routed OPEN with a ${payloadLength}-byte payload (7..${6 + MAX_ROUTE_HOST}, §13)`);
+        }
+        return undefined;
+      }
       if (payloadLength !== 4) return new ProtocolError('bad-payload', `OPEN with a ${payloadLength}-byte payload (4)`);
       return undefined;
     case 'open-ok':

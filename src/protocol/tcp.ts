@@ -2,7 +2,7 @@
  * TCP frame payloads (docs/protocol.md §5) and the reply header used by whoever answers a
  * frame on behalf of its destination (the router's ABORT unreachable, §5.7).
  */
-import { FLAG_ABORT, FLAG_FROM_ACCEPTOR, MAX_ABORT_TEXT, PROTO_TCP } from './constants.js';
+import { FLAG_ABORT, FLAG_FROM_ACCEPTOR, MAX_ABORT_TEXT, MAX_ROUTE_HOST, PROTO_TCP } from './constants.js';
 import { truncateUtf8 } from './control.js';
 import type { Frame, FrameHeader } from './frame.js';
 import { reasonCode, reasonName, type AbortReason } from './reasons.js';
@@ -16,6 +16,33 @@ export function u32Payload(value: number): Buffer {
 
 export function readU32Payload(payload: Buffer): number {
   return payload.readUInt32LE(0);
+}
+
+/** A routed connection's destination (§13): a dotted IPv4 address or a host name, and a port. */
+export interface RouteTarget {
+  host: string;
+  port: number;
+}
+
+/** §13: a routed OPEN's payload: u32 window, u16 port, the host as ASCII (1..255 bytes). */
+export function routedOpenPayload(window: number, target: RouteTarget): Buffer {
+  const host = Buffer.from(target.host, 'latin1');
+  if (host.length < 1 || host.length > MAX_ROUTE_HOST || !/^[\x21-\x7e]+$/.test(target.host)) {
+    throw new Error(`Assertion failed: route host ${JSON.stringify(target.host)} is not 1..${MAX_ROUTE_HOST} printable ASCII characters`);
+  }
+  const b = Buffer.allocUnsafe(6 + host.length);
+  b.writeUInt32LE(window >>> 0, 0);
+  b.writeUInt16LE(target.port, 4);
+  host.copy(b, 6);
+  return b;
+}
+
+/** Undefined when the host is not printable ASCII or the port is 0 (a `bad-payload`). */
+export function readRoutedOpen(payload: Buffer): RouteTarget | undefined {
+  const port = payload.readUInt16LE(4);
+  const host = payload.subarray(6).toString('latin1');
+  if (port === 0 || !/^[\x21-\x7e]+$/.test(host)) return undefined;
+  return { host, port };
 }
 
 export function abortPayload(reason: AbortReason, text = ''): Buffer {

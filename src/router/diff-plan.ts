@@ -4,6 +4,7 @@
  */
 import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
 import { formatDnsName } from '../plan/dns-args.js';
+import { formatProxyArgs } from '../plan/proxy-args.js';
 import type { AgentConfig, Plan, PlanHost } from '../plan/types.js';
 
 export interface PlanDiff {
@@ -12,7 +13,7 @@ export interface PlanDiff {
   /** Hosts whose agent must be started anew: its command or its VIP changed. */
   restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' }[];
   /** Hosts whose running agent gets a new configuration over the link (CONFIG). */
-  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[] }[];
+  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
   unchanged: PlanHost[];
   /** DNS names (`NAME=VIP`) served before and not after, and the reverse (issue 5). */
@@ -55,6 +56,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         published: [...now.keys()].filter((port) => !was.has(port)),
         withdrawn: [...was.keys()].filter((port) => !now.has(port)),
         retargeted: [...now.keys()].filter((port) => was.has(port) && was.get(port) !== now.get(port)),
+        // Issue 6: its proxies, loopback.disable or routes changed.
+        ...(sameList(formatProxyArgs(prev.agent), formatProxyArgs(host.agent)) ? {} : { proxy: true as const }),
       });
     } else {
       diff.unchanged.push(host);
@@ -80,11 +83,12 @@ export function summarizeDiff(diff: PlanDiff): string {
     ...diff.removed.map((h) => `-${h.name}`),
     ...diff.restarted.map(({ host, reason }) => `${host.name}: restarted (${reason})`),
     ...diff.reconfigured
-      .filter((r) => r.published.length || r.withdrawn.length || r.retargeted.length)
+      .filter((r) => r.published.length || r.withdrawn.length || r.retargeted.length || r.proxy)
       .map((r) => `${r.host.name}: ${[
         ...r.published.map((p) => `+${p}`),
         ...r.withdrawn.map((p) => `-${p}`),
         ...r.retargeted.map((p) => `~${p}`),
+        ...(r.proxy ? ['~proxies/routes'] : []),
       ].join(' ')}`),
   ];
   // A host added or removed brings or takes its own name: only the other changes (aliases, a

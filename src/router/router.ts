@@ -5,7 +5,8 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, abortReply, ipFromString, ipToString, payloadLength, tcpKind, type Frame,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
+  type Frame,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
@@ -234,6 +235,15 @@ export class Router {
     const to = this.byVip.get(frame.dstIP)?.link;
     this.options.debug?.(`${from.host.name} ${describeFrame(frame)} -> ${to?.host.name ?? '(nobody)'}`);
     if (to?.state === 'up') {
+      // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
+      // (and every frame of a routed connection) for a malformed frame and drop its link.
+      // for a malformed frame and drop its link. The frames that follow the refused OPEN are dropped.
+      if (!to.features.has(FEATURE_ROUTE) && isRouted(frame)) {
+        if (tcpKind(frame.flags) !== 'open') return;
+        const reply = abortReply(frame, 'policy', `the agent of ${to.host.name} is too old to dial routes: install this norouter version there`);
+        from.send(reply.header, reply.payload);
+        return;
+      }
       to.send(frame, frame.payload, frame.rest);
       return;
     }
@@ -267,6 +277,11 @@ function newState(plan: PlanHost): HostState {
 
 function vipSet(plan: Plan): Set<number> {
   return new Set(plan.hosts.map((h) => ipFromString(h.vip) ?? -1));
+}
+
+/** §13: a frame of a routed connection: the acceptor's port is ROUTED_PORT. */
+function isRouted(f: Frame): boolean {
+  return (f.flags & FLAG_FROM_ACCEPTOR ? f.srcPort : f.dstPort) === ROUTED_PORT;
 }
 
 function describeFrame(f: Frame): string {

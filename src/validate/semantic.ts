@@ -10,6 +10,7 @@ import { SemanticContext } from './semantic-context.js';
 import { checkHostNames, checkVips } from './semantic-hosts.js';
 import { checkPorts } from './semantic-ports.js';
 import { checkDns } from './semantic-dns.js';
+import { checkProxies, checkRoutes } from './semantic-proxy.js';
 
 export function checkSemantics(value: unknown, src: YamlSource, file: string, schemaDiagnostics: readonly Diagnostic[]): Diagnostic[] {
   const ctx = new SemanticContext(src, file, schemaDiagnostics);
@@ -25,6 +26,8 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkCommands(ctx, hosts);
   checkPorts(ctx, asRecord(root['hostTemplate'])?.['ports'], hosts);
   checkDns(ctx, root['hostTemplate'], hosts);
+  checkProxies(ctx, root['hostTemplate'], hosts);
+  checkRoutes(ctx, root['routes'], Object.keys(hostsValue));
   return ctx.diagnostics;
 }
 

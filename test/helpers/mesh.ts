@@ -17,6 +17,11 @@ export interface MeshHost {
   ports?: string[];
   /** Issue 7: cmd ends in the host's node, and the router sends itself over stdin. */
   bootstrap?: boolean;
+  /** Issue 6: proxies and `loopback.disable`, as in the manifest. */
+  http?: { listen: string };
+  socks?: { listen: string };
+  loopback?: { disable: boolean };
+  dns?: { enable?: boolean; aliases?: string[]; domain?: string };
 }
 
 export interface Mesh {
@@ -26,11 +31,11 @@ export interface Mesh {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** The manifest's text. JSON is YAML, and it needs no quoting rules. */
-export function manifestText(hosts: readonly MeshHost[]): string {
+/** The manifest's text (`top`: more top-level keys, such as issue 6's `routes`). JSON is YAML, and it needs no quoting rules. */
+export function manifestText(hosts: readonly MeshHost[], top: Record<string, unknown> = {}): string {
   const out: Record<string, Omit<MeshHost, 'name'>> = {};
   for (const { name, ...rest } of hosts) out[name] = rest;
-  return `${JSON.stringify({ hosts: out }, null, 2)}\n`;
+  return `${JSON.stringify({ hosts: out, ...top }, null, 2)}\n`;
 }
 
 /** The `cmd` of a host living in network namespace `ns`: this repo's CLI run inside it. */
@@ -39,10 +44,10 @@ export function nsHostCmd(ns: string): string[] {
 }
 
 /** Starts the router on `hosts` and resolves once it says it is ready. */
-export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_000): Promise<Mesh> {
+export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_000, top: Record<string, unknown> = {}): Promise<Mesh> {
   const dir = mkdtempSync(join(tmpdir(), 'nrt-mesh-'));
   const manifestPath = join(dir, 'manifest.yaml');
-  writeFileSync(manifestPath, manifestText(hosts));
+  writeFileSync(manifestPath, manifestText(hosts, top));
   const router = spawnCli(['run', manifestPath]);
   const stop: Mesh['stop'] = async (signal = 'SIGTERM') => {
     try {
@@ -55,7 +60,7 @@ export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_
     await router.waitForLine(/ready/i, readyTimeoutMs);
   } catch (error) {
     await stop('SIGKILL').catch(() => {});
-    throw new Error(`the router did not become ready: ${(error as Error).message}\nmanifest:\n${manifestText(hosts)}`, { cause: error });
+    throw new Error(`the router did not become ready: ${(error as Error).message}\nmanifest:\n${manifestText(hosts, top)}`, { cause: error });
   }
   return { router, manifestPath, stop };
 }

@@ -26,12 +26,16 @@ export class InternalAgentCommand extends Command {
   dnsDomain = Option.String('--dns-domain', { description: 'A suffix under which every name answers too' });
   dnsResolvConf = Option.String('--dns-resolv-conf', { description: 'Patch /etc/resolv.conf: auto (when writable) or true' });
   writeEtcHosts = Option.Boolean('--write-etc-hosts', false, { description: 'Write the names into /etc/hosts while running' });
-  dnsNames = Option.Array('--dns-name', [], { description: 'A name the DNS server answers, NAME=VIP' });
+  dnsNames = Option.Array('--dns-name', [], { description: 'A name the DNS server (and the proxies) answer, NAME=VIP' });
+  httpProxy = Option.String('--http-proxy', { description: 'Run an HTTP proxy into the mesh on ADDRESS:PORT' });
+  socksProxy = Option.String('--socks-proxy', { description: 'Run a SOCKS4/4a/5 proxy into the mesh on ADDRESS:PORT' });
+  noLoopback = Option.Boolean('--no-loopback', false, { description: 'Listen on no VIP: only the proxies reach the mesh' });
+  routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host, VIA_VIP=CIDR_OR_GLOB[,…]' });
 
   override async execute(): Promise<number> {
     const config = buildAgentConfig(this.me, this.forwards, this.others, {
       port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
-    });
+    }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes });
     if (!config.ok) {
       this.context.stderr.write(`norouter internal agent: ${config.error.split('\n').join('\nnorouter internal agent: ')}\n`);
       return EXIT_USAGE;

@@ -1,0 +1,34 @@
+/**
+ * Issue 6's part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
+ * Pure, like compile. A host's own `http`, `socks` and `loopback` override hostTemplate's.
+ */
+import type { Host, Manifest } from '../../generated/manifest.js';
+import type { AgentConfig, AgentDns, DnsName, Route } from '../plan/types.js';
+
+/** Every route with `via` as a VIP, in manifest order; routes whose via names no host are dropped (validation reports them). */
+export function routesOf(manifest: Manifest): Route[] {
+  const routes: Route[] = [];
+  for (const r of manifest.routes ?? []) {
+    const via = manifest.hosts[r.via]?.vip;
+    if (via !== undefined) routes.push({ via, to: [...r.to] });
+  }
+  return routes;
+}
+
+export function agentProxyOf(
+  host: Host, template: Manifest['hostTemplate'], dns: AgentDns | undefined, names: DnsName[], routes: readonly Route[],
+): Pick<AgentConfig, 'proxy' | 'noLoopback' | 'routes'> {
+  const out: Pick<AgentConfig, 'proxy' | 'noLoopback' | 'routes'> = {};
+  const http = (host.http ?? template?.http)?.listen;
+  const socks = (host.socks ?? template?.socks)?.listen;
+  if (http !== undefined || socks !== undefined) {
+    // The DNS add-on's names and domain (the same list, shared, never copied).
+    const domain = host.dns?.domain ?? template?.dns?.domain;
+    out.proxy = { ...(http !== undefined ? { http } : {}), ...(socks !== undefined ? { socks } : {}), ...(domain !== undefined ? { domain } : {}), names: dns?.names ?? names };
+  }
+  if (host.loopback?.disable ?? template?.loopback?.disable) out.noLoopback = true;
+  // A host with a proxy picks among every route; a bastion checks the OPENs it gets against its own.
+  const mine = out.proxy ? routes : routes.filter((r) => r.via === host.vip);
+  if (mine.length) out.routes = mine as Route[];
+  return out;
+}

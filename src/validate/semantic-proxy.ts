@@ -1,0 +1,108 @@
+/**
+ * Issue 6: proxies, `loopback.disable` and `routes`. Listen addresses must parse; a proxy must
+ * not take a port its host publishes (nor both proxies one address); every route's `via` names a
+ * host, and each destination is a CIDR or a glob, listed once across all routes.
+ */
+import { parseForward } from '../plan/agent-args.js';
+import type { SemanticContext } from './semantic-context.js';
+import { suggestKey } from './suggest.js';
+import { parseListenAddress, parseRoutePattern } from '../plan/route-pattern.js';
+
+type Hosts = ReadonlyArray<readonly [string, Record<string, unknown>]>;
+
+const asRecord = (v: unknown): Record<string, unknown> | undefined =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+interface Listen {
+  kind: 'http' | 'socks';
+  text: string;
+  port: number;
+  segments: string[];
+}
+
+export function checkProxies(ctx: SemanticContext, template: unknown, hosts: Hosts): void {
+  const tpl = asRecord(template);
+  const fromTemplate = { http: listenOf(ctx, tpl, ['hostTemplate'], 'http'), socks: listenOf(ctx, tpl, ['hostTemplate'], 'socks') };
+  const reported = new Set<string>();
+  for (const [name, host] of hosts) {
+    const own = (kind: 'http' | 'socks') => (host[kind] !== undefined ? listenOf(ctx, host, ['hosts', name], kind) : fromTemplate[kind]);
+    const listens = [own('http'), own('socks')].filter((l): l is Listen => l !== undefined);
+    const published = publishedPorts(tpl?.['ports'], host['ports']);
+    for (const l of listens) {
+      const clash = published.get(l.port);
+      const where = l.segments.join('.');
+      if (clash === undefined || reported.has(`${where}:${name}`)) continue;
+      reported.add(`${where}:${name}`);
+      ctx.report('E313', `the ${l.kind} proxy of host "${name}" listens on port ${l.port}, which the host also publishes (${JSON.stringify(clash)}): use another port for the proxy`, l.segments);
+    }
+    const [http, socks] = listens;
+    if (http && socks && http.kind !== socks.kind && http.text === socks.text && !reported.has(`both:${name}`)) {
+      reported.add(`both:${name}`);
+      ctx.report('E313', `the http and socks proxies of host "${name}" both listen on ${http.text}: give each its own port`, socks.segments);
+    }
+    const disabled = asRecord(host['loopback'])?.['disable'] ?? asRecord(tpl?.['loopback'])?.['disable'];
+    if (disabled === true && listens.length === 0) {
+      const at = asRecord(host['loopback'])?.['disable'] !== undefined ? ['hosts', name, 'loopback', 'disable'] : ['hostTemplate', 'loopback', 'disable'];
+      if (ctx.usable(at)) ctx.report('W303', `host "${name}" listens on no VIP (loopback.disable) and runs no proxy: nothing on it can reach the other hosts (add http or socks)`, at);
+    }
+  }
+}
+
+/** A host's (or the template's) proxy listen address, reported when it does not parse. */
+function listenOf(ctx: SemanticContext, owner: Record<string, unknown> | undefined, at: string[], kind: 'http' | 'socks'): Listen | undefined {
+  const text = asRecord(owner?.[kind])?.['listen'];
+  const segments = [...at, kind, 'listen'];
+  if (typeof text !== 'string' || !ctx.usable(segments)) return undefined;
+  const parsed = parseListenAddress(text);
+  if (!parsed.ok) {
+    ctx.report('E312', `${kind}.listen of ${at[0] === 'hostTemplate' ? 'hostTemplate' : `host "${at[1] ?? ''}"`}: ${parsed.error}`, segments);
+    return undefined;
+  }
+  return { kind, text, port: parsed.value.port, segments };
+}
+
+function publishedPorts(...lists: unknown[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const list of lists) {
+    if (!Array.isArray(list)) continue;
+    for (const text of list) {
+      if (typeof text !== 'string') continue;
+      const entry = parseForward(text);
+      if (entry.ok && !out.has(entry.value.listenPort)) out.set(entry.value.listenPort, text);
+    }
+  }
+  return out;
+}
+
+export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: readonly string[]): void {
+  if (!Array.isArray(routes)) return;
+  const names = new Set(hostNames);
+  const seen = new Map<string, string[]>();
+  routes.forEach((route: unknown, i) => {
+    const r = asRecord(route);
+    const via = r?.['via'];
+    const viaAt = ['routes', String(i), 'via'];
+    if (typeof via === 'string' && ctx.usable(viaAt) && !names.has(via)) {
+      const hint = suggestKey(via, hostNames);
+      ctx.report('E314', `route via "${via}": no host has that name${hint ? ` (did you mean "${hint}"?)` : ''}; via names the host that dials these destinations`, viaAt);
+    }
+    const to = r?.['to'];
+    if (!Array.isArray(to)) return;
+    to.forEach((text: unknown, j) => {
+      const at = ['routes', String(i), 'to', String(j)];
+      if (typeof text !== 'string' || !ctx.usable(at)) return;
+      const parsed = parseRoutePattern(text);
+      if (!parsed.ok) {
+        ctx.report('E315', `route destination ${JSON.stringify(text)} is neither an IPv4 CIDR nor a host-name glob: ${parsed.error}`, at);
+        return;
+      }
+      const key = text.toLowerCase();
+      const first = seen.get(key);
+      if (first) {
+        ctx.report('E316', `route destination ${JSON.stringify(text)} is already listed (line ${ctx.line(first)}): one destination cannot leave the mesh at two hosts`, at);
+        return;
+      }
+      seen.set(key, at);
+    });
+  });
+}

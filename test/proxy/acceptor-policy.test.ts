@@ -1,0 +1,49 @@
+// Issue 6, docs/protocol.md §13: the host that dials a route checks every routed OPEN against its
+// own routes; one they do not allow is answered ABORT `policy` and never dialled.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:net';
+import { Bridge } from '../../src/agent/bridge.js';
+import { RouteTable } from '../../src/proxy/destination.js';
+import { FLAG_ABORT, FLAG_OPEN, FLAG_OPEN_OK, ROUTED_PORT, ipFromString, readAbortPayload, routedOpenPayload, type FrameHeader } from '../../src/protocol/index.js';
+import { waitFor } from '../helpers/wait.js';
+
+const BASTION = ipFromString('127.0.42.102') ?? 0;
+const PEER = ipFromString('127.0.42.100') ?? 0;
+
+test('a routed OPEN outside the bastion\'s routes is refused by policy, and one inside is dialled', async () => {
+  let accepted = 0;
+  const server = createServer((s) => { accepted++; s.destroy(); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const sent: { header: FrameHeader; payload?: Buffer | undefined }[] = [];
+  let routes = new RouteTable([{ via: '127.0.42.102', to: ['10.0.0.0/8'] }, { via: '127.0.42.103', to: ['127.0.0.0/8'] }]);
+  const bridge = new Bridge({
+    localIP: BASTION,
+    send: (header, payload) => sent.push({ header, payload }),
+    linkBlocked: () => false,
+    forwardFor: () => undefined,
+    routeRefusal: (t) => (routes.allows(BASTION, t.host) ? undefined : `no route to ${t.host}`),
+    log: () => {},
+  });
+  const open = (srcPort: number) => bridge.mux.receive({
+    srcIP: PEER, srcPort, dstIP: BASTION, dstPort: ROUTED_PORT, proto: 6, flags: FLAG_OPEN,
+    payload: routedOpenPayload(1 << 20, { host: '127.0.0.1', port }),
+  });
+  try {
+    // 127.0.0.0/8 is another host's route, not this one's.
+    assert.equal(open(2000), undefined);
+    assert.equal(sent.length, 1);
+    assert.equal(sent[0]!.header.flags & FLAG_ABORT, FLAG_ABORT);
+    assert.deepEqual(readAbortPayload(sent[0]!.payload!), { reason: 'policy', text: 'no route to 127.0.0.1' });
+    assert.equal(accepted, 0);
+    // A reload gives this host the route: now it dials.
+    routes = new RouteTable([{ via: '127.0.42.102', to: ['127.0.0.1'] }]);
+    assert.equal(open(2001), undefined);
+    await waitFor(() => sent.some((s) => (s.header.flags & FLAG_OPEN_OK) !== 0), { what: 'OPEN_OK' });
+    assert.equal(accepted, 1);
+  } finally {
+    bridge.resetAll('shutting-down');
+    server.close();
+  }
+});
