@@ -40,6 +40,8 @@ function routerMachine(): MachineFiles | undefined {
 
 /** The reason given when the agent's stdout ends: its exit, logged by the router, says more. */
 export const OUTPUT_CLOSED = 'its output closed';
+/** How much of a non-protocol output the error message quotes. */
+const FIRST_BYTES = 48;
 
 export class HostLink {
   readonly vip: number;
@@ -52,6 +54,8 @@ export class HostLink {
   private lastReceived = Date.now();
   private readonly keepalive: NodeJS.Timeout;
   private nonce = 0n;
+  /** What the agent wrote before its HELLO, for the error when it is not the protocol. */
+  private firstBytes = Buffer.alloc(0);
 
   constructor(
     readonly host: PlanHost,
@@ -70,6 +74,9 @@ export class HostLink {
     }, { zeroCopyData: true });
     proc.child.stdout.on('data', (chunk: Buffer) => {
       this.lastReceived = Date.now();
+      if (this.state === 'hello' && this.firstBytes.length < FIRST_BYTES) {
+        this.firstBytes = Buffer.concat([this.firstBytes, chunk.subarray(0, FIRST_BYTES - this.firstBytes.length)]);
+      }
       this.decoder.push(chunk);
     });
     proc.child.stdout.on('end', () => {
@@ -175,7 +182,11 @@ export class HostLink {
   }
 
   private fail(error: ProtocolError): void {
-    this.close(`protocol error (${error.code}): ${error.message}`, error);
+    // Before HELLO the output is most likely not norouter at all: say what it began with.
+    const began = this.state === 'hello' && this.firstBytes.length
+      ? `; its output began with ${JSON.stringify(this.firstBytes.toString('latin1'))} (is \`${this.host.argv[0] ?? ''}\` starting norouter, with nothing else on its stdout?)`
+      : '';
+    this.close(`protocol error (${error.code}): ${error.message}${began}`, error);
   }
 
   private down(reason: string): void {

@@ -13,6 +13,7 @@ import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
 import { DEFAULT_KEEPALIVE, HostLink, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
 import { diffPlans, type PlanDiff } from './diff-plan.js';
+import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.js';
 import { bootstrapPayload } from '../bootstrap/payload.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 
@@ -48,10 +49,14 @@ interface HostState {
   retired: boolean;
   /** The first start's outcome, for the readiness summary. */
   outcome?: { up: true } | { up: false; problem: string };
+  /** OPENs refused by the router's policy, by kind: the first of each kind is logged (issue 8). */
+  refused: Map<Refusal['kind'], number>;
+  opens: OpenBucket;
 }
 
 export class Router {
   private plan: Plan;
+  private policy: OpenPolicy;
   private readonly hosts = new Map<string, HostState>();
   private readonly byVip = new Map<number, HostState>();
   /** Every VIP of the plan, up or not: tells `host-down` from `unreachable`. */
@@ -62,6 +67,7 @@ export class Router {
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
+    this.policy = new OpenPolicy(plan);
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.vips = vipSet(plan);
   }
@@ -83,6 +89,7 @@ export class Router {
   async apply(next: Plan): Promise<PlanDiff> {
     const diff = diffPlans(this.plan, next);
     this.plan = next;
+    this.policy = new OpenPolicy(next);
     this.vips = vipSet(next);
     for (const host of [...diff.unchanged, ...diff.reconfigured.map((r) => r.host)]) {
       const state = this.hosts.get(host.name);
@@ -162,7 +169,7 @@ export class Router {
     state.proc = proc;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
-      onFrame: (l, frame) => this.switchFrame(l, frame),
+      onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? DEFAULT_KEEPALIVE);
     void proc.ended.then((end) => this.exited(state, proc, end));
@@ -191,17 +198,28 @@ export class Router {
   private linkDown(state: HostState, link: HostLink, reason: string, wasUp: boolean): void {
     if (state.link === link) state.link = undefined;
     if (this.byVip.get(link.vip) === state) this.byVip.delete(link.vip);
-    // An agent that never came up, or whose output merely ended, is reported by its exit.
-    if (!state.retired && wasUp && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link down: ${reason}`);
+    // A link whose output merely ended is reported by the process's exit; any other reason (a
+    // protocol error, even before HELLO: a login banner, a shell prompt) is said here.
+    if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${reason}`);
     // Every connection to or from this host is reset on the other side (docs/protocol.md §4.4).
     for (const other of this.hosts.values()) {
       if (other !== state && other.link?.state === 'up' && other.link.features.has(FEATURE_PEER_DOWN)) {
         other.link.sendControl({ type: 'peer-down', vip: link.vip });
       }
     }
-    // A link that broke while the process lives on (protocol error, keepalive) is ended here;
-    // the restart follows the process's exit.
-    if (state.proc === link.proc) link.proc.closeInput();
+    // A link that broke while the process lives on (protocol error, keepalive) is ended here:
+    // its input closed, then killed if it has not exited within the grace time (a command such
+    // as `kubectl exec` may not pass the end of its input on). The restart follows the exit.
+    if (state.proc === link.proc) {
+      const proc = link.proc;
+      proc.closeInput();
+      const timer = setTimeout(() => {
+        if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+        this.options.log(`${state.plan.name}: its link is down and it did not exit within ${STOP_GRACE_MS / 1000} s of its input closing; killing it`);
+        proc.kill('SIGKILL');
+      }, STOP_GRACE_MS);
+      void proc.ended.then(() => clearTimeout(timer));
+    }
   }
 
   private exited(state: HostState, proc: AgentProcess, end: ProcessEnd): void {
@@ -226,18 +244,29 @@ export class Router {
     }, delay);
   }
 
-  private switchFrame(from: HostLink, frame: Frame): void {
+  private switchFrame(state: HostState, from: HostLink, frame: Frame): void {
     // §5.7: a host speaks only for its own VIP.
     if (frame.srcIP !== from.vip) {
+      this.count(state, 'spoofed-source');
       from.close(`protocol error: it sent a frame from ${ipToString(frame.srcIP)}, not its own VIP`);
       return;
     }
     const to = this.byVip.get(frame.dstIP)?.link;
     this.options.debug?.(`${from.host.name} ${describeFrame(frame)} -> ${to?.host.name ?? '(nobody)'}`);
+    if (to?.state === 'up' && tcpKind(frame.flags) === 'open') {
+      const refusal = this.policy.check(frame, to.host.name)
+        ?? (state.opens.take() ? undefined : { kind: 'open-flood', reason: 'resource-limit', text: `more than ${OPEN_RATE} OPENs per second` } as const);
+      if (refusal) {
+        this.refuse(state, refusal, frame);
+        const reply = abortReply(frame, refusal.reason, refusal.text);
+        from.send(reply.header, reply.payload);
+        return;
+      }
+    }
     if (to?.state === 'up') {
       // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
-      // (and every frame of a routed connection) for a malformed frame and drop its link.
-      // for a malformed frame and drop its link. The frames that follow the refused OPEN are dropped.
+      // (and every frame of a routed connection) for a malformed frame and drop its link. The
+      // frames that follow the refused OPEN are dropped.
       if (!to.features.has(FEATURE_ROUTE) && isRouted(frame)) {
         if (tcpKind(frame.flags) !== 'open') return;
         const reply = abortReply(frame, 'policy', `the agent of ${to.host.name} is too old to dial routes: install this norouter version there`);
@@ -253,6 +282,23 @@ export class Router {
     const dst = ipToString(frame.dstIP);
     const reply = abortReply(frame, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
     from.send(reply.header, reply.payload);
+  }
+
+  /** OPENs refused so far, per host and kind (what `stop` reports). */
+  refusals(): Map<string, Map<string, number>> {
+    return new Map([...this.hosts].filter(([, s]) => s.refused.size).map(([name, s]) => [name, new Map(s.refused)]));
+  }
+
+  private refuse(state: HostState, refusal: Refusal, frame: Frame): void {
+    if (this.count(state, refusal.kind) === 1) {
+      this.options.log(`${state.plan.name}: refused an OPEN to ${ipToString(frame.dstIP)}:${frame.dstPort}: ${refusal.text} (${refusal.kind}); more of this kind are counted, not logged`);
+    }
+  }
+
+  private count(state: HostState, kind: Refusal['kind'] | 'spoofed-source'): number {
+    const n = (state.refused.get(kind as Refusal['kind']) ?? 0) + 1;
+    state.refused.set(kind as Refusal['kind'], n);
+    return n;
   }
 
   private maybeReady(): void {
@@ -272,7 +318,7 @@ export class Router {
 }
 
 function newState(plan: PlanHost): HostState {
-  return { plan, backoff: new Backoff(), retired: false };
+  return { plan, backoff: new Backoff(), retired: false, refused: new Map(), opens: new OpenBucket() };
 }
 
 function vipSet(plan: Plan): Set<number> {

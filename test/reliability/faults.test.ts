@@ -1,0 +1,421 @@
+/**
+ * Issue 8, faults: real routers, real agents (network namespaces as hosts), real processes
+ * failing in every way a host command can: killed, exiting, not found, writing garbage, hung,
+ * not reading its input; forward targets that never answer, refuse or reset mid-transfer; the
+ * router itself killed or stopped under load. What must hold each time: the router names the
+ * host, every other host keeps working byte for byte, restarts back off, nothing is left
+ * running. Tests of behaviour that falls short today are `todo` with the bug in their title;
+ * docs/reliability.md has the table and the figures.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Socket, connect } from 'node:net';
+import { startMesh, nsHostCmd, manifestText, type Mesh, type MeshHost } from '../helpers/mesh.js';
+import { canUseNetns, createNetns, destroyAllNetns, destroyNetns } from '../helpers/netns.js';
+import { CLI_ARGV, descendants, descendantsWithArg, run, spawnCli, stillAlive, waitForGone, type FollowedProcess } from '../helpers/processes.js';
+import { startTcpServer, type Service } from '../helpers/services.js';
+import { tcpExchange } from '../helpers/tcp.js';
+import { nextVip } from '../helpers/vips.js';
+import { waitFor, withTimeout } from '../helpers/wait.js';
+import { echoExact, fakeAgentCmd, numbersIn, rssKb, startTarget } from './helpers.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Router } from '../../src/router/router.js';
+import { loadManifest } from '../../src/manifest/load.js';
+import { compile } from '../../src/compile/compile.js';
+
+const NETNS_SKIP = canUseNetns();
+const services: Service[] = [];
+after(async () => {
+  await Promise.all(services.map((s) => s.stop().catch(() => {})));
+  destroyAllNetns();
+});
+async function serve(start: Promise<Service>): Promise<Service> {
+  const s = await start;
+  services.push(s);
+  return s;
+}
+
+/** Router log lines (its own, not agents'), without the `norouter: ` prefix. */
+function routerLog(mesh: { router: { lines: { text: string }[] } }): string[] {
+  return mesh.router.lines.map((l) => l.text).filter((t) => t.startsWith('norouter: ')).map((t) => t.slice('norouter: '.length));
+}
+
+// Ports inside host a's namespace.
+const ECHO = 9004;
+const BLACKHOLE = 9005;
+const REFUSED = 9006; // nothing listens
+const MIDRESET = 9007;
+const MIDRESET_AFTER = 256 * 1024;
+
+/** Figures for docs/reliability.md, printed as test diagnostics. */
+let bytesChecked = 0;
+
+describe('one mesh, five hosts failing five ways', { skip: NETNS_SKIP, timeout: 60_000 }, () => {
+  let mesh: Mesh;
+  const v = { local: '', a: '', b: '', dies: '', missing: '', garbage: '' };
+
+  before(async () => {
+    for (const k of Object.keys(v) as (keyof typeof v)[]) v[k] = nextVip();
+    const nsA = await createNetns();
+    const nsB = await createNetns();
+    await serve(startTcpServer('echo', { ns: nsA, port: ECHO }));
+    await serve(startTcpServer('blackhole', { ns: nsA, port: BLACKHOLE }));
+    await serve(startTarget('midreset', nsA, MIDRESET, MIDRESET_AFTER));
+    await serve(startTcpServer('echo', { ns: nsB, port: ECHO }));
+    const fwd = (p: number) => `${p}:127.0.0.1:${p}`;
+    mesh = await startMesh([
+      { name: 'local', vip: v.local },
+      { name: 'a', vip: v.a, cmd: nsHostCmd(nsA), ports: [ECHO, BLACKHOLE, REFUSED, MIDRESET].map(fwd) },
+      { name: 'b', vip: v.b, cmd: nsHostCmd(nsB), ports: [fwd(ECHO)] },
+      // Exits on its own at once, saying why on stderr (a container that is not running).
+      { name: 'dies', vip: v.dies, cmd: ['sh', '-c', 'echo "Error: container c1 is not running" >&2; exit 3'] },
+      { name: 'missing', vip: v.missing, cmd: ['/nonexistent/nrt-no-such-command'] },
+      // A login banner on stdout before anything (a shell profile that echoes), then reads its
+      // input until it closes, as a well-behaved command does.
+      { name: 'garbage', vip: v.garbage, cmd: ['sh', '-c', 'printf "Welcome to Ubuntu 24.04 LTS\\n"; exec cat >/dev/null'] },
+    ]);
+  });
+  after(() => mesh?.stop());
+
+  test('the readiness summary names each host that failed, and why', () => {
+    const out = mesh.router.output();
+    assert.match(out, /ready in \d+ ms: 3 of 6 hosts up/);
+    assert.match(out, /^\s+dies\s.*DOWN: exited with status 3/m);
+    assert.match(out, /^\s+missing\s.*DOWN: cannot start `\/nonexistent\/nrt-no-such-command.*`: command not found/m);
+    assert.match(out, /^\s+garbage\s.*DOWN: /m);
+  });
+
+  test('an agent that exits is reported with its host name, exit status and last stderr lines', async () => {
+    await mesh.router.waitForLine(/^norouter: dies: agent exited with status 3 after [\d.]+ s; its last lines:$/, 5000);
+    await mesh.router.waitForLine(/^ {2}\| Error: container c1 is not running$/, 5000);
+  });
+
+  test('a command that is not found is reported naming the host and the command', async () => {
+    await mesh.router.waitForLine(/^norouter: missing: cannot start `\/nonexistent\/nrt-no-such-command [^`]*internal agent --me [\d.]+[^`]*`: command not found: \/nonexistent\/nrt-no-such-command$/, 5000);
+  });
+
+  test('restarts back off: the `restarting in X s` delays double (0.25, 0.5, 1, 2 s…)', { timeout: 20_000 }, async () => {
+    for (const host of ['dies', 'missing', 'garbage']) {
+      const re = new RegExp(`^${host}: restarting in ([\\d.]+) s$`);
+      const delays = await waitFor(() => {
+        const d = numbersIn(routerLog(mesh), re);
+        return d.length >= 4 ? d : undefined;
+      }, { timeoutMs: 12_000, what: `four restarts of ${host}` });
+      for (let i = 1; i < delays.length; i++) assert.ok(delays[i]! > delays[i - 1]!, `${host}: delays ${delays.join(', ')} do not grow`);
+      assert.deepEqual(delays.slice(0, 4), [0.25, 0.5, 1, 2], `${host}: ${delays.join(', ')}`);
+    }
+  });
+
+  test('a command that writes garbage to stdout is reported with its host name, and restarted', async () => {
+    await mesh.router.waitForLine(/^norouter: garbage: agent exited with status 0 after [\d.]+ s/, 5000);
+    await mesh.router.waitForLine(/^norouter: garbage: restarting in/, 5000);
+  });
+
+  // Regression: a link that failed before HELLO was not logged, so the user saw "exited with
+  // status 0" and never learned that the command printed a banner on stdout, the whole diagnosis.
+  test('garbage on stdout: the report says the output is not the norouter protocol, and quotes it', async () => {
+    await mesh.router.waitForLine(/^norouter: garbage: link failed before HELLO: protocol error .*its output began with /, 1500);
+  });
+
+  test('an agent killed with SIGKILL is reported and restarted while every other host keeps working, byte for byte', { timeout: 30_000 }, async (t) => {
+    let stop = false;
+    const failures: string[] = [];
+    let exchanges = 0;
+    const loop = (async () => {
+      while (!stop) {
+        const r = await echoExact(v.a, ECHO, 256 * 1024, 5000);
+        exchanges++;
+        if (r.ok) bytesChecked += r.bytes;
+        else failures.push(`${r.outcome.end} ${r.outcome.code ?? ''} ${r.outcome.data.length} bytes`);
+      }
+    })();
+    const victim = descendantsWithArg(mesh.router.pid, '--me', v.b).at(-1);
+    assert.ok(victim, 'no agent for b among the router\'s descendants');
+    process.kill(victim.pid, 'SIGKILL');
+    await mesh.router.waitForLine(/^norouter: b: agent was killed by SIGKILL after [\d.]+ s/, 5000);
+    await mesh.router.waitForLine(/^norouter: b: restarting in 0\.25 s$/, 5000);
+    await mesh.router.waitForLine(/^norouter: b: up \(\d+ ms\)$/, 10_000);
+    const after = await waitFor(async () => (await echoExact(v.b, ECHO, 64 * 1024, 2000)).ok, { timeoutMs: 10_000, what: 'b to echo again' });
+    assert.ok(after);
+    // Enough traffic on the other pair to span the kill and the restart.
+    await waitFor(() => exchanges >= 8, { timeoutMs: 10_000, what: 'eight exchanges with a' });
+    stop = true;
+    await loop;
+    assert.deepEqual(failures, [], `${failures.length} of ${exchanges} exchanges with a failed`);
+    t.diagnostic(`${exchanges} exchanges of 256 KiB with host a byte-exact across the kill`);
+  });
+
+  test('forward targets that never answer, refuse, or reset mid-transfer affect only their own connection', { timeout: 30_000 }, async (t) => {
+    // A client of the blackhole: connected, sends, hears nothing, and is not closed on.
+    const hole = connect({ host: v.a, port: BLACKHOLE, allowHalfOpen: true });
+    let holeEnded = '';
+    hole.on('end', () => (holeEnded ||= 'eof'));
+    hole.on('error', (e: NodeJS.ErrnoException) => (holeEnded ||= e.code ?? e.message));
+    await new Promise<void>((resolve, reject) => { hole.once('connect', resolve); hole.once('error', reject); });
+    hole.write(Buffer.alloc(100 * 1024, 7));
+
+    // Meanwhile, through the same two agents: a refused dial, a reset in the middle of a transfer,
+    // and a large byte-exact echo.
+    const [refused, midreset, big] = await Promise.all([
+      tcpExchange(v.a, REFUSED, { halfClose: false, timeoutMs: 3000 }),
+      tcpExchange(v.a, MIDRESET, { send: Buffer.alloc(4 << 20, 1), halfClose: false, timeoutMs: 10_000 }),
+      echoExact(v.a, ECHO, 8 << 20, 20_000),
+    ]);
+    assert.equal(refused.end, 'reset', `refused: ${refused.end} ${refused.code ?? ''}`);
+    assert.ok(refused.elapsedMs < 1000, `refused after ${refused.elapsedMs} ms`);
+    // The client sees the end at once, short of the data. Often as ECONNRESET, sometimes as a
+    // clean EOF: an RST that a pending write() consumes (EPIPE) leaves read() returning 0, on
+    // the client and on the acceptor, which then relays CLOSE_WRITE before the ABORT (seen with
+    // `run --debug`; docs/reliability.md).
+    assert.ok(midreset.end === 'reset' || midreset.end === 'eof' || midreset.end === 'error', `mid-transfer reset seen as ${midreset.end} ${midreset.code ?? ''}`);
+    assert.ok(midreset.data.length < MIDRESET_AFTER, `${midreset.data.length} bytes echoed before the reset (target resets after ${MIDRESET_AFTER})`);
+    assert.ok(big.ok, `8 MiB echo: ${big.outcome.end} ${big.outcome.data.length} bytes`);
+    bytesChecked += big.bytes;
+    // After all that, the blackhole connection is still open and silent, and the agents still
+    // carry new connections.
+    assert.equal(holeEnded, '', `the blackhole connection ended: ${holeEnded}`);
+    assert.equal(hole.bytesRead, 0);
+    const again = await echoExact(v.a, ECHO, 1 << 20);
+    assert.ok(again.ok, `echo after: ${again.outcome.end}`);
+    bytesChecked += again.bytes;
+    hole.destroy();
+    t.diagnostic(`bytes checked byte-exact so far: ${bytesChecked}`);
+  });
+});
+
+describe('a host command that writes garbage and ignores its input closing (a hung exec)', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+  // Regression: after a link-fatal error the router closed the agent's stdin and waited for its
+  // exit for ever: nothing killed a command that did not exit (kubectl exec is known not to pass
+  // EOF on). The host was never restarted, nothing was logged, and `ready` never printed.
+  test('is reported, killed and restarted within a bounded time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nrt-hung-'));
+    const file = join(dir, 'manifest.yaml');
+    writeFileSync(file, manifestText([{ name: 'local', vip: nextVip() }, { name: 'hung', vip: nextVip(), cmd: fakeAgentCmd('garbage') }]));
+    const router = spawnCli(['run', file]);
+    try {
+      await router.waitForLine(/ready/i, 4500);
+      await router.waitForLine(/^norouter: hung: .*(protocol|frame-too-large)/, 1000);
+      await router.waitForLine(/^norouter: hung: restarting in/, 1000);
+    } finally {
+      await killTree(router);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+  test('is detected by the keepalive within its timeout, logged with the host name, killed and restarted (Router with a 0.6 s timeout)', async () => {
+    // The CLI has no way to shorten the 10 s / 45 s keepalive (see the todo below); the Router
+    // class takes it as an option, and still spawns real agents.
+    const text = manifestText([
+      { name: 'ok', vip: nextVip() },
+      { name: 'stalled', vip: nextVip(), cmd: fakeAgentCmd('stall') },
+    ]);
+    const loaded = loadManifest(text, 'stall.yaml');
+    assert.ok(loaded.ok && loaded.manifest, JSON.stringify(loaded.diagnostics));
+    const plan = compile(loaded.manifest, { self: CLI_ARGV });
+    const log: string[] = [];
+    const up = new Map<string, number>();
+    const router = new Router(plan, {
+      log: (line) => log.push(line),
+      agentLog: (host, line) => log.push(`[${host}] ${line}`),
+      keepalive: { intervalMs: 100, timeoutMs: 600 },
+      onHostUp: (h) => up.set(h.name, (up.get(h.name) ?? 0) + 1),
+    });
+    router.start();
+    try {
+      await waitFor(() => up.get('stalled') && up.get('ok'), { timeoutMs: 10_000, what: 'both hosts up' });
+      const stalledAt = Date.now();
+      const down = await waitFor(() => log.find((l) => /^stalled: link down: its link was silent for [\d.]+ s \(keepalive\)$/.test(l)),
+        { timeoutMs: 5000, what: `the stall to be detected; log:\n${log.join('\n')}` });
+      const detectMs = Date.now() - stalledAt;
+      assert.ok(detectMs < 2000, `detected after ${detectMs} ms (timeout 600 ms, ticks every 100 ms): ${down}`);
+      await waitFor(() => log.find((l) => /^stalled: agent was killed by SIGKILL/.test(l)), { timeoutMs: 5000, what: 'the stalled agent to be killed' });
+      await waitFor(() => log.find((l) => /^stalled: restarting in/.test(l)), { timeoutMs: 5000, what: 'a restart' });
+      await waitFor(() => (up.get('stalled') ?? 0) >= 2, { timeoutMs: 10_000, what: 'the stalled host to come up again' });
+      assert.ok(!log.some((l) => l.startsWith('ok: ')), `the other host was disturbed:\n${log.join('\n')}`);
+    } finally {
+      await router.stop(2000);
+    }
+  });
+
+  // Finding: `norouter run` cannot shorten the keepalive (10 s ping / 45 s timeout), so a stalled
+  // link costs 45 s before anything happens and cannot be tested end to end quickly. Proposed: an
+  // env var NOROUTER_KEEPALIVE_MS=INTERVAL,TIMEOUT read by `run` and by `internal agent`.
+  test('`norouter run` detects a stalled link within a configured keepalive', {
+    todo: 'finding: no way to set the router\'s keepalive from the CLI (proposed NOROUTER_KEEPALIVE_MS=INTERVAL,TIMEOUT)',
+  }, async () => {
+    const mesh = await startMeshWithEnv([{ name: 'local', vip: nextVip() }, { name: 'stalled', vip: nextVip(), cmd: fakeAgentCmd('stall') }], { NOROUTER_KEEPALIVE_MS: '100,600' });
+    try {
+      await mesh.router.waitForLine(/^norouter: stalled: link down: its link was silent/, 2000);
+    } finally {
+      await killTree(mesh.router);
+      await mesh.stop().catch(() => {});
+    }
+  });
+
+  // A real agent behind a command that stops passing stdin on (here `sleep | agent`): the agent
+  // still pings, so the router sees a live link; only the agent can tell, after its own 45 s.
+  test('a real agent whose stdin stops flowing is detected within a configured keepalive', {
+    todo: 'finding: the agent\'s 45 s keepalive cannot be shortened from the CLI (proposed NOROUTER_KEEPALIVE_MS, passed to agents as a hidden flag)',
+  }, async () => {
+    const ns = await createNetns();
+    const cmd = ['ip', 'netns', 'exec', ns, 'sh', '-c', 'sleep 100000 | exec "$@"', 'sh', ...CLI_ARGV];
+    const mesh = await startMeshWithEnv([{ name: 'local', vip: nextVip() }, { name: 'deaf', vip: nextVip(), cmd }], { NOROUTER_KEEPALIVE_MS: '100,600' }, false);
+    try {
+      await mesh.router.waitForLine(/^norouter: deaf: (link down|agent exited)/, 2000);
+    } finally {
+      destroyNetns(ns);
+      await killTree(mesh.router);
+      await mesh.stop().catch(() => {});
+    }
+  });
+
+  // Bug: the router never stops queueing frames for an agent that does not read (host-link.ts
+  // flush(): "never paused on backpressure … bounded by the credit windows"), but each new
+  // connection brings PRE_OPEN_WINDOW (64 KiB) more, with no cap on connections: 64,512 source
+  // ports x 64 KiB = 4 GiB from one client host, for the 45 s until the keepalive.
+  test('the router\'s memory stays bounded while a host does not read its link', {
+    todo: 'bug: the router buffers 64 KiB per connection opened towards a stalled host, without bound (2,000 connections: +138 MB RSS)',
+    timeout: 30_000,
+  }, async () => {
+    const vips = { local: nextVip(), stalled: nextVip() };
+    const mesh = await startMesh([
+      { name: 'local', vip: vips.local },
+      { name: 'stalled', vip: vips.stalled, cmd: fakeAgentCmd('stall'), ports: ['9000:127.0.0.1:9000'] },
+    ]);
+    const sockets: Socket[] = [];
+    try {
+      const before = rssKb(mesh.router.pid);
+      const chunk = Buffer.alloc(64 * 1024, 9);
+      for (let i = 0; i < 1500; i++) {
+        const s = connect({ host: vips.stalled, port: 9000 });
+        s.on('error', () => {});
+        s.write(chunk);
+        sockets.push(s);
+      }
+      const boundKb = 48 * 1024;
+      // Fails as soon as the growth passes the bound; passes when it stays under it for 5 s.
+      const grew = await waitFor(() => rssKb(mesh.router.pid) - before > boundKb, { timeoutMs: 5000, what: 'growth' }).catch(() => false);
+      assert.equal(grew, false, `router RSS grew by more than ${boundKb / 1024} MB (now +${Math.round((rssKb(mesh.router.pid) - before) / 1024)} MB)`);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await killTree(mesh.router);
+      await mesh.stop().catch(() => {});
+    }
+  });
+});
+
+/** SIGKILL for a router and everything it started (for hosts that would make a clean stop slow). */
+async function killTree(router: FollowedProcess): Promise<void> {
+  const tree = descendants(router.pid);
+  if (router.running) router.child.kill('SIGKILL');
+  await router.exited;
+  for (const p of stillAlive(tree)) {
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+/** startMesh with extra environment for the router; `waitReady` false for hosts that may not come up. */
+async function startMeshWithEnv(hosts: MeshHost[], env: Record<string, string>, waitReady = true): Promise<Mesh> {
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-mesh-env-'));
+  const manifestPath = join(dir, 'manifest.yaml');
+  writeFileSync(manifestPath, manifestText(hosts));
+  const router = spawnCli(['run', manifestPath], { env: { ...process.env, ...env } });
+  const stop: Mesh['stop'] = async (signal = 'SIGTERM') => {
+    try {
+      return await router.stop(signal, 10_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  if (waitReady) await router.waitForLine(/ready/i, 10_000).catch(async (e: unknown) => { await stop('SIGKILL').catch(() => {}); throw e; });
+  return { router, manifestPath, stop };
+}
+
+describe('the router killed with SIGKILL', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+  test('every agent exits within 2 s of its stdin closing', async () => {
+    const nsA = await createNetns();
+    const nsB = await createNetns();
+    const vips = [nextVip(), nextVip(), nextVip()];
+    const mesh = await startMesh([
+      { name: 'local', vip: vips[0]!, ports: ['7000:127.0.0.1:7000'] },
+      { name: 'a', vip: vips[1]!, cmd: nsHostCmd(nsA), ports: ['7000:127.0.0.1:7000'] },
+      { name: 'b', vip: vips[2]!, cmd: nsHostCmd(nsB), ports: ['7000:127.0.0.1:7000'] },
+    ]);
+    const agents = await waitFor(() => {
+      const found = vips.map((vip) => descendantsWithArg(mesh.router.pid, '--me', vip));
+      return found.every((f) => f.length > 0) ? found.flat() : undefined;
+    }, { what: 'three agents' });
+    const tree = descendants(mesh.router.pid);
+    mesh.router.child.kill('SIGKILL');
+    await mesh.router.exited;
+    const killedAt = Date.now();
+    await waitForGone(tree, 2000);
+    assert.equal(agents.length, 3);
+    const took = Date.now() - killedAt;
+    assert.ok(took < 2000, `${took} ms`);
+    await mesh.stop().catch(() => {});
+  });
+});
+
+describe('a host command that leaves a background process holding its stdout', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+  // Regression: AgentProcess.ended resolved on 'close', which waits until every holder of the child's
+  // stdout/stderr closed them, not on the child's exit. A host command that starts anything in
+  // the background (`sh -c 'helper & exec norouter …'`) keeps the pipes open after the agent
+  // exits: the router never sees the exit (no restart), and on SIGTERM retire() kills the dead
+  // agent, then awaits 'close' for ever: the router hangs instead of exiting.
+  test('SIGTERM: the router exits within its grace time', async () => {
+    const ns = await createNetns();
+    const cmd = ['ip', 'netns', 'exec', ns, 'sh', '-c', 'sleep 100000 & exec "$@"', 'sh', ...CLI_ARGV];
+    const mesh = await startMesh([{ name: 'local', vip: nextVip() }, { name: 'bg', vip: nextVip(), cmd }]);
+    try {
+      mesh.router.child.kill('SIGTERM');
+      await withTimeout(mesh.router.exited, 4500, 'the router to exit after SIGTERM (grace 3 s)');
+    } finally {
+      destroyNetns(ns);
+      await killTree(mesh.router);
+      await mesh.stop().catch(() => {});
+    }
+  });
+});
+
+describe('SIGTERM to the router during heavy traffic', { skip: NETNS_SKIP, timeout: 40_000 }, () => {
+  test('exits 0, every client connection ends (none hangs), no process is left', async (t) => {
+    const ns = await createNetns();
+    const echo = await serve(startTcpServer('echo', { ns, port: ECHO }));
+    const vips = { local: nextVip(), n: nextVip() };
+    const mesh = await startMesh([{ name: 'local', vip: vips.local }, { name: 'n', vip: vips.n, cmd: nsHostCmd(ns), ports: [`${ECHO}:127.0.0.1:${ECHO}`] }]);
+    const tree = await waitFor(() => {
+      const d = descendants(mesh.router.pid);
+      return d.length >= 2 ? d : undefined;
+    }, { what: 'both agents' });
+    // Eight streams writing 1 MiB chunks as fast as the mesh takes them, reading the echo.
+    let moved = 0;
+    const chunk = Buffer.alloc(1 << 20, 5);
+    const streams = Array.from({ length: 8 }, () => new Promise<string>((resolve) => {
+      const s = connect({ host: vips.n, port: ECHO });
+      const pump = (): void => { while (!s.destroyed && s.write(chunk)); };
+      s.on('connect', pump);
+      s.on('drain', pump);
+      s.on('data', (b: Buffer) => (moved += b.length));
+      s.on('end', () => { s.destroy(); resolve('eof'); });
+      s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      s.on('close', () => resolve('closed'));
+    }));
+    await waitFor(() => moved > 64 << 20, { timeoutMs: 15_000, what: '64 MiB through the mesh' });
+    const { code, signal } = await mesh.stop('SIGTERM');
+    assert.deepEqual({ code, signal }, { code: 0, signal: null });
+    const endings = await withTimeout(Promise.all(streams), 5000, 'every client connection to end');
+    await waitForGone(tree, 5000);
+    const left = (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p !== echo.proc.pid);
+    assert.deepEqual(left, [], 'processes left in the namespace');
+    t.diagnostic(`${Math.round(moved / (1 << 20))} MiB echoed before SIGTERM; client endings: ${endings.join(', ')}`);
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Shared by the issue 8 reliability tests: the fake agent and target-server fixtures, byte-exact
+ * echo checks, and what /proc says about a process (RSS) and the router's log lines.
+ */
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { cmdFor } from '../helpers/netns.js';
+import { FollowedProcess } from '../helpers/processes.js';
+import { randomPayload, sha256, type Service } from '../helpers/services.js';
+import { tcpExchange, type TcpOutcome } from '../helpers/tcp.js';
+
+export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/reliability/fake-agent.ts', import.meta.url));
+export const TARGET_SERVER = fileURLToPath(new URL('../fixtures/reliability/target-server.mjs', import.meta.url));
+/** tsx's loader by absolute path: a host's cmd runs with the router's cwd, wherever that is. */
+export const TSX_LOADER = fileURLToPath(import.meta.resolve('tsx'));
+
+/** The `cmd` of a host whose "agent" is the fake agent in MODE (see the fixture's header). */
+export function fakeAgentCmd(...modeArgs: string[]): string[] {
+  return [process.execPath, '--import', TSX_LOADER, FAKE_AGENT, ...modeArgs];
+}
+
+/** A target-server fixture (count or midreset) in `ns`, resolved once it listens. */
+export async function startTarget(mode: 'count' | 'midreset', ns: string | undefined, port: number, bytes?: number): Promise<Service> {
+  const argv = [process.execPath, TARGET_SERVER, mode, String(port), '127.0.0.1', ...(bytes ? [String(bytes)] : [])];
+  const proc = new FollowedProcess(ns ? cmdFor(ns, argv) : argv);
+  try {
+    const line = await proc.waitForLine(/^listening \d+$/, 5000);
+    return { port: Number(line.split(' ')[1]), proc, stop: async () => void (await proc.stop('SIGTERM')) };
+  } catch (error) {
+    await proc.stop('SIGKILL').catch(() => {});
+    throw error;
+  }
+}
+
+/** Sends `size` random bytes through an echo service and checks they come back byte for byte. */
+export async function echoExact(vip: string, port: number, size: number, timeoutMs = 10_000): Promise<{ ok: boolean; bytes: number; outcome: TcpOutcome }> {
+  const data = randomPayload(size);
+  const outcome = await tcpExchange(vip, port, { send: data, timeoutMs });
+  return { ok: outcome.end === 'eof' && outcome.data.length === size && sha256(outcome.data) === sha256(data), bytes: size, outcome };
+}
+
+/** Resident set size of a live process, in KiB. */
+export function rssKb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+/** The values of a number captured by `regex` in lines, in order (e.g. the restart delays). */
+export function numbersIn(lines: readonly string[], regex: RegExp): number[] {
+  return lines.flatMap((l) => {
+    const m = regex.exec(l);
+    return m ? [Number(m[1])] : [];
+  });
+}
