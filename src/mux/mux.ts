@@ -196,6 +196,9 @@ export class Mux<C = unknown> {
         if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
           return new ProtocolError('bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${conn}`);
         }
+        if (conn.sendCredit + window - PRE_OPEN_WINDOW > MAX_WINDOW) {
+          return new ProtocolError('window-overflow', `OPEN_OK window ${window} takes the credit of ${conn} above ${MAX_WINDOW}`);
+        }
         conn.state = 'open';
         conn.sendCredit += window - PRE_OPEN_WINDOW;
         this.h.onOpened?.(conn);
@@ -203,6 +206,9 @@ export class Mux<C = unknown> {
         return undefined;
       }
       case 'window': {
+        // Regression (fuzzing): a WINDOW before OPEN_OK was taken, and OPEN_OK then pushed the
+        // credit past MAX_WINDOW. The acceptor grants nothing before it has accepted (§6.2).
+        if (conn.state === 'opening') return stateError(conn, 'WINDOW from the acceptor before OPEN_OK');
         const inc = readU32Payload(frame.payload);
         if (conn.sendCredit + inc > MAX_WINDOW) {
           return new ProtocolError('window-overflow', `WINDOW +${inc} takes the credit of ${conn} above ${MAX_WINDOW}`);

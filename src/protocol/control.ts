@@ -115,7 +115,8 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
       return { type: 'peer-down', vip: body.readUInt32BE(0) };
     case CONTROL_GOODBYE:
       if (body.length < 2) return bad(`GOODBYE body is ${body.length} bytes (at least 2)`);
-      return { type: 'goodbye', reason: reasonName(body.readUInt16LE(0)), message: body.subarray(2).toString('utf8') };
+      // Regression (fuzzing): up to 1 MiB of text reached the logs; it is for a log line (§4.5).
+      return { type: 'goodbye', reason: reasonName(body.readUInt16LE(0)), message: truncateUtf8(body.subarray(2).toString('utf8'), MAX_ABORT_TEXT).toString('utf8') };
     default:
       return { type: 'unknown', code: type };
   }

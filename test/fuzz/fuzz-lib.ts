@@ -367,18 +367,9 @@ export function checkChunks(target: Target, chunks: readonly Buffer[], seed: num
  * produce. Runs count them apart so that the suite stays green while each has a todo test;
  * remove an entry when its fix lands and the fixture then passes as a plain regression test.
  */
-export const KNOWN_BUGS: readonly { target: Target; pattern: RegExp; bug: string }[] = [
-  {
-    target: 'control',
-    pattern: /a decoded goodbye does not survive re-encoding/,
-    bug: 'decodeControl accepts GOODBYE text longer than MAX_ABORT_TEXT (1 KiB, docs/protocol.md §4): up to 1 MiB reaches the logs',
-  },
-  {
-    target: 'mux',
-    pattern: /sendCredit \d+ on .* flags 0x8008/,
-    bug: 'the mux accepts WINDOW before OPEN_OK and does not bound the credit OPEN_OK then adds: credit exceeds MAX_WINDOW (§5.4, §6.4)',
-  },
-];
+// Both bugs the fuzzer found (GOODBYE text over MAX_ABORT_TEXT; WINDOW before OPEN_OK pushing
+// the credit past MAX_WINDOW) are fixed; their inputs stay in test/fixtures/fuzz as regressions.
+export const KNOWN_BUGS: readonly { target: Target; pattern: RegExp; bug: string }[] = [];
 
 export function knownBug(f: Failure): string | undefined {
   return KNOWN_BUGS.find((k) => k.target === f.target && k.pattern.test(f.problem))?.bug;
