@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { httpGet, httpGetFrom, httpGetIn, waitForBody } from '../helpers/http.js';
+import { httpGet, httpGetFrom, waitForBody } from '../helpers/http.js';
 import { startMesh, nsHostCmd, type Mesh, type MeshHost } from '../helpers/mesh.js';
 import { canUseNetns, createNetns, destroyAllNetns } from '../helpers/netns.js';
 import { CLI_ARGV, allProcesses, run, descendants, descendantsWithArg, procInfo, waitForGone } from '../helpers/processes.js';

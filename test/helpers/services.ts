@@ -41,7 +41,8 @@ export function startTcpServer(mode: TcpMode, options: ServiceOptions & { text?:
   return startFixture(options.ns, [TCP_SERVER, mode, String(port), host, text]);
 }
 
-async function startFixture(ns: string | undefined, args: string[]): Promise<Service> {
+/** Runs a fixture script (node SCRIPT ARGS…) in `ns` or here; resolves once it prints `listening PORT`. */
+export async function startFixture(ns: string | undefined, args: string[]): Promise<Service> {
   const argv = [process.execPath, ...args];
   const proc = new FollowedProcess(ns ? cmdFor(ns, argv) : argv);
   try {

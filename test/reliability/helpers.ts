@@ -4,9 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { cmdFor } from '../helpers/netns.js';
-import { FollowedProcess } from '../helpers/processes.js';
-import { randomPayload, sha256, type Service } from '../helpers/services.js';
+import { randomPayload, sha256, startFixture, type Service } from '../helpers/services.js';
 import { tcpExchange, type TcpOutcome } from '../helpers/tcp.js';
 
 export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/reliability/fake-agent.ts', import.meta.url));
@@ -20,16 +18,8 @@ export function fakeAgentCmd(...modeArgs: string[]): string[] {
 }
 
 /** A target-server fixture (count or midreset) in `ns`, resolved once it listens. */
-export async function startTarget(mode: 'count' | 'midreset', ns: string | undefined, port: number, bytes?: number): Promise<Service> {
-  const argv = [process.execPath, TARGET_SERVER, mode, String(port), '127.0.0.1', ...(bytes ? [String(bytes)] : [])];
-  const proc = new FollowedProcess(ns ? cmdFor(ns, argv) : argv);
-  try {
-    const line = await proc.waitForLine(/^listening \d+$/, 5000);
-    return { port: Number(line.split(' ')[1]), proc, stop: async () => void (await proc.stop('SIGTERM')) };
-  } catch (error) {
-    await proc.stop('SIGKILL').catch(() => {});
-    throw error;
-  }
+export function startTarget(mode: 'count' | 'midreset', ns: string | undefined, port: number, bytes?: number): Promise<Service> {
+  return startFixture(ns, [TARGET_SERVER, mode, String(port), '127.0.0.1', ...(bytes ? [String(bytes)] : [])]);
 }
 
 /** Sends `size` random bytes through an echo service and checks they come back byte for byte. */
