@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { CODES, allCodes } from '../../src/diagnostics/codes.js';
 
 const docs = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
@@ -26,4 +27,11 @@ test('codes are well-formed and their letter matches their severity', () => {
     assert.equal(info.severity, code.startsWith('E') ? 'error' : 'warning', code);
     assert.match(info.name, /^[a-z0-9-]+$/);
   }
+});
+
+test('every operational error code in src/ has a section in docs/errors.md, and vice versa', () => {
+  const grep = execFileSync('grep', ['-rhoE', "readonly code = '[A-Z_]+'|'MANIFEST_[A-Z_]+'", new URL('../../src', import.meta.url).pathname], { encoding: 'utf8' });
+  const inCode = new Set([...grep.matchAll(/'([A-Z_]+)'/g)].map((m) => m[1]));
+  const documented = new Set([...docs.matchAll(/^### ([A-Z_]+)$/gm)].map((m) => m[1]));
+  assert.deepEqual([...inCode].sort(), [...documented].sort());
 });
