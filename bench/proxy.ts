@@ -6,6 +6,14 @@
  * downloading 1 GiB; request rate is bench/lib/proxy-client.ts with keep-alive connections.
  *
  * Needs root (namespaces) and curl; without them it is skipped with the reason.
+ *
+ * Environment, for working on the proxies:
+ * - NOROUTER_BENCH_PROXY_BASELINE=PATH/norouter.cjs: a third namespace runs that build's agent
+ *   with an HTTP proxy too, measured in the same rounds (rows "… baseline build"): before/after
+ *   figures from one run, interleaved, on the same noisy machine.
+ * - NOROUTER_BENCH_AGENT_NODE_FLAGS="--cpu-prof --cpu-prof-dir=DIR": node flags for the client
+ *   host's agent (the one running the proxies); a profile is written when the bench stops it.
+ * - NOROUTER_BENCH_PROXY_ONLY=rate or download: only those rows (quicker iterations).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +28,7 @@ const TARGET = fileURLToPath(new URL('../test/fixtures/bin/proxy-target.mjs', im
 const CLIENT = fileURLToPath(new URL('./lib/proxy-client.ts', import.meta.url));
 const VIP1 = '127.0.42.101';
 const VIP2 = '127.0.42.102';
+const VIP3 = '127.0.42.103';
 const HTTP_PROXY = 3128;
 const SOCKS_PROXY = 1080;
 const BYTES = 1024 * 1024 * 1024;
@@ -28,6 +37,9 @@ const REQUESTS = 4000;
 const CONCURRENCY = 8;
 /** Issue 6: through a proxy at least this fraction of straight to the VIP. */
 const BUDGET = 0.8;
+const BASELINE = process.env['NOROUTER_BENCH_PROXY_BASELINE'];
+const AGENT_FLAGS = (process.env['NOROUTER_BENCH_AGENT_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);
+const ONLY = process.env['NOROUTER_BENCH_PROXY_ONLY'];
 
 export interface ProxyRow {
   what: string;
@@ -62,13 +74,15 @@ export async function benchProxy(): Promise<ProxyBenchResult> {
 async function run(dir: string): Promise<ProxyBenchResult> {
   const ns1 = createNetns();
   const ns2 = createNetns();
+  const ns3 = BASELINE ? createNetns() : undefined;
   const server = start(inNetns(ns2, [process.execPath, TARGET, '80', '127.0.0.1', 'server']));
   await new Promise<void>((resolve) => server.stdout?.on('data', (d: Buffer) => d.toString().includes('listening') && resolve()));
   const manifest = join(dir, 'mesh.yaml');
   writeFileSync(manifest, `${JSON.stringify({
     hosts: {
-      client: { cmd: inNetns(ns1, [process.execPath, CLI]), vip: VIP1, http: { listen: `127.0.0.1:${HTTP_PROXY}` }, socks: { listen: `127.0.0.1:${SOCKS_PROXY}` } },
+      client: { cmd: inNetns(ns1, [process.execPath, ...AGENT_FLAGS, CLI]), vip: VIP1, http: { listen: `127.0.0.1:${HTTP_PROXY}` }, socks: { listen: `127.0.0.1:${SOCKS_PROXY}` } },
       server: { cmd: inNetns(ns2, [process.execPath, CLI]), vip: VIP2, ports: ['8080:127.0.0.1:80'] },
+      ...(ns3 && BASELINE ? { baseline: { cmd: inNetns(ns3, [process.execPath, BASELINE]), vip: VIP3, http: { listen: `127.0.0.1:${HTTP_PROXY}` } } } : {}),
     },
   }, null, 2)}\n`);
   const router = start([process.execPath, CLI, 'run', manifest]);
@@ -78,44 +92,51 @@ async function run(dir: string): Promise<ProxyBenchResult> {
     router.once('exit', (code) => reject(new Error(`norouter run exited (${code})`)));
   });
   try {
-    const ways = {
-      direct: [] as string[],
+    const ways: Record<string, string[]> = {
+      direct: [],
       http: ['-x', `http://127.0.0.1:${HTTP_PROXY}`],
       connect: ['-p', '-x', `http://127.0.0.1:${HTTP_PROXY}`],
       socks5: ['--socks5-hostname', `127.0.0.1:${SOCKS_PROXY}`],
+      ...(ns3 ? { 'http-baseline': ['-x', `http://127.0.0.1:${HTTP_PROXY}`] } : {}),
     };
-    const curl = async (way: string[], bytes: number): Promise<number> => {
-      const r = await runToEnd(inNetns(ns1, ['curl', '-sS', '--max-time', '60', ...way, '-o', '/dev/null', '-w', '%{speed_download}', `http://${VIP2}:8080/stream/${bytes}`]), 65_000);
+    const nsFor = (way: string): string => (way.endsWith('-baseline') && ns3 ? ns3 : ns1);
+    const curl = async (k: string, bytes: number): Promise<number> => {
+      const way = ways[k] ?? [];
+      const r = await runToEnd(inNetns(nsFor(k), ['curl', '-sS', '--max-time', '60', ...way, '-o', '/dev/null', '-w', '%{speed_download}', `http://${VIP2}:8080/stream/${bytes}`]), 65_000);
       if (r.code !== 0) throw new Error(`curl ${way.join(' ')} failed: ${r.stderr}`);
       return Number(r.stdout) / 1e6;
     };
-    const rate = async (mode: string): Promise<number> => {
-      const r = await runToEnd(inNetns(ns1, [process.execPath, '--import', 'tsx', CLIENT, mode, VIP2, '8080', String(mode === 'socks' ? SOCKS_PROXY : HTTP_PROXY), String(REQUESTS), String(CONCURRENCY)]), 120_000);
+    const rate = async (way: string): Promise<number> => {
+      const mode = way.replace(/-baseline$/, '');
+      const r = await runToEnd(inNetns(nsFor(way), [process.execPath, '--import', 'tsx', CLIENT, mode, VIP2, '8080', String(mode === 'socks' ? SOCKS_PROXY : HTTP_PROXY), String(REQUESTS), String(CONCURRENCY)]), 120_000);
       if (r.code !== 0) throw new Error(`proxy-client ${mode} failed: ${r.stderr}`);
       return (JSON.parse(r.stdout) as { rps: number }).rps;
     };
+    const downloads = ONLY === 'rate' ? [] : Object.keys(ways);
+    const modes = ONLY === 'download' ? [] : ['direct', 'http', 'socks', ...(ns3 ? ['http-baseline'] : [])];
     // Warm-up: JIT, the pooled upstream connection, socket buffers.
-    for (const way of Object.values(ways)) await curl(way, 64 * 1024 * 1024);
-    for (const mode of ['direct', 'http', 'socks']) await rate(mode);
+    for (const k of downloads) await curl(k, 64 * 1024 * 1024);
+    for (const mode of modes) await rate(mode);
 
-    const mbps: Record<keyof typeof ways, number[]> = { direct: [], http: [], connect: [], socks5: [] };
-    const rps: Record<string, number[]> = { direct: [], http: [], socks: [] };
+    const mbps: Record<string, number[]> = Object.fromEntries(downloads.map((k) => [k, []]));
+    const rps: Record<string, number[]> = Object.fromEntries(modes.map((k) => [k, []]));
     for (let i = 0; i < ROUNDS; i++) {
-      const order = (Object.keys(ways) as (keyof typeof ways)[]);
-      for (const k of i % 2 ? order.reverse() : order) mbps[k].push(await curl(ways[k], BYTES));
-      const modes = ['direct', 'http', 'socks'];
-      for (const m of i % 2 ? modes.reverse() : modes) rps[m]?.push(await rate(m));
+      for (const k of i % 2 ? [...downloads].reverse() : downloads) mbps[k]?.push(await curl(k, BYTES));
+      for (const m of i % 2 ? [...modes].reverse() : modes) rps[m]?.push(await rate(m));
     }
-    const d = median(mbps.direct);
+    const d = median(mbps['direct'] ?? []);
     const r = median(rps['direct'] ?? []);
+    const label: Record<string, string> = {
+      http: 'HTTP proxy (absolute URI)', connect: 'HTTP proxy, CONNECT tunnel', socks5: 'SOCKS5 (remote names)',
+      'http-baseline': 'HTTP proxy (absolute URI), baseline build',
+    };
     const rows: ProxyRow[] = [
-      ...(['http', 'connect', 'socks5'] as const).map((k) => row(`1 GiB download, ${k === 'http' ? 'HTTP proxy (absolute URI)' : k === 'connect' ? 'HTTP proxy, CONNECT tunnel' : 'SOCKS5 (remote names)'}, MB/s`, d, median(mbps[k]))),
-      row(`requests/s, ${CONCURRENCY} keep-alive connections, HTTP proxy`, r, median(rps['http'] ?? [])),
-      row(`requests/s, ${CONCURRENCY} keep-alive connections, SOCKS5`, r, median(rps['socks'] ?? [])),
+      ...downloads.filter((k) => k !== 'direct').map((k) => row(`1 GiB download, ${label[k] ?? k}, MB/s`, d, median(mbps[k] ?? []))),
+      ...modes.filter((m) => m !== 'direct').map((m) => row(`requests/s, ${CONCURRENCY} keep-alive connections, ${m === 'socks' ? 'SOCKS5' : label[m] === undefined ? m : m === 'http' ? 'HTTP proxy' : 'HTTP proxy, baseline build'}`, r, median(rps[m] ?? []))),
     ];
     const notes = [
-      `MB/s per run: ${Object.entries(mbps).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(', ')}`).join('; ')}.`,
-      `requests/s per run: ${Object.entries(rps).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(', ')}`).join('; ')}.`,
+      ...(downloads.length ? [`MB/s per run: ${Object.entries(mbps).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(', ')}`).join('; ')}.`] : []),
+      ...(modes.length ? [`requests/s per run: ${Object.entries(rps).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join(', ')}`).join('; ')}.`] : []),
     ];
     return { rows, notes, met: rows.every((x) => x.met) };
   } finally {

@@ -28,8 +28,8 @@ export interface BridgeOptions {
 
 /**
  * A local end that is not a socket (issue 6): a proxy waiting for OPEN_OK before it answers its
- * client, or an in-process stream (src/proxy/mux-duplex.ts). The bridge calls it where it would
- * touch a socket.
+ * client, or the HTTP proxy's byte-level session (src/proxy/http-session.ts). The bridge calls it
+ * where it would touch a socket.
  */
 export interface LocalEnd {
   /** OPEN_OK arrived. */

@@ -1,0 +1,182 @@
+/**
+ * HTTP/1.x message heads for the HTTP proxy (issue 6), RFC 9112: the start line and header
+ * fields, parsed only as far as the proxy needs them (the destination, the body's framing, the
+ * hop-by-hop fields), and re-emitted from the received lines, byte for byte, minus what a proxy
+ * must drop. Strict where leniency lets two parsers disagree about where a message ends
+ * (request smuggling): no obs-fold, no whitespace before a colon, no bare CR or LF, no
+ * Transfer-Encoding with Content-Length, one Content-Length value. Pure.
+ */
+
+/** A head larger than this is refused (431) or, from upstream, a 502: node:http allows 16 KiB. */
+export const MAX_HEAD = 64 * 1024;
+
+/** RFC 9110 §7.6.1 hop-by-hop fields, and the proxy's own: never forwarded. Transfer-Encoding is forwarded: the body passes through as it was framed. */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'proxy-authenticate', 'proxy-authorization', 'te', 'upgrade']);
+
+/** RFC 9110 §5.1 field-name `token`, then the value without its surrounding whitespace. */
+const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
+/** Control characters other than HTAB: never in a field value (RFC 9110 §5.5). */
+const CTL = /[\0-\x08\n-\x1f\x7f]/;
+const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: [^\0-\x08\n-\x1f\x7f]*)?$/;
+
+export interface Field {
+  /** The name in lower case. */
+  name: string;
+  value: string;
+  /** The line as received (latin1), for re-emitting it unchanged. */
+  line: string;
+}
+
+export interface Head {
+  /** The start line as received. */
+  start: string;
+  fields: Field[];
+  /** Bytes the head took in the buffer: leading empty lines, the lines, the final CRLF CRLF. */
+  size: number;
+}
+
+export type HeadResult = { kind: 'more' } | { kind: 'bad'; why: string; tooLarge?: boolean } | { kind: 'head'; head: Head };
+
+const MORE: HeadResult = { kind: 'more' };
+
+/** The head at the start of `buf`, if it is all there. */
+export function parseHead(buf: Buffer): HeadResult {
+  // RFC 9112 §2.2: empty lines before a request line are ignored (some clients send a CRLF after a body).
+  let from = 0;
+  while (buf[from] === 13 && buf[from + 1] === 10) from += 2;
+  const end = buf.indexOf('\r\n\r\n', from);
+  if (end < 0 || end - from > MAX_HEAD) {
+    return buf.length - from > MAX_HEAD ? { kind: 'bad', why: `a header section larger than ${MAX_HEAD / 1024} KiB`, tooLarge: true } : MORE;
+  }
+  const lines = buf.toString('latin1', from, end).split('\r\n');
+  const start = lines[0] ?? '';
+  if (start.includes('\n') || start.includes('\r')) return { kind: 'bad', why: 'a bare CR or LF in the start line' };
+  const fields: Field[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const m = FIELD.exec(line);
+    if (!m) return { kind: 'bad', why: line[0] === ' ' || line[0] === '\t' ? 'a folded header line (obs-fold)' : `a malformed header line "${printable(line)}"` };
+    const value = m[2] ?? '';
+    if (CTL.test(value)) return { kind: 'bad', why: `a control character in header ${m[1] ?? ''}` };
+    fields.push({ name: (m[1] ?? '').toLowerCase(), value, line });
+  }
+  return { kind: 'head', head: { start, fields, size: end + 4 } };
+}
+
+export interface RequestLine {
+  method: string;
+  target: string;
+  /** `HTTP/1.0` or `HTTP/1.1`. */
+  version: string;
+}
+
+export function parseRequestLine(start: string): RequestLine | string {
+  const parts = start.split(' ');
+  const [method = '', target = '', version = ''] = parts;
+  if (parts.length !== 3 || !METHOD.test(method) || target === '') return `a malformed request line "${printable(start)}"`;
+  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return `unsupported version "${printable(version)}" (HTTP/1.0 and HTTP/1.1 only)`;
+  return { method, target, version };
+}
+
+/** The status code of a response's status line, or undefined when it is not one. */
+export function parseStatusLine(start: string): number | undefined {
+  const m = STATUS_LINE.exec(start);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** How a message body ends (RFC 9112 §6.3). */
+export type Framing = { kind: 'none' } | { kind: 'length'; length: number } | { kind: 'chunked' } | { kind: 'close' };
+
+const NONE: Framing = { kind: 'none' };
+const CHUNKED: Framing = { kind: 'chunked' };
+const CLOSE: Framing = { kind: 'close' };
+
+/** A request's body framing, or why it cannot be forwarded (400). */
+export function requestFraming(fields: readonly Field[], version: string): Framing | string {
+  const te = codings(fields);
+  const length = contentLength(fields);
+  if (typeof length === 'string') return length;
+  if (te === undefined) return length === undefined || length === 0 ? NONE : { kind: 'length', length };
+  if (version === 'HTTP/1.0') return 'Transfer-Encoding in an HTTP/1.0 request';
+  if (length !== undefined) return 'both Transfer-Encoding and Content-Length';
+  if (te[te.length - 1] !== 'chunked' || te.indexOf('chunked') !== te.length - 1) return `Transfer-Encoding "${te.join(', ')}" does not end with chunked once`;
+  return CHUNKED;
+}
+
+/** A response's body framing, given the request's method; a string is why it is malformed (502). */
+export function responseFraming(fields: readonly Field[], status: number, method: string): Framing | string {
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return NONE;
+  const te = codings(fields);
+  if (te !== undefined) return te[te.length - 1] === 'chunked' ? CHUNKED : CLOSE;
+  const length = contentLength(fields);
+  if (typeof length === 'string') return length;
+  return length === undefined ? CLOSE : length === 0 ? NONE : { kind: 'length', length };
+}
+
+/** The lower-case tokens of every Connection field. */
+export function connectionTokens(fields: readonly Field[]): string[] {
+  const tokens: string[] = [];
+  for (const f of fields) {
+    if (f.name !== 'connection') continue;
+    for (const t of f.value.split(',')) {
+      const token = t.trim().toLowerCase();
+      if (token) tokens.push(token);
+    }
+  }
+  return tokens;
+}
+
+/**
+ * The head re-emitted with `start` as its start line, without hop-by-hop fields and the fields
+ * Connection names (RFC 9110 §7.6.1), without the field `drop`; `first` and `last` are whole
+ * lines put before and after the fields kept.
+ */
+export function emitHead(start: string, fields: readonly Field[], extra: { first?: string; last?: string; drop?: string } = {}): Buffer {
+  const tokens = connectionTokens(fields);
+  let text = extra.first === undefined ? `${start}\r\n` : `${start}\r\n${extra.first}\r\n`;
+  for (const f of fields) {
+    if (HOP_BY_HOP.has(f.name) || f.name === extra.drop || (tokens.length > 0 && tokens.includes(f.name))) continue;
+    text += `${f.line}\r\n`;
+  }
+  if (extra.last !== undefined) text += `${extra.last}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
+}
+
+/** True when emitHead() would drop a field: the head can otherwise pass through as received. */
+export function hasHopByHop(fields: readonly Field[]): boolean {
+  return fields.some((f) => HOP_BY_HOP.has(f.name));
+}
+
+function codings(fields: readonly Field[]): string[] | undefined {
+  let out: string[] | undefined;
+  for (const f of fields) {
+    if (f.name !== 'transfer-encoding') continue;
+    for (const c of f.value.split(',')) {
+      const coding = c.trim().toLowerCase();
+      if (coding) (out ??= []).push(coding);
+    }
+  }
+  return out;
+}
+
+/** The Content-Length, undefined when absent, a string when invalid or contradictory (RFC 9110 §8.6). */
+function contentLength(fields: readonly Field[]): number | undefined | string {
+  let length: number | undefined;
+  for (const f of fields) {
+    if (f.name !== 'content-length') continue;
+    for (const v of f.value.split(',')) {
+      const text = v.trim();
+      if (!/^\d{1,15}$/.test(text)) return `an invalid Content-Length "${printable(f.value)}"`;
+      const n = Number(text);
+      if (length !== undefined && n !== length) return 'Content-Length fields that disagree';
+      length = n;
+    }
+  }
+  return length;
+}
+
+function printable(text: string): string {
+  const clean = text.replace(/[^\x20-\x7e]/g, '?');
+  return clean.length > 80 ? `${clean.slice(0, 80)}…` : clean;
+}
