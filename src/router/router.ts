@@ -76,11 +76,6 @@ export class Router {
     for (const state of this.hosts.values()) this.spawn(state);
   }
 
-  /** The plan the router runs now. */
-  get currentPlan(): Plan {
-    return this.plan;
-  }
-
   /**
    * Applies a new plan (issue 4): hosts added are spawned, hosts removed stopped, hosts whose
    * command or VIP changed restarted, and every other running agent whose configuration changed
@@ -126,6 +121,10 @@ export class Router {
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.hosts.values()].map((state) => this.retire(state, graceMs)));
+    // Only the first refusal of each kind was logged: say how many there were in all.
+    for (const [name, counts] of this.refusals()) {
+      this.options.log(`${name}: refused in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
+    }
   }
 
   /** Stops one host's agent for good: close its input, wait up to the grace time, then kill. */
