@@ -20,6 +20,7 @@ export const CODES = {
   E105: { name: 'file-too-large', severity: 'error', summary: 'The file is larger than 16 MiB and was not parsed.' },
   E106: { name: 'unresolved-alias', severity: 'error', summary: 'An alias (*name) refers to no earlier anchor (&name).' },
   E107: { name: 'multiple-documents', severity: 'error', summary: 'The file holds more than one YAML document.' },
+  E108: { name: 'nesting-too-deep', severity: 'error', summary: 'The YAML nests hundreds of levels deep, more than the parser can follow.' },
   W101: { name: 'yaml-warning', severity: 'warning', summary: 'The YAML parser warned about something it accepted (an unknown tag, directive…).' },
   E201: { name: 'unknown-key', severity: 'error', summary: 'A mapping has a key the schema does not know.' },
   E202: { name: 'wrong-type', severity: 'error', summary: 'A value has the wrong type (a list where a string belongs, …).' },

@@ -12,17 +12,30 @@ import type { Diagnostic } from './diagnostic.js';
  * keeps the caret aligned; a terminal's own tab stops would not be under our control.
  */
 const TAB_WIDTH = 4;
+/**
+ * An excerpt shows at most this many columns of its line, a window around the caret (issue 8: a
+ * one-line 50 MB file printed 16 MB per diagnostic). Longer lines are cut with `…` at either end.
+ */
+export const MAX_EXCERPT_COLUMNS = 160;
 
 export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
   const header = `${d.file}:${d.line}:${d.col}: ${d.severity}[${d.code}]: ${d.message}`;
-  const source = sourceLine(sourceText, d.line);
-  const { text, columns } = expandTabs(source);
-  const start = displayColumn(columns, d.col);
-  const end = d.endLine === d.line && d.endCol !== undefined
-    ? displayColumn(columns, d.endCol)
+  const source = sourceLine(sourceText, d.line, d.col);
+  const { text: full, columns } = expandTabs(source.text);
+  const start0 = displayColumn(columns, d.col - source.offset);
+  const end0 = d.endLine === d.line && d.endCol !== undefined
+    ? displayColumn(columns, d.endCol - source.offset)
     : d.endLine !== undefined && d.endLine > d.line
-      ? Math.max(columns[columns.length - 1] ?? 0, start + 1)
-      : start + 1;
+      ? Math.max(columns[columns.length - 1] ?? 0, start0 + 1)
+      : start0 + 1;
+  // A window of the line around the caret; `…` where the line goes on.
+  const from = full.length + (source.cutBefore ? 1 : 0) <= MAX_EXCERPT_COLUMNS ? 0 : Math.max(0, start0 - MAX_EXCERPT_COLUMNS / 4);
+  const before = source.cutBefore || from > 0 ? '…' : '';
+  const shown = full.slice(from, from + MAX_EXCERPT_COLUMNS);
+  const after = source.cutAfter || from + MAX_EXCERPT_COLUMNS < full.length ? '…' : '';
+  const text = before + shown + after;
+  const start = start0 - from + before.length;
+  const end = Math.min(end0 - from + before.length, before.length + shown.length + after.length);
   const caret = ' '.repeat(start) + '^' + '~'.repeat(Math.max(0, end - start - 1));
   const gutter = String(d.line).length;
   return [
@@ -51,15 +64,23 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function sourceLine(text: string, line: number): string {
+/**
+ * The source line, or for a very long one only a stretch around `col` (never copying megabytes):
+ * `offset` is how many UTF-16 units were left out before it.
+ */
+function sourceLine(text: string, line: number, col: number): { text: string; offset: number; cutBefore: boolean; cutAfter: boolean } {
   let start = 0;
   for (let n = 1; n < line; n++) {
     const nl = text.indexOf('\n', start);
-    if (nl < 0) return '';
+    if (nl < 0) return { text: '', offset: 0, cutBefore: false, cutAfter: false };
     start = nl + 1;
   }
   const nl = text.indexOf('\n', start);
-  return text.slice(start, nl < 0 ? text.length : nl).replace(/\r$/, '');
+  const end = nl < 0 ? text.length : nl;
+  const reach = 4 * MAX_EXCERPT_COLUMNS;
+  const from = Math.max(start, start + col - 1 - reach);
+  const to = Math.min(end, start + col - 1 + reach);
+  return { text: text.slice(from, to).replace(/\r$/, ''), offset: from - start, cutBefore: from > start, cutAfter: to < end };
 }
 
 /**

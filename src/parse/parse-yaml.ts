@@ -17,7 +17,7 @@ export const MAX_MANIFEST_BYTES = 16 * 1024 * 1024;
 export const MAX_ALIAS_COUNT = 100;
 
 export interface ParsedYaml {
-  /** Undefined only when the file was too large to parse. */
+  /** Undefined only when the file could not be parsed at all (too large, too deep). */
   doc: Document.Parsed | undefined;
   lineCounter: LineCounter;
   /** The plain JS value; undefined when the document has errors. */
@@ -31,7 +31,16 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     const d = createDiagnostic('E105', 'the file is larger than 16 MiB, the most a manifest may be; it was not parsed', file, { line: 1, col: 1 }, '');
     return { doc: undefined, lineCounter, value: undefined, diagnostics: [d] };
   }
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  } catch (error) {
+    // Regression (issue 8): ~1,000 nested `[` overflowed the stack in yaml's composer and
+    // the CLI died with an internal error. A manifest needs a handful of levels.
+    if (!(error instanceof RangeError)) throw error;
+    const d = createDiagnostic('E108', 'the YAML nests too deeply to be read (hundreds of levels); a manifest needs only a few', file, { line: 1, col: 1 }, '');
+    return { doc: undefined, lineCounter, value: undefined, diagnostics: [d] };
+  }
   const diagnostics = [...yamlErrors(doc, doc.errors, lineCounter, file), ...doc.warnings.map((w) => warning(w, lineCounter, file))];
   if (doc.errors.length > 0) return { doc, lineCounter, value: undefined, diagnostics };
   try {

@@ -41,3 +41,16 @@ test('summary counts errors and warnings with plurals', () => {
   assert.equal(formatDiagnostics([], ''), '');
   assert.ok(formatDiagnostics([d(1, 1)], 'x').endsWith('\n\n1 error\n'));
 });
+
+// Regression (issue 8): a diagnostic on a one-line 50 MB file quoted the whole line, 16 MB per
+// diagnostic. The excerpt is now a window around the caret, cut with `…`.
+test('an excerpt of a very long line is a window around the caret', () => {
+  const line = `${'a'.repeat(100_000)}BAD${'b'.repeat(100_000)}`;
+  const d = createDiagnostic('E101', 'here', 'm.yaml', { line: 1, col: 100_001, endLine: 1, endCol: 100_004 }, '');
+  const [, excerpt = '', caret = ''] = formatDiagnostic(d, line).split('\n');
+  assert.ok(excerpt.length < 200, `excerpt of ${excerpt.length} characters`);
+  assert.match(excerpt, /^ {2}1 \| …a+BADb+…$/);
+  const at = caret.indexOf('^');
+  assert.equal(excerpt.slice(at, at + 3), 'BAD', 'the caret stays under the offending text');
+  assert.match(caret.slice(at), /^\^~~$/);
+});
