@@ -11,7 +11,12 @@ import { Gen, prng } from './fast-yaml-gen.js';
 
 /** As src/parse/parse-yaml.ts parses. */
 function viaYaml(text: string): { clean: boolean; value: unknown } {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  let doc;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  } catch {
+    return { clean: false, value: undefined }; // nested too deep for yaml's composer: E108
+  }
   if (doc.errors.length || doc.warnings.length) return { clean: false, value: undefined };
   try {
     return { clean: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
