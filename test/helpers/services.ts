@@ -12,7 +12,7 @@ import { FollowedProcess } from './processes.js';
 export const HTTP_SERVER = fileURLToPath(new URL('../fixtures/bin/http-server.mjs', import.meta.url));
 export const TCP_SERVER = fileURLToPath(new URL('../fixtures/bin/tcp-server.mjs', import.meta.url));
 
-export type TcpMode = 'echo' | 'banner' | 'upload' | 'blackhole' | 'reset';
+export type TcpMode = 'echo' | 'banner' | 'upload' | 'blackhole' | 'reset' | 'count' | 'midreset';
 
 export interface Service {
   /** The port it listens on (the one asked for, or the one the kernel picked for 0). */

@@ -1,14 +1,13 @@
 /**
- * Shared by the issue 8 reliability tests: the fake agent and target-server fixtures, byte-exact
+ * Shared by the issue 8 reliability tests: the fake agent and tcp-server fixtures, byte-exact
  * echo checks, and what /proc says about a process (RSS) and the router's log lines.
  */
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { randomPayload, sha256, startFixture, type Service } from '../helpers/services.js';
+import { TCP_SERVER, randomPayload, sha256, startFixture, type Service } from '../helpers/services.js';
 import { tcpExchange, type TcpOutcome } from '../helpers/tcp.js';
 
 export const FAKE_AGENT = fileURLToPath(new URL('../fixtures/reliability/fake-agent.ts', import.meta.url));
-export const TARGET_SERVER = fileURLToPath(new URL('../fixtures/reliability/target-server.mjs', import.meta.url));
 /** tsx's loader by absolute path: a host's cmd runs with the router's cwd, wherever that is. */
 export const TSX_LOADER = fileURLToPath(import.meta.resolve('tsx'));
 
@@ -17,9 +16,9 @@ export function fakeAgentCmd(...modeArgs: string[]): string[] {
   return [process.execPath, '--import', TSX_LOADER, FAKE_AGENT, ...modeArgs];
 }
 
-/** A target-server fixture (count or midreset) in `ns`, resolved once it listens. */
+/** The tcp-server fixture in `count` or `midreset` mode in `ns`, resolved once it listens. */
 export function startTarget(mode: 'count' | 'midreset', ns: string | undefined, port: number, bytes?: number): Promise<Service> {
-  return startFixture(ns, [TARGET_SERVER, mode, String(port), '127.0.0.1', ...(bytes ? [String(bytes)] : [])]);
+  return startFixture(ns, [TCP_SERVER, mode, String(port), '127.0.0.1', ...(bytes ? [String(bytes)] : [])]);
 }
 
 /** Sends `size` random bytes through an echo service and checks they come back byte for byte. */
