@@ -52,10 +52,6 @@ export const CODES = {
 /** A registered code; diagnostics can only be created with one of these. */
 export type Code = keyof typeof CODES;
 
-export function codeInfo(code: Code): CodeInfo {
-  return CODES[code];
-}
-
 export function allCodes(): Code[] {
   return Object.keys(CODES) as Code[];
 }

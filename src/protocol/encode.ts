@@ -22,12 +22,6 @@ export function writeHeader(target: Buffer, offset: number, h: FrameHeader, payl
   target.writeUInt16LE(h.flags, offset + 18);
 }
 
-export function encodeHeader(h: FrameHeader, payloadLength: number): Buffer {
-  const b = Buffer.allocUnsafe(HEADER_LEN);
-  writeHeader(b, 0, h, payloadLength);
-  return b;
-}
-
 /** One frame as one new buffer (copies the payload): for control frames and tests. */
 export function encodeFrame(h: FrameHeader, payload: Uint8Array = EMPTY): Buffer {
   const b = Buffer.allocUnsafe(HEADER_LEN + payload.length);
