@@ -93,6 +93,7 @@ export interface Manifest {
   hosts: Hosts;
   hostTemplate?: HostTemplate;
   routes?: Routes;
+  keepalive?: Keepalive;
 }
 /**
  * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.
@@ -204,4 +205,20 @@ export interface Route {
    * @minItems 1
    */
   to: [string, ...string[]];
+}
+/**
+ * How quickly a stalled link is noticed: a host whose command stops reading or writing its stdio (a frozen container, an ssh connection dropped without a reset, a hung `kubectl exec`). The router and every agent each send a ping every `interval` seconds, and each ends a link on which nothing at all has arrived for `timeout` seconds: the router then kills that host's agent and restarts it with backoff, the agent exits. Both sides use the same values, so a stall is detected after `timeout` seconds (plus at most one `interval`) at either end. `timeout` must be at least twice `interval`, so that one late ping is not taken for a dead link. Default: interval 10, timeout 45. Shorter values notice a stall sooner but send more pings and give a busy host less slack. Until a host's agent has said hello the router waits at least the default 45 s, whatever `timeout` says: its command may take that long to connect (an ssh login, a `kubectl exec`, a bootstrap). The router also ends a link whose agent has not read what was sent to it for `timeout` seconds, even while it still pings. The values are part of every agent's command line: changing them restarts every agent.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "keepalive".
+ */
+export interface Keepalive {
+  /**
+   * Seconds between two pings sent by the router and by each agent. Default 10.
+   */
+  interval?: number;
+  /**
+   * Seconds without receiving anything after which the router (for a host) or an agent (for its link to the router) takes the link for dead. At least twice `interval`. Default 45.
+   */
+  timeout?: number;
 }

@@ -9,7 +9,8 @@
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
 import { formatAgentArgs, formatOther, parseForward } from '../plan/agent-args.js';
-import type { AgentConfig, Forward, Other, Plan, PlanHost } from '../plan/types.js';
+import type { AgentConfig, Forward, Keepalive, Other, Plan, PlanHost } from '../plan/types.js';
+import { keepaliveFromSeconds } from '../plan/keepalive-args.js';
 import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
 import { agentDnsOf, dnsNamesOf } from './compile-dns.js';
 import { agentProxyOf, routesOf } from './compile-proxy.js';
@@ -70,6 +71,8 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
   const dnsNames = dnsNamesOf(manifest);
   const dnsNameWords = dnsNames.flatMap((n) => ['--dns-name', formatDnsName(n)]);
   const routes = routesOf(manifest);
+  // Issue 8, finding 8: the same timing for the router's end (Plan.keepalive) and every agent's.
+  const keepalive: Keepalive | undefined = manifest.keepalive && keepaliveFromSeconds(manifest.keepalive.interval, manifest.keepalive.timeout);
   const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
     const start = firstOther[i] ?? 0;
     const end = start + forwards.length;
@@ -77,13 +80,13 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const { argv, local } = commandOf(name, host, options.self);
     const dns = agentDnsOf(host, manifest.hostTemplate, local, dnsNames);
     const extra = agentProxyOf(host, manifest.hostTemplate, dns, dnsNames, routes);
-    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra };
-    const head = formatAgentArgs({ me: host.vip, forwards, others: [] });
+    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}) };
+    const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}) });
     // Issue 7: a bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
     const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false);
     const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
     return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap: true as const } : {}) };
   });
-  return { hosts };
+  return keepalive ? { hosts, keepalive } : { hosts };
 }

@@ -46,6 +46,8 @@ export const CODES = {
   E314: { name: 'unknown-route-via', severity: 'error', summary: 'A route\'s `via` names no host.' },
   E315: { name: 'invalid-route-destination', severity: 'error', summary: 'A route destination is neither an IPv4 CIDR nor a host-name glob.' },
   E316: { name: 'duplicate-route-destination', severity: 'error', summary: 'Two routes list the same destination.' },
+  E317: { name: 'keepalive-timeout-too-short', severity: 'error', summary: 'keepalive.timeout is less than twice keepalive.interval.' },
+  E318: { name: 'plan-too-large', severity: 'error', summary: 'An agent\'s command line would exceed 120 KiB: too many ports published across too many hosts.' },
   W303: { name: 'loopback-disabled-without-proxy', severity: 'warning', summary: 'loopback.disable on a host without a proxy: nothing there reaches the mesh.' },
 } as const satisfies Record<string, CodeInfo>;
 

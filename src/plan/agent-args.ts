@@ -2,12 +2,14 @@
  * The agent's command line, both ways: compile formats it, `internal agent` parses it. Keeping
  * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
  *
- *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [DNS flags (dns-args.ts)]
+ *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [--keepalive INTERVAL_MS,TIMEOUT_MS]
+ *                  [DNS flags (dns-args.ts)]
  *                  [proxy and route flags (proxy-args.ts)] [--other VIP:PORT/tcp]…
  */
 import { formatDnsArgs, type DnsFlags } from './dns-args.js';
+import { formatKeepaliveArgs, parseKeepalive } from './keepalive-args.js';
 import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
-import type { AgentConfig, Forward, Other } from './types.js';
+import type { AgentConfig, Forward, Keepalive, Other } from './types.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
 
@@ -22,6 +24,7 @@ export function formatOther(o: Other): string {
 export function formatAgentArgs(config: AgentConfig): string[] {
   const args: string[] = [...AGENT_SUBCOMMAND, '--me', config.me];
   for (const f of config.forwards) args.push('--forward', formatForward(f));
+  args.push(...formatKeepaliveArgs(config.keepalive));
   // DNS flags before the `--other` words: those end the line (format-plan.ts slices them).
   args.push(...formatDnsArgs(config.dns));
   args.push(...formatProxyArgs(config));
@@ -77,7 +80,9 @@ export function parseOther(text: string): Parsed<Other> {
 }
 
 /** Checks parsed agent flags; returns every problem, not just the first. */
-export function buildAgentConfig(me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}): Parsed<AgentConfig> {
+export function buildAgentConfig(
+  me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}, keepaliveFlag?: string,
+): Parsed<AgentConfig> {
   const errors: string[] = [];
   if (!isIPv4(me)) errors.push(`--me: "${me}" is not an IPv4 address`);
   const fs: Forward[] = [];
@@ -97,7 +102,13 @@ export function buildAgentConfig(me: string, forwards: string[], others: string[
     if (seen.has(f.listenPort)) errors.push(`--forward: listen port ${f.listenPort} is given twice`);
     seen.add(f.listenPort);
   }
+  let keepalive: Keepalive | undefined;
+  if (keepaliveFlag !== undefined) {
+    const r = parseKeepalive(keepaliveFlag);
+    if (r.ok) keepalive = r.value;
+    else errors.push(`--keepalive ${keepaliveFlag}: ${r.error}`);
+  }
   const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, errors);
   if (errors.length) return { ok: false, error: errors.join('\n') };
-  return { ok: true, value: { me, forwards: fs, others: os, ...extra } };
+  return { ok: true, value: { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}) } };
 }

@@ -68,6 +68,15 @@ export interface AgentProxy {
   names: DnsName[];
 }
 
+/**
+ * The link keepalive (issue 8, finding 8; docs/protocol.md §7): a PING every `intervalMs`, and a
+ * link silent for `timeoutMs` is dead. The manifest's `keepalive`, in milliseconds.
+ */
+export interface Keepalive {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
 /** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */
 export interface AgentConfig {
   me: string;
@@ -84,6 +93,8 @@ export interface AgentConfig {
    * host dials (it checks routed OPENs against them); absent when none applies.
    */
   routes?: Route[];
+  /** `--keepalive INTERVAL_MS,TIMEOUT_MS`; absent (the protocol default) unless the manifest sets it. */
+  keepalive?: Keepalive;
 }
 
 export interface PlanHost {
@@ -103,4 +114,9 @@ export interface PlanHost {
 
 export interface Plan {
   hosts: PlanHost[];
+  /**
+   * The manifest's `keepalive`, for the router's end of every link (each agent gets the same in
+   * its AgentConfig); absent when the manifest does not set it (the protocol default).
+   */
+  keepalive?: Keepalive;
 }

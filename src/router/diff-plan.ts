@@ -4,14 +4,18 @@
  */
 import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
 import { formatDnsName } from '../plan/dns-args.js';
+import { formatKeepaliveArgs } from '../plan/keepalive-args.js';
 import { formatProxyArgs } from '../plan/proxy-args.js';
 import type { AgentConfig, Plan, PlanHost } from '../plan/types.js';
 
 export interface PlanDiff {
   added: PlanHost[];
   removed: PlanHost[];
-  /** Hosts whose agent must be started anew: its command or its VIP changed. */
-  restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' }[];
+  /**
+   * Hosts whose agent must be started anew: its command or its VIP changed, or the keepalive,
+   * which both ends of the link read once, at its start (docs/protocol.md §7).
+   */
+  restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' | 'keepalive changed' }[];
   /** Hosts whose running agent gets a new configuration over the link (CONFIG). */
   reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
@@ -48,6 +52,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     const vipChanged = prev.vip !== host.vip;
     if (cmdChanged || vipChanged) {
       diff.restarted.push({ host, reason: cmdChanged && vipChanged ? 'cmd and vip changed' : cmdChanged ? 'cmd changed' : 'vip changed' });
+    } else if (!sameList(formatKeepaliveArgs(prev.agent.keepalive), formatKeepaliveArgs(host.agent.keepalive))) {
+      diff.restarted.push({ host, reason: 'keepalive changed' });
     } else if (!sameConfig(prev.agent, host.agent)) {
       const was = new Map(prev.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));
       const now = new Map(host.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));

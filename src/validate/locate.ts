@@ -63,3 +63,30 @@ function walk(src: YamlSource, segments: readonly string[]): { node: unknown; ke
   }
   return { node, key };
 }
+
+/**
+ * A top-level key found in the text alone, without yaml's document: the first line that starts,
+ * at column 1, with `key:` (plain, or in quotes). For a 32,000-host manifest yaml's document alone
+ * is 430 MB, so the one diagnostic about a manifest's sheer size (E318) is placed this way (issue
+ * 8). Undefined when the key is written any other way; the caller then falls back to locate().
+ */
+export function locateTopKeyInText(text: string, key: string): SourceRange | undefined {
+  for (const token of [key, `"${key}"`, `'${key}'`]) {
+    const at = new RegExp(`^${escapeRegExp(token)}[ \\t]*:(?=[ \\t]|$)`, 'm').exec(text);
+    if (!at) continue;
+    const line = countLines(text, at.index);
+    return { line, col: 1, endLine: line, endCol: 1 + token.length };
+  }
+  return undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The 1-based line of `offset`: lines end at \n, as yaml's LineCounter counts them. */
+function countLines(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}

@@ -2,7 +2,7 @@
  * Shared plumbing for the semantic checks: where to report, and which parts of the value the
  * schema already found broken (those are skipped, so one fault never gets two diagnostics).
  */
-import { createDiagnostic, type Diagnostic } from '../diagnostics/diagnostic.js';
+import { createDiagnostic, type Diagnostic, type SourceRange } from '../diagnostics/diagnostic.js';
 import type { Code } from '../diagnostics/codes.js';
 import { locate, locateInString, type Target, type YamlSource } from './locate.js';
 import { formatPointer } from './pointer.js';
@@ -32,6 +32,11 @@ export class SemanticContext {
   /** Reports at character `index` of a string value when that can be placed, else at the value. */
   reportInString(code: Code, message: string, segments: readonly string[], index: number): void {
     const at = locateInString(this.src, segments, index) ?? locate(this.src, segments, 'value');
+    this.diagnostics.push(createDiagnostic(code, message, this.file, at, formatPointer(segments)));
+  }
+
+  /** Reports at a place the caller found itself (see locateTopKeyInText). */
+  reportAt(code: Code, message: string, segments: readonly string[], at: SourceRange): void {
     this.diagnostics.push(createDiagnostic(code, message, this.file, at, formatPointer(segments)));
   }
 

@@ -11,6 +11,8 @@ import { checkHostNames, checkVips } from './semantic-hosts.js';
 import { checkPorts } from './semantic-ports.js';
 import { checkDns } from './semantic-dns.js';
 import { checkProxies, checkRoutes } from './semantic-proxy.js';
+import { checkKeepalive } from './semantic-keepalive.js';
+import { checkPlanSize } from './semantic-size.js';
 
 export function checkSemantics(value: unknown, src: YamlSource, file: string, schemaDiagnostics: readonly Diagnostic[]): Diagnostic[] {
   const ctx = new SemanticContext(src, file, schemaDiagnostics);
@@ -28,6 +30,9 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkDns(ctx, root['hostTemplate'], hosts);
   checkProxies(ctx, root['hostTemplate'], hosts);
   checkRoutes(ctx, root['routes'], Object.keys(hostsValue));
+  checkKeepalive(ctx, root['keepalive']);
+  // Last: it sums what the checks above looked at one host at a time (issue 8, bug 6c).
+  checkPlanSize(ctx, root);
   return ctx.diagnostics;
 }
 

@@ -54,6 +54,16 @@ test('cmd or vip changed: that host alone is restarted', () => {
   assert.deepEqual(d.reconfigured.map((r) => r.host.name), ['host0']);
 });
 
+// Both ends read the keepalive once, when the link starts: a new one means a new agent (and a
+// new link). Found in review: it was taken for a configuration CONFIG could carry.
+test('the keepalive changed, set or unset: every host restarts', () => {
+  const next: Manifest = { ...structuredClone(base), keepalive: { interval: 1, timeout: 5 } };
+  const d = diffPlans(plan(base), plan(next));
+  assert.deepEqual(d.restarted.map((r) => `${r.host.name} ${r.reason}`), ['host0 keepalive changed', 'host1 keepalive changed', 'host2 keepalive changed']);
+  assert.equal(summarizeDiff(diffPlans(plan(next), plan(structuredClone(next)))), 'no change');
+  assert.equal(diffPlans(plan(next), plan(base)).restarted.length, 3);
+});
+
 test('a cmd string re-spelled with the same words is not a change', () => {
   const next = structuredClone(base);
   next.hosts.host2!.cmd = "c2   'norouter'";

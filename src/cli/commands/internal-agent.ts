@@ -31,11 +31,13 @@ export class InternalAgentCommand extends Command {
   socksProxy = Option.String('--socks-proxy', { description: 'Run a SOCKS4/4a/5 proxy into the mesh on ADDRESS:PORT' });
   noLoopback = Option.Boolean('--no-loopback', false, { description: 'Listen on no VIP: only the proxies reach the mesh' });
   routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host, VIA_VIP=CIDR_OR_GLOB[,…]' });
+  // Issue 8, finding 8: the manifest's `keepalive`, in ms; hidden, as only compile writes it.
+  keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 
   override async execute(): Promise<number> {
     const config = buildAgentConfig(this.me, this.forwards, this.others, {
       port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
-    }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes });
+    }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive);
     if (!config.ok) {
       this.context.stderr.write(`norouter internal agent: ${config.error.split('\n').join('\nnorouter internal agent: ')}\n`);
       return EXIT_USAGE;
@@ -47,12 +49,13 @@ export class InternalAgentCommand extends Command {
     const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
     const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
     for (const signal of signals) process.on(signal, onSignal);
+    const { keepalive } = config.value;
     try {
       return await runAgent(config.value, {
         input: process.stdin,
         output: process.stdout,
         log: (line: string) => this.context.stderr.write(`${line}\n`),
-      }, { stop: stop.signal });
+      }, { stop: stop.signal, ...(keepalive ? { keepaliveIntervalMs: keepalive.intervalMs, keepaliveTimeoutMs: keepalive.timeoutMs } : {}) });
     } finally {
       for (const signal of signals) process.off(signal, onSignal);
     }
