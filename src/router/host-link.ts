@@ -40,6 +40,20 @@ function routerMachine(): MachineFiles | undefined {
 
 /** The reason given when the agent's stdout ends: its exit, logged by the router, says more. */
 export const OUTPUT_CLOSED = 'its output closed';
+/**
+ * An OPEN towards a link with more than this queued is refused (`resource-limit`): the agent is
+ * not reading, and each new connection would queue up to PRE_OPEN_WINDOW more in the router. A
+ * busy agent keeps far less in its pipe: what flows to it is bounded by the credit windows of
+ * its live connections, and those are read as fast as its sockets take them.
+ */
+export const MAX_OPEN_BACKLOG = 16 * 1024 * 1024;
+/**
+ * A link with more than this waiting for the agent to read, and nothing read for STALLED_MS, is
+ * closed (and the agent killed): it bounds the router's memory towards a host that stopped
+ * reading long before the keepalive notices. A busy agent still reads every few milliseconds.
+ */
+export const MAX_LINK_BACKLOG = 64 * 1024 * 1024;
+export const STALLED_MS = 2_000;
 /** How much of a non-protocol output the error message quotes. */
 const FIRST_BYTES = 48;
 
@@ -52,6 +66,11 @@ export class HostLink {
   private readonly encoder = new FrameEncoder();
   private flushScheduled = false;
   private lastReceived = Date.now();
+  /** When the agent last took bytes from its stdin, or when bytes began to wait there. */
+  private lastTaken = Date.now();
+  private readonly taken = (): void => {
+    this.lastTaken = Date.now();
+  };
   private readonly keepalive: NodeJS.Timeout;
   private nonce = 0n;
   /** What the agent wrote before its HELLO, for the error when it is not the protocol. */
@@ -123,11 +142,23 @@ export class HostLink {
     if (chunks.length === 0) return;
     const stdin = this.proc.child.stdin;
     if (stdin.destroyed || stdin.writableEnded) return;
-    // Never paused on backpressure: what is in flight to one agent is bounded by the credit
-    // windows of its connections (docs/protocol.md §6), so queueing here is bounded too, and
-    // pausing the sender's link would stall its connections to every other host.
+    // Never paused on backpressure: pausing the sender's link would stall its connections to
+    // every other host. What is in flight to one agent is bounded by the credit windows of its
+    // connections (docs/protocol.md §6) and by the OPENs the router admits (MAX_OPEN_BACKLOG);
+    // an agent that has that much waiting and takes nothing for STALLED_MS is not reading.
+    // A callback on the last write says when the pipe took it; bytes starting to wait after an
+    // idle spell restart the clock.
+    const now = Date.now();
+    if (stdin.writableLength === 0) this.lastTaken = now;
+    else if (stdin.writableLength > MAX_LINK_BACKLOG && now - this.lastTaken > STALLED_MS) {
+      this.close(`it has not read its input for ${((now - this.lastTaken) / 1000).toFixed(1)} s with ${(stdin.writableLength / 2 ** 20).toFixed(1)} MiB waiting`);
+      this.proc.kill();
+      return;
+    }
     stdin.cork();
-    for (const chunk of chunks) stdin.write(chunk);
+    const last = chunks.length - 1;
+    for (let i = 0; i < last; i++) stdin.write(chunks[i] as Buffer);
+    stdin.write(chunks[last] as Buffer, this.taken);
     stdin.uncork();
   }
 
@@ -167,9 +198,19 @@ export class HostLink {
   }
 
   private tick(timing: KeepaliveTiming): void {
-    const silent = Date.now() - this.lastReceived;
-    if (silent > timing.timeoutMs) {
-      this.close(`its link was silent for ${(silent / 1000).toFixed(1)} s (keepalive)`);
+    const now = Date.now();
+    const silent = now - this.lastReceived;
+    // Before HELLO the command may still be connecting (ssh, kubectl exec, a bootstrap): a
+    // short keepalive chosen for a live link must not kill a slow start.
+    const limit = this.state === 'hello' ? Math.max(timing.timeoutMs, KEEPALIVE_TIMEOUT_MS) : timing.timeoutMs;
+    // An agent that still writes but has stopped reading (a command that no longer passes its
+    // input on) looks alive by its pings: what we wrote has waited too long instead.
+    const waiting = this.proc.child.stdin.writableLength > 0 ? now - this.lastTaken : 0;
+    if (silent > limit || waiting > limit) {
+      const why = silent > limit
+        ? `its link was silent for ${(silent / 1000).toFixed(1)} s`
+        : `it has not read its input for ${(waiting / 1000).toFixed(1)} s (${this.proc.child.stdin.writableLength} bytes waiting)`;
+      this.close(`${why} (keepalive)`);
       this.proc.kill();
       return;
     }

@@ -11,7 +11,8 @@ import {
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
-import { DEFAULT_KEEPALIVE, HostLink, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
+import { ConnTrack, MAX_CONNECTIONS_PER_PEER, type ConnLimits } from './conntrack.js';
+import { DEFAULT_KEEPALIVE, HostLink, MAX_OPEN_BACKLOG, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
 import { diffPlans, type PlanDiff } from './diff-plan.js';
 import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.js';
 import { bootstrapPayload } from '../bootstrap/payload.js';
@@ -27,7 +28,10 @@ export interface RouterOptions {
   agentLog(host: string, line: string): void;
   /** Frame-level tracing (`--debug`). */
   debug?: (line: string) => void;
+  /** Overrides the plan's keepalive (and the protocol's default) for the router's side of each link. */
   keepalive?: KeepaliveTiming;
+  /** Limits on what one host may hold open (tests lower them). */
+  limits?: Partial<ConnLimits>;
   /** Called once, when every host has either said HELLO or failed its first start. */
   onReady?(summary: ReadySummary): void;
   /** Called every time an agent says HELLO (tests and benchmarks wait on it). */
@@ -49,8 +53,11 @@ interface HostState {
   retired: boolean;
   /** The first start's outcome, for the readiness summary. */
   outcome?: { up: true } | { up: false; problem: string };
-  /** OPENs refused by the router's policy, by kind: the first of each kind is logged (issue 8). */
-  refused: Map<Refusal['kind'], number>;
+  /**
+   * OPENs refused by the router and frames that cost the sender its link, by kind: the first of
+   * each kind is logged, the rest counted (issue 8).
+   */
+  refused: Map<string, number>;
   opens: OpenBucket;
 }
 
@@ -61,6 +68,7 @@ export class Router {
   private readonly byVip = new Map<number, HostState>();
   /** Every VIP of the plan, up or not: tells `host-down` from `unreachable`. */
   private vips = new Set<number>();
+  private readonly conns: ConnTrack;
   private readonly startedAt = Date.now();
   private stopping = false;
   private readySent = false;
@@ -68,6 +76,7 @@ export class Router {
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
     this.policy = new OpenPolicy(plan);
+    this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.vips = vipSet(plan);
   }
@@ -170,7 +179,7 @@ export class Router {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
-    }, this.options.keepalive ?? DEFAULT_KEEPALIVE);
+    }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
     void proc.ended.then((end) => this.exited(state, proc, end));
   }
 
@@ -196,7 +205,10 @@ export class Router {
 
   private linkDown(state: HostState, link: HostLink, reason: string, wasUp: boolean): void {
     if (state.link === link) state.link = undefined;
-    if (this.byVip.get(link.vip) === state) this.byVip.delete(link.vip);
+    if (this.byVip.get(link.vip) === state) {
+      this.byVip.delete(link.vip);
+      this.conns.linkDown(link.vip);
+    }
     // A link whose output merely ended is reported by the process's exit; any other reason (a
     // protocol error, even before HELLO: a login banner, a shell prompt) is said here.
     if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${reason}`);
@@ -252,35 +264,57 @@ export class Router {
     }
     const to = this.byVip.get(frame.dstIP)?.link;
     this.options.debug?.(`${from.host.name} ${describeFrame(frame)} -> ${to?.host.name ?? '(nobody)'}`);
-    if (to?.state === 'up' && tcpKind(frame.flags) === 'open') {
-      const refusal = this.policy.check(frame, to.host.name)
-        ?? (state.opens.take() ? undefined : { kind: 'open-flood', reason: 'resource-limit', text: `more than ${OPEN_RATE} OPENs per second` } as const);
-      if (refusal) {
-        this.refuse(state, refusal, frame);
-        const reply = abortReply(frame, refusal.reason, refusal.text);
-        from.send(reply.header, reply.payload);
-        return;
-      }
-    }
-    if (to?.state === 'up') {
-      // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
-      // (and every frame of a routed connection) for a malformed frame and drop its link. The
-      // frames that follow the refused OPEN are dropped.
-      if (!to.features.has(FEATURE_ROUTE) && isRouted(frame)) {
-        if (tcpKind(frame.flags) !== 'open') return;
-        const reply = abortReply(frame, 'policy', `the agent of ${to.host.name} is too old to dial routes: install this norouter version there`);
-        from.send(reply.header, reply.payload);
-        return;
-      }
-      to.send(frame, frame.payload, frame.rest);
+    if (to?.state !== 'up') {
+      // Other frames for a host that is not up are dropped: the sender got PEER_DOWN for it (§5.7).
+      if (tcpKind(frame.flags) !== 'open') return;
+      const known = this.vips.has(frame.dstIP);
+      const dst = ipToString(frame.dstIP);
+      const reply = abortReply(frame, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
+      from.send(reply.header, reply.payload);
       return;
     }
-    // Other frames for a host that is not up are dropped: the sender got PEER_DOWN for it (§5.7).
-    if (tcpKind(frame.flags) !== 'open') return;
-    const known = this.vips.has(frame.dstIP);
-    const dst = ipToString(frame.dstIP);
-    const reply = abortReply(frame, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
-    from.send(reply.header, reply.payload);
+    if (tcpKind(frame.flags) === 'open') {
+      const refusal = this.policy.check(frame, to.host.name) ?? this.admit(state, to, frame);
+      if (refusal) return this.refuse(state, from, refusal, frame);
+    }
+    const verdict = this.conns.check(frame);
+    switch (verdict.kind) {
+      case 'forward':
+        to.send(frame, frame.payload, frame.rest);
+        return;
+      case 'drop':
+        return;
+      case 'refuse':
+        return this.refuse(state, from, { kind: 'connection-limit', reason: 'resource-limit', text: verdict.text }, frame);
+      case 'violation':
+        // No correct agent sends this (issue 8): it goes nowhere, and the sender's link closes.
+        this.count(state, verdict.error.code);
+        from.close(`protocol error (${verdict.error.code}): ${verdict.error.message}`, verdict.error);
+        return;
+    }
+  }
+
+  /** Why an OPEN the plan allows is refused all the same, or undefined when it may go. */
+  private admit(state: HostState, to: HostLink, open: Frame): Refusal | undefined {
+    if (!state.opens.take()) return { kind: 'open-flood', reason: 'resource-limit', text: `more than ${OPEN_RATE} OPENs per second` };
+    // A host that does not read its link gets no new connections: each would queue up to
+    // PRE_OPEN_WINDOW more in the router (its live connections are bounded by their windows).
+    const queued = to.backlog;
+    if (queued > MAX_OPEN_BACKLOG) {
+      return { kind: 'not-reading', reason: 'resource-limit', text: `${to.host.name} is not reading its link (${(queued / 2 ** 20).toFixed(1)} MiB queued)` };
+    }
+    // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
+    // (and every frame of a routed connection) for a malformed frame and drop its link. The
+    // refused OPEN's followers are dropped: the router knows no such connection.
+    if (!to.features.has(FEATURE_ROUTE) && isRouted(open)) {
+      return { kind: 'agent-too-old', reason: 'policy', text: `the agent of ${to.host.name} is too old to dial routes: install this norouter version there` };
+    }
+    return undefined;
+  }
+
+  /** Live connections the router is switching (what a soak watches). */
+  stats(): { connections: number } {
+    return { connections: this.conns.size };
   }
 
   /** OPENs refused so far, per host and kind (what `stop` reports). */
@@ -288,15 +322,17 @@ export class Router {
     return new Map([...this.hosts].filter(([, s]) => s.refused.size).map(([name, s]) => [name, new Map(s.refused)]));
   }
 
-  private refuse(state: HostState, refusal: Refusal, frame: Frame): void {
+  private refuse(state: HostState, from: HostLink, refusal: Refusal, frame: Frame): void {
     if (this.count(state, refusal.kind) === 1) {
       this.options.log(`${state.plan.name}: refused an OPEN to ${ipToString(frame.dstIP)}:${frame.dstPort}: ${refusal.text} (${refusal.kind}); more of this kind are counted, not logged`);
     }
+    const reply = abortReply(frame, refusal.reason, refusal.text);
+    from.send(reply.header, reply.payload);
   }
 
-  private count(state: HostState, kind: Refusal['kind'] | 'spoofed-source'): number {
-    const n = (state.refused.get(kind as Refusal['kind']) ?? 0) + 1;
-    state.refused.set(kind as Refusal['kind'], n);
+  private count(state: HostState, kind: string): number {
+    const n = (state.refused.get(kind) ?? 0) + 1;
+    state.refused.set(kind, n);
     return n;
   }
 

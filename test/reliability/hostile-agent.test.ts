@@ -12,13 +12,16 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMesh, nsHostCmd, type Mesh } from '../helpers/mesh.js';
+import { manifestText, startMesh, nsHostCmd, type Mesh } from '../helpers/mesh.js';
 import { canUseNetns, createNetns, destroyAllNetns, destroyNetns } from '../helpers/netns.js';
-import { descendantsWithArg } from '../helpers/processes.js';
+import { CLI_ARGV, descendantsWithArg } from '../helpers/processes.js';
 import { startTcpServer } from '../helpers/services.js';
 import { nextVip } from '../helpers/vips.js';
 import { waitFor } from '../helpers/wait.js';
 import { echoExact, fakeAgentCmd, startTarget } from './helpers.js';
+import { Router } from '../../src/router/router.js';
+import { loadManifest } from '../../src/manifest/load.js';
+import { compile } from '../../src/compile/compile.js';
 
 const NETNS_SKIP = canUseNetns();
 after(destroyAllNetns);
@@ -124,39 +127,71 @@ describe('a hostile agent', { skip: NETNS_SKIP, timeout: 90_000 }, () => {
     });
   });
 
-  // Bug: the router checks frames statelessly (§5.3) and SrcIP (§5.7) but forwards every
-  // per-connection violation as is; the victim's mux reports it as a link-fatal ProtocolError
-  // (§8.1) and the victim agent exits: one hostile (or buggy) host resets every connection of any
-  // other host, at will, every time it restarts. The hostile link itself is never closed.
-  test('per-connection violations (window overrun, duplicate OPEN, OPEN window below 64 KiB) cost only that connection; the victim survives', {
-    todo: 'bug: a peer\'s window-overrun, bad-state or bad-payload (OPEN window) makes the victim agent exit (link-fatal at the victim, forwarded unchecked by the router)',
-  }, async () => {
+  // Was a bug: the router checked frames statelessly (§5.3) and SrcIP (§5.7) but forwarded every
+  // per-connection violation as is; the victim's mux reported it as a link-fatal ProtocolError
+  // (§8.1) and the victim agent exited: one hostile (or buggy) host could reset every connection
+  // of any other host, at will, every time it restarted, and its own link was never closed. The
+  // router now keeps the books of every connection (src/router/conntrack.ts).
+  test('per-connection violations (window overrun, duplicate OPEN, OPEN window below 64 KiB): never forwarded, the sender\'s link closed and logged, the victim untouched', async () => {
     await scene({ overrun: ['overrun', 'V', String(ECHO)], dup: ['dup-open', 'V', String(ECHO)], tiny: ['small-window', 'V', String(ECHO)] }, async (s) => {
       const pid = s.victimPid();
-      for (const [host, mode] of [['overrun', 'overrun'], ['dup', 'dup-open'], ['tiny', 'small-window']]) {
+      for (const [host, mode, code] of [['overrun', 'overrun', 'window-overrun'], ['dup', 'dup-open', 'bad-state'], ['tiny', 'small-window', 'bad-payload']]) {
         await s.mesh.router.waitForLine(new RegExp(`^\\[${host}\\] sent ${mode}$`), 10_000);
+        await s.mesh.router.waitForLine(new RegExp(`^norouter: ${host}: link down: protocol error \\(${code}\\): `), 5000);
+        await s.mesh.router.waitForLine(new RegExp(`^\\[${host}\\] recv goodbye protocol-error: `), 5000);
       }
       await assertVictimUnharmed(s, pid);
+      assert.ok(!s.mesh.router.lines.some((l) => /^\[victim\] .*(protocol|overrun|bad-state|bad-payload)/.test(l.text)), 'a violation reached the victim');
     });
   });
 
-  test('a flood of 3,000 OPENs: every one is answered, and the victim keeps serving a real client', { timeout: 40_000 }, async (t) => {
+  test('a flood of 3,000 OPENs: every one is answered, and the victim keeps serving a real client', { timeout: 40_000 }, async () => {
     await scene({ fake: ['flood', 'V', String(COUNT), '3000'] }, async (s) => {
       const pid = s.victimPid();
       const summary = await s.mesh.router.waitForLine(/^\[fake\] summary open-ok \d+ abort \d+/, 20_000);
       assert.match(summary, /open-ok 3000 abort 0/);
       await waitFor(() => s.counted() >= 3000, { timeoutMs: 10_000, what: '3,000 connections at the counting server' });
       await assertVictimUnharmed(s, pid, 0);
-      // Gap: nothing bounds how many connections one peer may open at an acceptor: each OPEN
-      // costs a dial and two file descriptors on the target host, so a flood over 64,512 source
-      // ports per published port exhausts the victim's descriptors (EMFILE for everyone's dials
-      // and accepts). Proposed: MAX_ACCEPTED_PER_PEER (e.g. 1,024) in the mux, ABORT
-      // `resource-limit` beyond it, logged once per peer.
-      await t.test('and a peer\'s OPENs beyond a per-peer limit get ABORT resource-limit', {
-        todo: 'gap: no per-peer limit on accepted connections; every OPEN is dialled',
-      }, () => {
-        assert.match(summary, /"resource-limit":\d+/);
-      });
     });
+  });
+});
+
+// Was a gap: nothing bounded how many connections one peer may hold open at an acceptor: each
+// OPEN costs a dial and two descriptors on the target's machine, so a flood over the 64,512
+// source ports of each published port could exhaust the victim's descriptors. The router now
+// caps live connections per pair of hosts (MAX_CONNECTIONS_PER_PEER, 16,384; lowered to 100 here
+// through the Router class, which still spawns real agents).
+describe('the router\'s per-peer connection limit', { timeout: 60_000 }, () => {
+  test('OPENs beyond it get ABORT resource-limit, logged once; the victim keeps serving', async () => {
+    const count = await startTarget('count', undefined, 0);
+    const echo = await startTcpServer('echo');
+    const vips = { victim: nextVip(), fake: nextVip() };
+    const loaded = loadManifest(manifestText([
+      { name: 'victim', vip: vips.victim, ports: [`${COUNT}:127.0.0.1:${count.port}`, `${ECHO}:127.0.0.1:${echo.port}`] },
+      { name: 'fake', vip: vips.fake, cmd: fakeAgentCmd('flood', vips.victim, String(COUNT), '150') },
+    ]), 'limit.yaml');
+    assert.ok(loaded.ok && loaded.manifest, JSON.stringify(loaded.diagnostics));
+    const log: string[] = [];
+    const router = new Router(compile(loaded.manifest, { self: CLI_ARGV }), {
+      log: (line) => log.push(line),
+      agentLog: (host, line) => log.push(`[${host}] ${line}`),
+      limits: { perPeer: 100 },
+    });
+    router.start();
+    try {
+      const summary = await waitFor(() => log.find((l) => /^\[fake\] summary /.test(l)), { timeoutMs: 20_000, what: `the flood's summary; log:\n${log.join('\n')}` });
+      assert.match(summary, /open-ok 100 abort 50 \{"resource-limit":50\}/);
+      const refusals = log.filter((l) => /^fake: refused an OPEN/.test(l));
+      assert.equal(refusals.length, 1, refusals.join('\n'));
+      assert.match(refusals[0] ?? '', /more than 100 live connections to [\d.]+ \(connection-limit\)/);
+      await waitFor(() => count.proc.lines.filter((l) => /^conn \d+$/.test(l.text)).length >= 100, { timeoutMs: 10_000, what: '100 connections at the counting server' });
+      assert.equal(count.proc.lines.filter((l) => /^conn \d+$/.test(l.text)).length, 100, 'only the admitted OPENs were dialled');
+      assert.equal(router.stats().connections, 100);
+      assert.ok((await echoExact(vips.victim, ECHO, 256 * 1024, 5000)).ok, 'the victim still serves another host (the router\'s own)');
+      assert.ok(!log.some((l) => /^victim: /.test(l)), `the victim was disturbed:\n${log.join('\n')}`);
+    } finally {
+      await router.stop(2000);
+      await Promise.all([count.stop(), echo.stop()].map((p) => p.catch(() => {})));
+    }
   });
 });
