@@ -9,6 +9,7 @@ import { Mux, type MuxConnection, type MuxHandlers } from '../mux/index.js';
 import { ipToString, type AbortReason, type FrameHeader, type RouteTarget } from '../protocol/index.js';
 import type { Forward } from '../plan/types.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
+import { LogLimiter } from './log-limiter.js';
 
 /** A forward's target that neither answers nor refuses within this is reported as `timeout`. */
 export const DIAL_TIMEOUT_MS = 10_000;
@@ -51,9 +52,14 @@ export class Bridge {
   private readonly o: BridgeOptions;
   /** Sockets paused only because the link was blocked; resumed on drain. */
   private readonly linkPaused = new Set<MuxConnection<Endpoint>>();
+  /** Sockets that ended while writes to them were in flight: CLOSE_WRITE waits for those writes. */
+  private readonly endAfterWrites = new Set<MuxConnection<Endpoint>>();
+  /** Lines about single connections: a few per kind, then counted (log-limiter.ts). */
+  private readonly news: LogLimiter;
 
   constructor(options: BridgeOptions) {
     this.o = options;
+    this.news = new LogLimiter(options.log);
     const handlers: MuxHandlers<Endpoint> = {
       send: options.send,
       onOpen: (conn) => this.dial(conn),
@@ -66,23 +72,24 @@ export class Bridge {
         if (!end) return;
         if (!(end instanceof Socket)) return end.data(conn, data, () => this.mux.consumed(conn, data.length));
         if (end.destroyed) return;
-        end.write(data, () => this.mux.consumed(conn, data.length));
+        end.write(data, (err) => this.written(conn, data.length, err));
       },
       onEnd: (conn) => {
         const end = conn.context;
         if (end instanceof Socket) end.end();
         else end?.end(conn);
       },
-      onAbort: (conn, reason, text) => {
-        this.linkPaused.delete(conn);
+      onAbort: (conn, reason, text, violation) => {
+        this.forgetConn(conn);
         const end = conn.context;
         if (end instanceof Socket || end === undefined) reset(end);
         else end.abort(conn, reason, text);
         // A proxy reports its own refusals (issue 6); a routed dial refused by policy is the proxy's news too.
-        if (end instanceof Socket && reason !== 'host-down' && reason !== 'shutting-down') this.o.log(`connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
+        // A peer's violation is reported by whoever called receive(), once per peer and kind (§8.1).
+        if (end instanceof Socket && !violation && reason !== 'host-down' && reason !== 'shutting-down') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
       },
       onWritable: (conn) => this.resume(conn),
-      onClose: (conn) => this.linkPaused.delete(conn),
+      onClose: (conn) => this.forgetConn(conn),
     };
     this.mux = new Mux<Endpoint>({ localIP: options.localIP, handlers, ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}) });
   }
@@ -141,6 +148,23 @@ export class Bridge {
   resetAll(reason: AbortReason, text = ''): void {
     this.mux.abortAll(reason, text);
     this.linkPaused.clear();
+    this.endAfterWrites.clear();
+    this.news.flush();
+  }
+
+  private forgetConn(conn: MuxConnection<Endpoint>): void {
+    this.linkPaused.delete(conn);
+    this.endAfterWrites.delete(conn);
+  }
+
+  /**
+   * A write to a local socket completed: grant the credit (§6.3), and relay a half-close that
+   * waited for it. A failed write grants nothing: the socket's 'error' aborts the connection.
+   */
+  private written(conn: MuxConnection<Endpoint>, n: number, err: Error | null | undefined): void {
+    if (err) return;
+    this.mux.consumed(conn, n);
+    if (conn.unconsumed === 0 && this.endAfterWrites.size !== 0 && this.endAfterWrites.delete(conn)) this.mux.end(conn);
   }
 
   private resume(conn: MuxConnection<Endpoint>): void {
@@ -170,7 +194,7 @@ export class Bridge {
   private dial(conn: MuxConnection<Endpoint>): void {
     const dest = this.dialTarget(conn);
     if (typeof dest === 'string') {
-      if (conn.target) this.o.log(`refused ${conn}: ${dest}`);
+      if (conn.target) this.news.line('route refused', `refused ${conn}: ${dest}`);
       this.mux.abort(conn, 'policy', dest);
       return;
     }
@@ -180,7 +204,7 @@ export class Bridge {
     socket.setTimeout(DIAL_TIMEOUT_MS, () => {
       if (!socket.connecting) return;
       socket.destroy();
-      this.o.log(`dial ${target} for ${conn} timed out after ${DIAL_TIMEOUT_MS} ms`);
+      this.news.line(`dial ${target} timed out`, `dial ${target} for ${conn} timed out after ${DIAL_TIMEOUT_MS} ms`);
       this.mux.abort(conn, 'timeout', `${target} did not answer`);
     });
     socket.once('connect', () => {
@@ -195,7 +219,7 @@ export class Bridge {
     socket.once('error', (e) => {
       if (!socket.connecting && conn.state !== 'accepting') return; // attachSocket() handles it
       const code = errorCode(e);
-      this.o.log(`dial ${target} for ${conn} failed: ${code ?? e.message}`);
+      this.news.line(`dial ${target} failed: ${code ?? 'error'}`, `dial ${target} for ${conn} failed: ${code ?? e.message}`);
       this.mux.abort(conn, dialErrorReason(code), `${target}: ${code ?? e.message}`);
     });
   }
@@ -211,15 +235,23 @@ export class Bridge {
         this.linkPaused.add(conn);
       }
     });
-    socket.on('end', () => this.mux.end(conn));
+    socket.on('end', () => {
+      // docs/reliability.md observation 10: a write that meets the far end's RST consumes the
+      // error and the next read returns 0, so 'end' comes before the write fails. Relayed at
+      // once, the peer's client would see FIN then RST and could take a truncated stream for a
+      // whole one. `unconsumed` is what was handed to socket.write() and not yet written: wait
+      // for it; the writes complete (CLOSE_WRITE) or one fails ('error': ABORT).
+      if (conn.unconsumed > 0 && !conn.closed) this.endAfterWrites.add(conn);
+      else this.mux.end(conn);
+    });
     socket.on('error', (e) => {
       if (conn.closed) return;
       const code = errorCode(e);
       this.mux.abort(conn, 'reset', `${code ?? e.message}`);
-      this.linkPaused.delete(conn);
+      this.forgetConn(conn);
     });
     socket.on('close', () => {
-      this.linkPaused.delete(conn);
+      this.forgetConn(conn);
       // Both directions ended cleanly: the socket closes by itself while the mux may still hold
       // the last data within credit; the connection then finishes on its own (§5.4).
       if (conn.closed || (socket.readableEnded && socket.writableFinished)) return;

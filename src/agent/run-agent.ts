@@ -13,6 +13,8 @@ import {
 } from '../protocol/index.js';
 import { VERSION } from '../cli/version.js';
 import { Bridge } from './bridge.js';
+import { PeerViolations } from './peer-violations.js';
+import { PeerViolation } from '../mux/index.js';
 import { Link } from './link.js';
 import { Listeners, type ListenTarget } from './listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
@@ -114,12 +116,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       bridge.accepted(socket, ipFromString(target.ip) ?? 0, target.port);
     }
 
+    const violations = new PeerViolations(io.log);
+
     function onFrame(f: Frame): void {
       if (done) return;
       if (f.proto !== PROTO_CONTROL) {
         if (!peerHello) return fail(noHello());
         const err = bridge.mux.receive(f);
-        if (err) fail(err);
+        // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
+        // that connection; everything else here is link-fatal.
+        if (err instanceof PeerViolation) violations.report(err);
+        else if (err) fail(err);
         return;
       }
       const msg = decodeControl(f.payload);
@@ -209,6 +216,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       listeners.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
+      for (const line of violations.summary()) io.log(line);
       link.close();
       resolve(code);
     }

@@ -2,3 +2,4 @@
 export * from './connection.js';
 export * from './mux.js';
 export * from './ports.js';
+export * from './peer-violation.js';

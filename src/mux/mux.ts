@@ -6,10 +6,11 @@
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, FLAG_FROM_ACCEPTOR,
   INITIAL_WINDOW, MAX_DATA_PAYLOAD, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_TCP, ProtocolError,
-  ROUTED_PORT, abortPayload, ipToString, payloadLength, readAbortPayload, readRoutedOpen, readU32Payload, routedOpenPayload,
-  tcpKind, u32Payload, type AbortReason, type Frame, type FrameHeader, type RouteTarget,
+  ROUTED_PORT, abortPayload, abortReply, ipToString, payloadLength, readAbortPayload, readRoutedOpen, readU32Payload, routedOpenPayload,
+  tcpKind, u32Payload, type AbortReason, type Frame, type FrameHeader, type ProtocolErrorCode, type RouteTarget,
 } from '../protocol/index.js';
 import { MuxConnection } from './connection.js';
+import { PeerViolation } from './peer-violation.js';
 import { PortAllocator } from './ports.js';
 
 export interface MuxHandlers<C> {
@@ -23,8 +24,12 @@ export interface MuxHandlers<C> {
   onData(conn: MuxConnection<C>, data: Buffer): void;
   /** The peer half-closed: end the local socket's writable side after the data delivered so far. */
   onEnd(conn: MuxConnection<C>): void;
-  /** The connection is gone: peer ABORT, PEER_DOWN or abortAll(). Reset the local socket. */
-  onAbort(conn: MuxConnection<C>, reason: AbortReason, text: string): void;
+  /**
+   * The connection is gone: peer ABORT, PEER_DOWN or abortAll(); or the peer broke the protocol
+   * on it (`violation` set, reason `protocol-error`: the mux sent ABORT, §8.1; receive() returns
+   * the same error, so the adapter need not log it per connection). Reset the local socket.
+   */
+  onAbort(conn: MuxConnection<C>, reason: AbortReason, text: string, violation?: PeerViolation): void;
   /** write() returned false earlier and the connection has credit again: resume reading. */
   onWritable(conn: MuxConnection<C>): void;
   /** The connection ended cleanly (CLOSE_WRITE both ways); its state is freed. */
@@ -182,8 +187,13 @@ export class Mux<C = unknown> {
 
   // ---- link side ----------------------------------------------------------------------------
 
-  /** A TCP frame from the link (already checked by the decoder). A returned error is link-fatal (§8.1). */
-  receive(frame: Frame): ProtocolError | undefined {
+  /**
+   * A TCP frame from the link (already checked by the decoder). A frame that breaks the protocol
+   * for its own connection returns a PeerViolation, already handled: ABORT `protocol-error` sent
+   * on its tuple, the connection (if live) forgotten with onAbort; report it and go on. Any other
+   * returned error is link-fatal (§8.1).
+   */
+  receive(frame: Frame): PeerViolation | ProtocolError | undefined {
     if (frame.proto !== PROTO_TCP) return new ProtocolError('bad-state', `Assertion failed: mux given proto ${frame.proto}`);
     const kind = tcpKind(frame.flags);
     if (kind === 'open') return this.receiveOpen(frame);
@@ -191,13 +201,13 @@ export class Mux<C = unknown> {
     if (conn === undefined) return undefined; // §5.9: races with an ABORT or an end are normal
     switch (kind) {
       case 'open-ok': {
-        if (conn.state !== 'opening') return stateError(conn, 'OPEN_OK on a connection already open');
+        if (conn.state !== 'opening') return this.violation(frame, conn, 'bad-state', `OPEN_OK on a connection already open: ${conn}`);
         const window = readU32Payload(frame.payload);
         if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
-          return new ProtocolError('bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${conn}`);
+          return this.violation(frame, conn, 'bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${conn}`);
         }
         if (conn.sendCredit + window - PRE_OPEN_WINDOW > MAX_WINDOW) {
-          return new ProtocolError('window-overflow', `OPEN_OK window ${window} takes the credit of ${conn} above ${MAX_WINDOW}`);
+          return this.violation(frame, conn, 'window-overflow', `OPEN_OK window ${window} takes the credit of ${conn} above ${MAX_WINDOW}`);
         }
         conn.state = 'open';
         conn.sendCredit += window - PRE_OPEN_WINDOW;
@@ -208,10 +218,10 @@ export class Mux<C = unknown> {
       case 'window': {
         // Regression (fuzzing): a WINDOW before OPEN_OK was taken, and OPEN_OK then pushed the
         // credit past MAX_WINDOW. The acceptor grants nothing before it has accepted (§6.2).
-        if (conn.state === 'opening') return stateError(conn, 'WINDOW from the acceptor before OPEN_OK');
+        if (conn.state === 'opening') return this.violation(frame, conn, 'bad-state', `WINDOW from the acceptor before OPEN_OK on ${conn}`);
         const inc = readU32Payload(frame.payload);
         if (conn.sendCredit + inc > MAX_WINDOW) {
-          return new ProtocolError('window-overflow', `WINDOW +${inc} takes the credit of ${conn} above ${MAX_WINDOW}`);
+          return this.violation(frame, conn, 'window-overflow', `WINDOW +${inc} takes the credit of ${conn} above ${MAX_WINDOW}`);
         }
         conn.sendCredit += inc;
         this.flush(conn);
@@ -231,20 +241,22 @@ export class Mux<C = unknown> {
     }
   }
 
-  private receiveOpen(frame: Frame): ProtocolError | undefined {
+  private receiveOpen(frame: Frame): PeerViolation | undefined {
     const byPort = this.accepted.get(frame.srcIP);
     const key = frame.srcPort * 65536 + frame.dstPort;
-    if (byPort?.has(key)) {
-      return new ProtocolError('bad-state', `OPEN for a live connection ${ipToString(frame.srcIP)}:${frame.srcPort} -> ${ipToString(frame.dstIP)}:${frame.dstPort}`);
-    }
+    const live = byPort?.get(key);
+    const tuple = `${ipToString(frame.srcIP)}:${frame.srcPort} -> ${ipToString(frame.dstIP)}:${frame.dstPort}`;
+    // The ABORT on the tuple ends the live connection too: the peer named it, so it is the
+    // peer's to lose (§8.1).
+    if (live) return this.violation(frame, live, 'bad-state', `OPEN for a live connection ${tuple}`);
     const window = readU32Payload(frame.payload);
     if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
-      return new ProtocolError('bad-payload', `OPEN window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`);
+      return this.violation(frame, undefined, 'bad-payload', `OPEN window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${tuple}`);
     }
     let target: RouteTarget | undefined;
     if (frame.dstPort === ROUTED_PORT) {
       target = readRoutedOpen(frame.payload);
-      if (!target) return new ProtocolError('bad-payload', `routed OPEN from ${ipToString(frame.srcIP)}:${frame.srcPort} with a bad destination (§13)`);
+      if (!target) return this.violation(frame, undefined, 'bad-payload', `routed OPEN ${tuple} with a bad destination (§13)`);
     }
     const conn = new MuxConnection<C>('acceptor', frame, window, PRE_OPEN_WINDOW);
     if (target) conn.target = target;
@@ -255,14 +267,14 @@ export class Mux<C = unknown> {
     return undefined;
   }
 
-  private receiveData(conn: MuxConnection<C>, frame: Frame, close: boolean): ProtocolError | undefined {
-    if (conn.recvClosed) return stateError(conn, 'data after CLOSE_WRITE');
-    if (conn.state === 'opening') return stateError(conn, 'data from the acceptor before OPEN_OK');
+  private receiveData(conn: MuxConnection<C>, frame: Frame, close: boolean): PeerViolation | undefined {
+    if (conn.recvClosed) return this.violation(frame, conn, 'bad-state', `data after CLOSE_WRITE on ${conn}`);
+    if (conn.state === 'opening') return this.violation(frame, conn, 'bad-state', `data from the acceptor before OPEN_OK on ${conn}`);
     const n = payloadLength(frame);
     // A frame decoded in pieces (§8.2) is delivered piece by piece: no reassembly copy.
     const parts = frame.rest ? [frame.payload, ...frame.rest] : [frame.payload];
     if (n > conn.recvAllowed) {
-      return new ProtocolError('window-overrun', `${n} bytes received with ${conn.recvAllowed} bytes of window left on ${conn}`);
+      return this.violation(frame, conn, 'window-overrun', `${n} bytes received with ${conn.recvAllowed} bytes of window left on ${conn}`);
     }
     conn.recvAllowed -= n;
     if (close) conn.recvClosed = true;
@@ -279,6 +291,21 @@ export class Mux<C = unknown> {
     }
     if (close && !conn.closed) this.deliverEnd(conn);
     return undefined;
+  }
+
+  /**
+   * §8.1: `frame` breaks the protocol for its connection. ABORT `protocol-error` on its tuple
+   * (whether or not we have a connection there), and forget `conn` if it is live.
+   */
+  private violation(frame: Frame, conn: MuxConnection<C> | undefined, code: ProtocolErrorCode, message: string): PeerViolation {
+    const error = new PeerViolation(code, message, frame.srcIP);
+    const reply = abortReply(frame, 'protocol-error', message);
+    this.h.send(reply.header, reply.payload);
+    if (conn && !conn.closed) {
+      this.forget(conn);
+      this.h.onAbort(conn, 'protocol-error', message, error);
+    }
+    return error;
   }
 
   private deliverEnd(conn: MuxConnection<C>): void {
@@ -359,8 +386,4 @@ export class Mux<C = unknown> {
       }
     }
   }
-}
-
-function stateError(conn: MuxConnection, what: string): ProtocolError {
-  return new ProtocolError('bad-state', `${what} on ${conn}`);
 }

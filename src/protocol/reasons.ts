@@ -15,13 +15,13 @@ export const ABORT_REASONS = {
   timeout: 4,
   /** A local endpoint reset its socket (ECONNRESET, EPIPE) or the socket failed mid-stream. */
   reset: 5,
-  /** The peer broke the protocol; the link is being closed. */
+  /** The peer broke the protocol: in GOODBYE, on the link (it is closed); in ABORT, on that connection (§8.1). */
   'protocol-error': 6,
   /** Refused by configuration: the port is not one of the acceptor's forwards, or a spoofed source. */
   policy: 7,
   /** The sender is shutting down (its input closed, SIGTERM, or a live reload withdrew the port). */
   'shutting-down': 8,
-  /** A limit was hit: no free source port, too many connections. */
+  /** A limit was hit: no free source port, too many connections or OPENs, a destination not reading its link. */
   'resource-limit': 9,
   /** The peer speaks another protocol version (GOODBYE only). */
   'version-mismatch': 10,

@@ -4,14 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { FrameDecoder, FrameEncoder, type AbortReason, type Frame, type FrameHeader } from '../../src/protocol/index.js';
-import { Mux, type MuxConnection, type MuxHandlers } from '../../src/mux/index.js';
+import { Mux, type MuxConnection, type MuxHandlers, type PeerViolation } from '../../src/mux/index.js';
 
 export interface Events {
   opened: MuxConnection<Side>[];
   accepted: MuxConnection<Side>[];
   data: Map<MuxConnection<Side>, Buffer[]>;
   ended: MuxConnection<Side>[];
-  aborted: { conn: MuxConnection<Side>; reason: AbortReason; text: string }[];
+  aborted: { conn: MuxConnection<Side>; reason: AbortReason; text: string; violation?: PeerViolation }[];
   writable: MuxConnection<Side>[];
   closed: MuxConnection<Side>[];
 }
@@ -41,7 +41,7 @@ export class Endpoint {
         this.onData(c, d);
       },
       onEnd: (c) => this.events.ended.push(c),
-      onAbort: (conn, reason, text) => this.events.aborted.push({ conn, reason, text }),
+      onAbort: (conn, reason, text, violation) => this.events.aborted.push({ conn, reason, text, ...(violation ? { violation } : {}) }),
       onWritable: (c) => this.events.writable.push(c),
       onClose: (c) => this.events.closed.push(c),
     };

@@ -4,7 +4,7 @@ import {
   FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, INITIAL_WINDOW, MAX_DATA_PAYLOAD,
   PRE_OPEN_WINDOW, PROTO_TCP, u32Payload, type Frame,
 } from '../../src/protocol/index.js';
-import { FIRST_SOURCE_PORT, LAST_SOURCE_PORT, Mux, type MuxConnection } from '../../src/mux/index.js';
+import { FIRST_SOURCE_PORT, LAST_SOURCE_PORT, Mux, PeerViolation, type MuxConnection } from '../../src/mux/index.js';
 import { Endpoint, pump, type Side } from './harness.js';
 import { prng } from '../protocol/prng.js';
 
@@ -177,7 +177,7 @@ test('random writers and slow random consumers: no overrun, credit respected, by
   }
 });
 
-test('a peer that sends past its credit is a window-overrun protocol error', () => {
+test('a peer that sends past its credit is a window-overrun violation (connection-fatal, §8.1)', () => {
   const b = new Endpoint(B);
   b.onOpen = () => {};
   const open: Frame = { srcIP: A, srcPort: 5000, dstIP: B, dstPort: 80, proto: PROTO_TCP, flags: FLAG_OPEN, payload: u32Payload(INITIAL_WINDOW) };
@@ -192,7 +192,10 @@ test('a peer that sends past its credit is a window-overrun protocol error', () 
   assert.equal(b2.mux.receive(open), undefined);
   let total = 0;
   while (total + MAX_DATA_PAYLOAD <= INITIAL_WINDOW) { assert.equal(b2.mux.receive(data(MAX_DATA_PAYLOAD)), undefined); total += MAX_DATA_PAYLOAD; }
-  assert.equal(b2.mux.receive(data(INITIAL_WINDOW - total + 1))?.code, 'window-overrun');
+  const err = b2.mux.receive(data(INITIAL_WINDOW - total + 1));
+  assert.ok(err instanceof PeerViolation);
+  assert.equal(err.code, 'window-overrun');
+  assert.equal(b2.mux.size, 0, 'the connection is forgotten');
 });
 
 test('state violations are bad-state errors; frames for unknown connections are dropped', () => {
@@ -200,6 +203,9 @@ test('state violations are bad-state errors; frames for unknown connections are 
   const open: Frame = { srcIP: A, srcPort: 5000, dstIP: B, dstPort: 80, proto: PROTO_TCP, flags: FLAG_OPEN, payload: u32Payload(INITIAL_WINDOW) };
   assert.equal(b.mux.receive(open), undefined);
   assert.equal(b.mux.receive(open)?.code, 'bad-state', 'duplicate OPEN');
+  // §8.1: that ended the live connection too (violations.test.ts); the tuple is free again.
+  assert.equal(b.mux.size, 0);
+  assert.equal(b.mux.receive(open), undefined);
   assert.equal(b.mux.receive({ ...open, flags: FLAG_CLOSE_WRITE, payload: Buffer.alloc(0) }), undefined);
   assert.equal(b.mux.receive({ ...open, flags: 0, payload: Buffer.alloc(1) })?.code, 'bad-state', 'data after CLOSE_WRITE');
   for (const flags of [0, FLAG_CLOSE_WRITE, FLAG_WINDOW]) {
@@ -214,7 +220,9 @@ test('state violations are bad-state errors; frames for unknown connections are 
   const ok: Frame = { ...fromB, dstPort: c2.srcPort, flags: FLAG_OPEN_OK | FLAG_FROM_ACCEPTOR, payload: u32Payload(INITIAL_WINDOW) };
   assert.equal(a2.mux.receive(ok), undefined);
   assert.equal(a2.mux.receive(ok)?.code, 'bad-state', 'OPEN_OK twice');
-  assert.equal(a2.mux.receive({ ...ok, flags: FLAG_WINDOW | FLAG_FROM_ACCEPTOR, payload: u32Payload(0x7fffffff) })?.code, 'window-overflow');
+  const c2b = a2.mux.open(B, 80)!;
+  assert.equal(a2.mux.receive({ ...ok, dstPort: c2b.srcPort }), undefined);
+  assert.equal(a2.mux.receive({ ...ok, dstPort: c2b.srcPort, flags: FLAG_WINDOW | FLAG_FROM_ACCEPTOR, payload: u32Payload(0x7fffffff) })?.code, 'window-overflow');
   const a3 = new Endpoint(A);
   const c3 = a3.mux.open(B, 80)!;
   assert.equal(a3.mux.receive({ ...ok, dstPort: c3.srcPort, payload: u32Payload(PRE_OPEN_WINDOW - 1) })?.code, 'bad-payload');
