@@ -8,8 +8,10 @@ import { benchReload, reportReload } from './reload.js';
 import { benchBootstrap, reportBootstrap } from './bootstrap.js';
 import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
+import { benchSoak, reportSoak, soakOptions } from './soak.js';
 
-const wanted = new Set(process.argv.slice(2));
+// Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
+const wanted = new Set(process.argv.slice(2).filter((a) => /^[a-z][a-z-]*$/.test(a)));
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
 let missed = false;
 
@@ -46,6 +48,13 @@ if (want('proxy')) {
 if (want('bootstrap')) {
   const r = await benchBootstrap();
   console.log(`## bootstrap\n\n${reportBootstrap(r)}\n`);
+}
+
+// Minutes long: only when asked for by name (`npm run bench -- soak`).
+if (wanted.has('soak')) {
+  const r = await benchSoak(soakOptions(process.argv.slice(2)));
+  console.log(`## soak\n\n${reportSoak(r)}\n`);
+  if ('verdict' in r && !r.verdict.ok) missed = true;
 }
 
 process.exitCode = missed ? 1 : 0;
