@@ -10,6 +10,7 @@ import { ipToString, type AbortReason, type FrameHeader, type RouteTarget } from
 import type { Forward } from '../plan/types.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
 import { LogLimiter } from './log-limiter.js';
+import { resetSocket } from './reset-socket.js';
 
 /** A forward's target that neither answers nor refuses within this is reported as `timeout`. */
 export const DIAL_TIMEOUT_MS = 10_000;
@@ -82,7 +83,7 @@ export class Bridge {
       onAbort: (conn, reason, text, violation) => {
         this.forgetConn(conn);
         const end = conn.context;
-        if (end instanceof Socket || end === undefined) reset(end);
+        if (end instanceof Socket || end === undefined) resetSocket(end);
         else end.abort(conn, reason, text);
         // A proxy reports its own refusals (issue 6); a routed dial refused by policy is the proxy's news too.
         // A peer's violation is reported by whoever called receive(), once per peer and kind (§8.1).
@@ -99,7 +100,7 @@ export class Bridge {
     const conn = this.mux.open(dstIP, dstPort, socket);
     if (!conn) {
       this.o.log(`no free source port for ${socket.remoteAddress}:${socket.remotePort} -> ${ipToString(dstIP)}:${dstPort}: resetting it`);
-      reset(socket);
+      resetSocket(socket);
       return;
     }
     this.attachSocket(conn, socket);
@@ -117,7 +118,7 @@ export class Bridge {
   /** Issue 6: an open connection's local end becomes `socket`; `head` is what it sent already. */
   attach(conn: MuxConnection<Endpoint>, socket: Socket, head?: Buffer): void {
     if (conn.closed) {
-      reset(socket);
+      resetSocket(socket);
       return;
     }
     conn.context = socket;
@@ -210,7 +211,7 @@ export class Bridge {
     socket.once('connect', () => {
       socket.setTimeout(0);
       if (conn.closed) {
-        reset(socket);
+        resetSocket(socket);
         return;
       }
       this.attachSocket(conn, socket);
@@ -258,11 +259,4 @@ export class Bridge {
       this.mux.abort(conn, 'reset', 'local socket closed');
     });
   }
-}
-
-/** ABORT received → the local client sees a reset (ECONNRESET), not a clean end (§5.6). */
-function reset(socket: Socket | undefined): void {
-  if (!socket || socket.destroyed) return;
-  if (socket.connecting) socket.destroy();
-  else socket.resetAndDestroy();
 }

@@ -13,6 +13,7 @@ import {
 } from '../protocol/index.js';
 import { VERSION } from '../cli/version.js';
 import { Bridge } from './bridge.js';
+import { resetSocket } from './reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
 import { PeerViolation } from '../mux/index.js';
 import { Link } from './link.js';
@@ -110,7 +111,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
 
     function onLocalConnection(socket: Socket, target: ListenTarget): void {
       if (done) {
-        socket.resetAndDestroy();
+        resetSocket(socket);
         return;
       }
       bridge.accepted(socket, ipFromString(target.ip) ?? 0, target.port);

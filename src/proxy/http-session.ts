@@ -20,6 +20,7 @@ import type { Socket } from 'node:net';
 import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
 import type { Endpoint, LocalEnd } from '../agent/bridge.js';
+import { resetSocket } from '../agent/reset-socket.js';
 import { bodyFor, type Body } from './http-body.js';
 import { connectTunnel } from './http-connect.js';
 import { connectionTokens, emitHead, hasHopByHop, parseHead, parseRequestLine, parseStatusLine, requestFraming, responseFraming, type Head } from './http-head.js';
@@ -408,7 +409,7 @@ export class HttpSession implements LocalEnd {
     this.queue.length = 0;
     if (this.respStarted || !ex) {
       this.dead = true;
-      this.socket.resetAndDestroy();
+      resetSocket(this.socket);
       return;
     }
     this.answer(status, `${up?.to.label ?? 'upstream'}: ${why}`, ex.method === 'HEAD', true);

@@ -220,8 +220,9 @@ export class Router {
     }
     // A link that broke while the process lives on (protocol error, keepalive) is ended here:
     // its input closed, then killed if it has not exited within the grace time (a command such
-    // as `kubectl exec` may not pass the end of its input on). The restart follows the exit.
-    if (state.proc === link.proc) {
+    // as `kubectl exec` may not pass the end of its input on). The restart follows the exit. A
+    // host being retired (stop, reload) gets the same from retire().
+    if (state.proc === link.proc && !state.retired) {
       const proc = link.proc;
       proc.closeInput();
       const timer = setTimeout(() => {

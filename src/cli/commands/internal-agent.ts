@@ -50,14 +50,30 @@ export class InternalAgentCommand extends Command {
     const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
     for (const signal of signals) process.on(signal, onSignal);
     const { keepalive } = config.value;
+    const log = (line: string) => this.context.stderr.write(`${line}\n`);
     try {
-      return await runAgent(config.value, {
-        input: process.stdin,
-        output: process.stdout,
-        log: (line: string) => this.context.stderr.write(`${line}\n`),
-      }, { stop: stop.signal, ...(keepalive ? { keepaliveIntervalMs: keepalive.intervalMs, keepaliveTimeoutMs: keepalive.timeoutMs } : {}) });
+      const code = await runAgent(config.value, { input: process.stdin, output: process.stdout, log },
+        { stop: stop.signal, ...(keepalive ? { keepaliveIntervalMs: keepalive.intervalMs, keepaliveTimeoutMs: keepalive.timeoutMs } : {}) });
+      exitSoon(code, log);
+      return code;
     } finally {
       for (const signal of signals) process.off(signal, onSignal);
     }
   }
+}
+
+/**
+ * The agent has closed everything it knows of and the process should end by itself. Should a
+ * handle outlive it (a bug), it must not keep the agent alive: with the router gone nothing
+ * would ever stop it (docs/protocol.md §9, issue 8: every agent exits within 2 s of its input
+ * closing). The timer is unref'd: it fires only when something else holds the process, and
+ * then says what.
+ */
+const EXIT_GRACE_MS = 1_000;
+
+function exitSoon(code: number, log: (line: string) => void): void {
+  setTimeout(() => {
+    log(`still running ${EXIT_GRACE_MS} ms after shutting down (${process.getActiveResourcesInfo().filter((r) => r !== 'Timeout').join(', ') || 'nothing known'}): exiting`);
+    process.exit(code);
+  }, EXIT_GRACE_MS).unref();
 }
