@@ -108,7 +108,7 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
     case CONTROL_CONFIG: {
       const v = parseJson(body, 'CONFIG');
       if (v instanceof ProtocolError) return v;
-      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?, proxy?, noLoopback?, routes?}');
+      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?, proxy?, noLoopback?, routes?, keepalive?}');
     }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
@@ -152,8 +152,14 @@ function isAgentConfig(v: unknown): v is AgentConfig {
     && (v.dns === undefined || isAgentDns(v.dns))
     && (v.proxy === undefined || isAgentProxy(v.proxy))
     && (v.noLoopback === undefined || v.noLoopback === true)
+    && (v.keepalive === undefined || (isObject(v.keepalive) && isWholeMs(v.keepalive.intervalMs) && isWholeMs(v.keepalive.timeoutMs)))
     && (v.routes === undefined || (Array.isArray(v.routes) && v.routes.every((r) => isObject(r) && typeof r.via === 'string'
       && Array.isArray(r.to) && r.to.every((t) => typeof t === 'string'))));
+}
+
+/** §4.3: the optional `keepalive` member's values (issue 8). */
+function isWholeMs(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
 
 /** §4.3: the optional `proxy` member (issue 6). */

@@ -20,6 +20,7 @@ test('every control message round-trips', () => {
     { type: 'ping', nonce: 0xfedcba9876543210n },
     { type: 'pong', nonce: 0n },
     { type: 'config', config: { me: '127.0.42.101', forwards: [{ listenPort: 80, connectHost: 'localhost', connectPort: 8080, proto: 'tcp' }], others: [{ vip: '127.0.42.102', port: 22, proto: 'tcp' }] } },
+    { type: 'config', config: { me: '127.0.42.101', forwards: [], others: [], keepalive: { intervalMs: 500, timeoutMs: 2000 } } },
     { type: 'peer-down', vip: 0x7f002a66 },
     { type: 'goodbye', reason: 'version-mismatch', message: 'bye ✓' },
     { type: 'unknown', code: 200 },
@@ -33,6 +34,7 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     Buffer.from([1, ...Buffer.from('{"protocol":1}')]),
     Buffer.from([2, 1, 2, 3]),
     Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[{"listenPort":0}],"others":[]}')]),
+    Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}')]),
     Buffer.from([5, 1, 2]),
     Buffer.from([6, 1]),
   ];
