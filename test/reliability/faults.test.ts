@@ -241,6 +241,33 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
     }
   });
 
+  // Found in review of finding 8: the router's keepalive ran before HELLO too, so a short one
+  // (chosen for live links) killed every host whose command takes longer to connect (an ssh
+  // login, kubectl exec, a bootstrap) before it ever came up, again and again.
+  test('a short keepalive does not kill a host that is slow to say HELLO (Router with a 0.4 s timeout, a 1.5 s start)', async () => {
+    const loaded = loadManifest(manifestText([
+      { name: 'slow', vip: nextVip(), cmd: ['sh', '-c', 'sleep 1.5; exec "$@"', 'sh', ...CLI_ARGV] },
+    ]), 'slow.yaml');
+    assert.ok(loaded.ok && loaded.manifest, JSON.stringify(loaded.diagnostics));
+    const log: string[] = [];
+    let upAt = 0;
+    const startedAt = Date.now();
+    const router = new Router(compile(loaded.manifest, { self: CLI_ARGV }), {
+      log: (line) => log.push(line),
+      agentLog: (host, line) => log.push(`[${host}] ${line}`),
+      keepalive: { intervalMs: 100, timeoutMs: 400 },
+      onHostUp: () => { upAt ||= Date.now(); },
+    });
+    router.start();
+    try {
+      await waitFor(() => upAt, { timeoutMs: 15_000, what: `the slow host to come up; log:\n${log.join('\n')}` });
+      assert.ok(upAt - startedAt >= 1500, 'it came up before its command said anything?');
+      assert.ok(!log.some((l) => /^slow: /.test(l)), `the slow host was not left alone:\n${log.join('\n')}`);
+    } finally {
+      await router.stop(2000);
+    }
+  });
+
   // Regression (issue 8, finding 8): `norouter run` could not shorten the keepalive (10 s ping /
   // 45 s timeout), so a stalled link cost 45 s and could not be tested end to end. The manifest's
   // `keepalive` now sets it; this checks the router's end (Router.spawn takes Plan.keepalive).
