@@ -16,6 +16,7 @@
  */
 import { connect } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
+import { prng } from '../../test/protocol/prng.js';
 
 export interface SoakTarget {
   host: string;
@@ -49,18 +50,6 @@ const POOL = randomBytes(1024 * 1024);
 const ABORT_SHARE = 0.03;
 
 type Style = 'half-close' | 'end-after-echo' | 'destroy-after-echo' | 'upload' | 'abort';
-
-/** mulberry32: a seeded generator, so a failing mix of sizes and styles can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 0 B to 512 KiB, most small: 5% empty, 45% ≤ 4 KiB, 35% ≤ 64 KiB, 15% ≤ 512 KiB (mean ≈ 50 KiB). */
 function pickSize(r: () => number): number {
@@ -160,7 +149,8 @@ function one(target: SoakTarget, size: number, style: Style, offset: number, tim
 }
 
 async function runSoakClient(a: SoakClientArgs): Promise<SoakClientResult> {
-  const r = rng(a.seed);
+  // Seeded, so that a failing mix of sizes and styles can be replayed (--seed).
+  const r = prng(a.seed).next;
   const result: SoakClientResult = { done: 0, failed: 0, aborted: 0, bytesChecked: 0, seconds: 0, errors: {}, examples: [], styles: {} };
   let next = 0;
   const t0 = process.hrtime.bigint();

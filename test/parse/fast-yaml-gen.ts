@@ -4,16 +4,11 @@
  * and mutations that push a document just outside the subset.
  */
 
-/** mulberry32: small, seeded, good enough to spread test cases. */
+import { prng as seeded } from '../protocol/prng.js';
+
+/** A seeded number generator (test/protocol/prng.ts), as Gen takes it. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return seeded(seed).next;
 }
 
 export class Gen {
