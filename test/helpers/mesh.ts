@@ -43,8 +43,11 @@ export function nsHostCmd(ns: string): string[] {
   return cmdFor(ns, [...CLI_ARGV]);
 }
 
-/** Starts the router on `hosts` and resolves once it says it is ready. */
-export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_000, top: Record<string, unknown> = {}): Promise<Mesh> {
+/**
+ * Starts the router on `hosts` (and `top`-level manifest keys) and resolves once it says it is
+ * ready; at once with `waitReady` false, for hosts that may never come up.
+ */
+export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_000, top: Record<string, unknown> = {}, waitReady = true): Promise<Mesh> {
   const dir = mkdtempSync(join(tmpdir(), 'nrt-mesh-'));
   const manifestPath = join(dir, 'manifest.yaml');
   writeFileSync(manifestPath, manifestText(hosts, top));
@@ -56,6 +59,7 @@ export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_
       rmSync(dir, { recursive: true, force: true });
     }
   };
+  if (!waitReady) return { router, manifestPath, stop };
   try {
     await router.waitForLine(/ready/i, readyTimeoutMs);
   } catch (error) {

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket, connect } from 'node:net';
-import { startMesh, nsHostCmd, manifestText, type Mesh, type MeshHost } from '../helpers/mesh.js';
+import { startMesh, nsHostCmd, manifestText, type Mesh } from '../helpers/mesh.js';
 import { canUseNetns, createNetns, destroyAllNetns, destroyNetns } from '../helpers/netns.js';
 import { CLI_ARGV, descendants, descendantsWithArg, run, spawnCli, stillAlive, waitForGone, type FollowedProcess } from '../helpers/processes.js';
 import { startTcpServer, type Service } from '../helpers/services.js';
@@ -272,7 +272,7 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
   // 45 s timeout), so a stalled link cost 45 s and could not be tested end to end. The manifest's
   // `keepalive` now sets it; this checks the router's end (Router.spawn takes Plan.keepalive).
   test('`norouter run` detects a stalled link within the manifest\'s keepalive', async () => {
-    const mesh = await startRun([{ name: 'local', vip: nextVip() }, { name: 'stalled', vip: nextVip(), cmd: fakeAgentCmd('stall') }], { keepalive: KEEPALIVE });
+    const mesh = await startMesh([{ name: 'local', vip: nextVip() }, { name: 'stalled', vip: nextVip(), cmd: fakeAgentCmd('stall') }], 10_000, { keepalive: KEEPALIVE });
     try {
       const readyAt = Date.now();
       const down = await mesh.router.waitForLine(/^norouter: stalled: link down: its link was silent for [\d.]+ s \(keepalive\)$/, 8000);
@@ -295,7 +295,7 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
     const vip = nextVip();
     const cmd = ['ip', 'netns', 'exec', ns, 'sh', '-c', 'sleep 100000 | exec "$@"', 'sh', ...CLI_ARGV];
     const startedAt = Date.now();
-    const mesh = await startRun([{ name: 'local', vip: nextVip() }, { name: 'deaf', vip, cmd }], { keepalive: KEEPALIVE }, false);
+    const mesh = await startMesh([{ name: 'local', vip: nextVip() }, { name: 'deaf', vip, cmd }], 10_000, { keepalive: KEEPALIVE }, false);
     try {
       // The agent itself, not the `sh` around it (which waits for `sleep` and lives on).
       const agents = await waitFor(() => {
@@ -369,28 +369,10 @@ async function killTree(router: FollowedProcess): Promise<void> {
 }
 
 /**
- * Issue 8, finding 8: short enough for a test to see a stall in seconds; the timeout long enough
- * that a fake agent started through tsx on a busy machine says HELLO within it (the router's
- * keepalive runs from the spawn, not from HELLO).
+ * Issue 8, finding 8: short enough for a test to see a stall in seconds, long enough that a busy
+ * machine's late ping is not taken for one.
  */
 const KEEPALIVE = { interval: 0.5, timeout: 2 };
-
-/** startMesh with more top-level manifest keys; `waitReady` false for hosts that may not come up. */
-async function startRun(hosts: MeshHost[], top: Record<string, unknown>, waitReady = true): Promise<Mesh> {
-  if (waitReady) return startMesh(hosts, 10_000, top);
-  const dir = mkdtempSync(join(tmpdir(), 'nrt-mesh-top-'));
-  const manifestPath = join(dir, 'manifest.yaml');
-  writeFileSync(manifestPath, manifestText(hosts, top));
-  const router = spawnCli(['run', manifestPath]);
-  const stop: Mesh['stop'] = async (signal = 'SIGTERM') => {
-    try {
-      return await router.stop(signal, 10_000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-  return { router, manifestPath, stop };
-}
 
 describe('the router killed with SIGKILL', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
   test('every agent exits within 2 s of its stdin closing', async () => {
