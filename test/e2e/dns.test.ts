@@ -220,4 +220,23 @@ describe('DNS add-on: names across a mesh of the local host and three namespaces
       assert.equal(readFileSync(h.files!.hosts, 'latin1'), ORIGINAL_HOSTS, `${h.name} hosts`);
     }
   });
+
+  // Issue 8: the router itself killed with SIGKILL. Every agent sees its input end, exits within
+  // 2 s, and restores what it changed on the way out (at the latest its successor would).
+  test('the router killed with SIGKILL: every agent exits within 2 s and every file is the original', async () => {
+    router = spawnCli(['run', manifestPath]);
+    await router.waitForLine(/ready/i, 20_000);
+    await waitFor(() => readFileSync(host1.files!.resolv, 'latin1').startsWith('# norouter:'), { what: "host1's resolv.conf to be patched", timeoutMs: 10_000 });
+    await waitFor(() => readFileSync(host2.files!.hosts, 'latin1').includes('# END norouter'), { what: "host2's /etc/hosts block", timeoutMs: 10_000 });
+    const agents = hosts.flatMap((h) => agentPids(h.vip));
+    assert.equal(agents.length, hosts.length, 'one agent per host');
+    router.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await waitFor(() => agents.every((pid) => !allProcesses().some((p) => p.pid === pid)), { what: 'every agent to exit', timeoutMs: 2000 });
+    assert.ok(Date.now() - killedAt <= 2000);
+    for (const h of [host1, host2, host3]) {
+      assert.equal(readFileSync(h.files!.resolv, 'latin1'), ORIGINAL_RESOLV, `${h.name} resolv.conf`);
+      assert.equal(readFileSync(h.files!.hosts, 'latin1'), ORIGINAL_HOSTS, `${h.name} hosts`);
+    }
+  });
 });
