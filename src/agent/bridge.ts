@@ -53,8 +53,12 @@ export class Bridge {
   private readonly o: BridgeOptions;
   /** Sockets paused only because the link was blocked; resumed on drain. */
   private readonly linkPaused = new Set<MuxConnection<Endpoint>>();
-  /** Sockets that ended while writes to them were in flight: CLOSE_WRITE waits for those writes. */
-  private readonly endAfterWrites = new Set<MuxConnection<Endpoint>>();
+  /**
+   * Sockets that ended while writes to them were in flight: CLOSE_WRITE waits for those writes
+   * (the bytes still to complete), not for later ones, which a peer still sending would never
+   * let run out.
+   */
+  private readonly endAfterWrites = new Map<MuxConnection<Endpoint>, number>();
   /** Lines about single connections: a few per kind, then counted (log-limiter.ts). */
   private readonly news: LogLimiter;
 
@@ -165,7 +169,16 @@ export class Bridge {
   private written(conn: MuxConnection<Endpoint>, n: number, err: Error | null | undefined): void {
     if (err) return;
     this.mux.consumed(conn, n);
-    if (conn.unconsumed === 0 && this.endAfterWrites.size !== 0 && this.endAfterWrites.delete(conn)) this.mux.end(conn);
+    if (this.endAfterWrites.size === 0) return;
+    const left = this.endAfterWrites.get(conn);
+    if (left === undefined) return;
+    // Writes complete in order: those in flight at 'end' are done once n adds up to them.
+    if (left > n) {
+      this.endAfterWrites.set(conn, left - n);
+      return;
+    }
+    this.endAfterWrites.delete(conn);
+    this.mux.end(conn);
   }
 
   private resume(conn: MuxConnection<Endpoint>): void {
@@ -242,7 +255,7 @@ export class Bridge {
       // once, the peer's client would see FIN then RST and could take a truncated stream for a
       // whole one. `unconsumed` is what was handed to socket.write() and not yet written: wait
       // for it; the writes complete (CLOSE_WRITE) or one fails ('error': ABORT).
-      if (conn.unconsumed > 0 && !conn.closed) this.endAfterWrites.add(conn);
+      if (conn.unconsumed > 0 && !conn.closed) this.endAfterWrites.set(conn, conn.unconsumed);
       else this.mux.end(conn);
     });
     socket.on('error', (e) => {

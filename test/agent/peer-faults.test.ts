@@ -98,3 +98,45 @@ test('a target that resets while the client is still sending: the client sees a 
   }
   await stop();
 });
+
+// Guards the deferral above: a client that half-closes while a stream towards it is in full
+// flow must still get its FIN through. The first form of the fix waited until no write to the
+// socket was in flight at all, which a stream that never lets the queue run empty would prevent
+// for good; it now waits only for the writes in flight when the client ended. (The first form
+// passes this test too: here the queue runs empty between two window grants.)
+test('a client that half-closes while a stream towards it is in full flow: the target sees the EOF', async () => {
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let targetSawEnd = false;
+  let targetBlocked: () => void = () => {};
+  const blocked = new Promise<void>((resolve) => { targetBlocked = resolve; });
+  const { port, stop } = await setup((s) => {
+    let open = true;
+    s.on('data', () => {});
+    s.on('end', () => { targetSawEnd = true; open = false; s.end(); });
+    s.on('error', () => {});
+    const pump = () => {
+      while (open && s.write(chunk));
+      if (!open) return;
+      targetBlocked();
+      s.once('drain', pump);
+    };
+    pump();
+  });
+  const c = await dial(VIP_B, port);
+  c.pause();
+  c.write('go');
+  // Every buffer on the way is full (the agent has writes towards the client in flight) when
+  // the client half-closes; then it reads slower than the stream comes (about 12 MB/s).
+  await within(5000, 'the stream to fill every buffer', blocked);
+  c.end();
+  c.on('data', () => {
+    c.pause();
+    setTimeout(() => c.resume(), 5);
+  });
+  c.resume();
+  const ended = new Promise<void>((resolve) => c.once('end', () => resolve()));
+  await within(10_000, 'the stream to end after the client\'s half-close', ended);
+  assert.ok(targetSawEnd);
+  c.destroy();
+  await stop();
+});
