@@ -1,13 +1,18 @@
 /**
  * The agent's local listeners: one TCP server per VIP:port it must answer (every `--other`, and
- * its own VIP for each forward's listen port). A listen that fails is logged with a hint and the
- * others keep working. `apply` opens what is new and closes what was withdrawn (CONFIG, §4.3).
+ * its own VIP for each forward's listen port). A listen that fails is logged with a hint, the
+ * others keep working, and it is tried again every LISTEN_RETRY_MS (a port held by an agent of
+ * an earlier run, or by anything else, often frees up); `onChange` says when the set of failures
+ * changes, for STATUS (docs/protocol.md §4.6). `apply` opens what is new and closes what was
+ * withdrawn (CONFIG, §4.3).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { errorCode, listenHint } from './socket-errors.js';
 
 /** DESIGN.md: small backlogs cause SYN retries under connection bursts; the kernel caps it at somaxconn. */
 export const LISTEN_BACKLOG = 4096;
+/** How often a listen that failed is tried again. */
+export const LISTEN_RETRY_MS = 2_000;
 
 export interface ListenTarget {
   ip: string;
@@ -18,18 +23,29 @@ const key = (t: ListenTarget) => `${t.ip}:${t.port}`;
 
 export class Listeners {
   private readonly servers = new Map<string, Server>();
+  /** Wanted addresses whose listen failed, with the error code; retried by a timer. */
+  private readonly failed = new Map<string, { target: ListenTarget; error: string }>();
+  private retry: NodeJS.Timeout | undefined;
   private readonly onConnection: (socket: Socket, target: ListenTarget) => void;
   private readonly log: (line: string) => void;
+  private readonly onChange: () => void;
   private closed = false;
 
-  constructor(onConnection: (socket: Socket, target: ListenTarget) => void, log: (line: string) => void) {
+  constructor(onConnection: (socket: Socket, target: ListenTarget) => void, log: (line: string) => void, onChange: () => void = () => {}) {
     this.onConnection = onConnection;
     this.log = log;
+    this.onChange = onChange;
+  }
+
+  /** The addresses that should be listened on and are not, with why. */
+  get failures(): { listen: string; error: string }[] {
+    return [...this.failed].map(([listen, f]) => ({ listen, error: f.error }));
   }
 
   /** Resolves once every new listener is listening or has failed (failures are logged, not thrown). */
   async apply(targets: ListenTarget[]): Promise<void> {
     const wanted = new Map(targets.map((t) => [key(t), t]));
+    for (const k of this.failed.keys()) if (!wanted.has(k)) this.failed.delete(k);
     for (const [k, server] of this.servers) {
       if (wanted.has(k)) continue;
       this.servers.delete(k);
@@ -42,9 +58,21 @@ export class Listeners {
       started.push(this.listen(k, t));
     }
     await Promise.all(started);
+    this.scheduleRetry();
   }
 
-  private listen(k: string, t: ListenTarget): Promise<void> {
+  private scheduleRetry(): void {
+    if (this.closed || this.retry || this.failed.size === 0) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      const again = [...this.failed].filter(([k]) => !this.servers.has(k));
+      void Promise.all(again.map(([k, f]) => this.listen(k, f.target, true))).then(() => this.scheduleRetry());
+    }, LISTEN_RETRY_MS);
+    this.retry.unref();
+  }
+
+  /** `retrying`: a failed listen tried again; only a change (success, another error) is logged. */
+  private listen(k: string, t: ListenTarget, retrying = false): Promise<void> {
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket, t));
     this.servers.set(k, server);
     return new Promise((resolve) => {
@@ -52,11 +80,19 @@ export class Listeners {
         server.off('error', onListenError);
         if (this.closed || this.servers.get(k) !== server) server.close(); // withdrawn while starting
         server.on('error', (e) => this.log(`listener ${k} failed: ${e.message}`));
+        if (this.failed.delete(k)) {
+          this.log(`now listening on ${k}`);
+          this.onChange();
+        }
         resolve();
       });
       const onListenError = (e: Error): void => {
         if (this.servers.get(k) === server) this.servers.delete(k);
-        this.log(`cannot listen on ${k}: ${errorCode(e) ?? e.message}; ${listenHint(errorCode(e), t.ip, t.port)}`);
+        const error = errorCode(e) ?? e.message;
+        const before = this.failed.get(k)?.error;
+        if (!this.closed) this.failed.set(k, { target: t, error });
+        if (!retrying || before !== error) this.log(`cannot listen on ${k}: ${error}; ${listenHint(errorCode(e), t.ip, t.port)}${retrying ? '' : `; trying again every ${LISTEN_RETRY_MS / 1000} s`}`);
+        if (retrying && before !== error) this.onChange();
         resolve();
       };
       server.once('error', onListenError);
@@ -75,6 +111,8 @@ export class Listeners {
    */
   closeAll(): void {
     this.closed = true;
+    clearTimeout(this.retry);
+    this.failed.clear();
     for (const s of this.servers.values()) if (s.listening) s.close();
     this.servers.clear();
   }

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
+  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
 import { VERSION } from '../cli/version.js';
@@ -107,7 +107,20 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       proxies ??= import('../proxy/proxies.js').then(({ Proxies }) => (proxiesReady = new Proxies(proxyHost)));
       return proxies.then((p) => (done ? undefined : p.apply(next.proxy)));
     }
-    const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log);
+    const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log, () => sendStatus());
+
+    // §4.6: the router hears which listeners failed once the first ones were tried, then on
+    // every change (a CONFIG's, a retry's), for its readiness summary and reload lines.
+    let listenersTried = false;
+    let lastStatus: string | undefined;
+    function sendStatus(): void {
+      if (done || !listenersTried || !peerHello?.features.includes(FEATURE_STATUS)) return;
+      const failed = listeners.failures;
+      const text = JSON.stringify(failed);
+      if (text === lastStatus) return;
+      lastStatus = text;
+      link.sendControl({ type: 'status', failed });
+    }
 
     function onLocalConnection(socket: Socket, target: ListenTarget): void {
       if (done) {
@@ -143,6 +156,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           }
           peerHello = msg.hello;
           startDns();
+          sendStatus();
           return;
         }
         case 'ping':
@@ -156,15 +170,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(listenTargets(current));
+          void listeners.apply(listenTargets(current)).then(() => sendStatus());
           void applyProxies(current);
           applyDns(current);
           return;
         case 'goodbye':
           io.log(`router says goodbye: ${msg.reason}${msg.message ? `: ${msg.message}` : ''}`);
           return;
+        case 'status':
+          return fail(protocolError('bad-control', 'the router sent STATUS, which only agents send'));
         case 'unknown':
-          return; // §4.6: ignored for forward compatibility
+          return; // §4.7: ignored for forward compatibility
       }
     }
 
@@ -227,6 +243,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     link.sendControl({ type: 'hello', hello });
     link.flush();
     void Promise.all([listeners.apply(listenTargets(current)), applyProxies(current)]).then(() => {
+      listenersTried = true;
+      sendStatus();
       if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });

@@ -62,13 +62,20 @@ export const CONTROL_PONG = 3;
 export const CONTROL_CONFIG = 4;
 export const CONTROL_PEER_DOWN = 5;
 export const CONTROL_GOODBYE = 6;
+/** §4.6: agent → router, which listeners it could not open (feature `status`). */
+export const CONTROL_STATUS = 7;
 
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
 export const FEATURE_PEER_DOWN = 'peer-down';
 /** §13: routed OPENs (DstPort 0, the destination in the payload); issue 6. */
 export const FEATURE_ROUTE = 'route';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE];
+/** §4.6: STATUS (issue 8): the readiness summary names, and the router logs, ports that do not listen. */
+export const FEATURE_STATUS = 'status';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS];
+/** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
+export const MAX_STATUS_ENTRIES = 1024;
+export const MAX_STATUS_TEXT = 256;
 
 /** §13: the DstPort of a routed connection: "the destination is in OPEN's payload". */
 export const ROUTED_PORT = 0;

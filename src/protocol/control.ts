@@ -4,7 +4,8 @@
  */
 import type { AgentConfig } from '../plan/types.js';
 import {
-  CONTROL_CONFIG, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG,
+  CONTROL_CONFIG, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  MAX_STATUS_ENTRIES, MAX_STATUS_TEXT,
   MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
@@ -28,6 +29,12 @@ export interface Hello {
   machine?: { bootId: string; resolvConf?: string };
 }
 
+/** §4.6: one address an agent should listen on and does not: `listen` is IP:PORT, `error` e.g. EADDRINUSE. */
+export interface ListenFailure {
+  listen: string;
+  error: string;
+}
+
 export type ControlMessage =
   | { type: 'hello'; hello: Hello }
   | { type: 'ping'; nonce: bigint }
@@ -35,6 +42,8 @@ export type ControlMessage =
   | { type: 'config'; config: AgentConfig }
   | { type: 'peer-down'; vip: number }
   | { type: 'goodbye'; reason: AbortReason; message: string }
+  /** §4.6, agent → router: the listeners it should have and could not open, and why. */
+  | { type: 'status'; failed: ListenFailure[] }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
 
@@ -49,6 +58,7 @@ export function controlPayload(msg: ControlMessage): Buffer {
   switch (msg.type) {
     case 'hello': return json(CONTROL_HELLO, msg.hello);
     case 'config': return json(CONTROL_CONFIG, msg.config);
+    case 'status': return json(CONTROL_STATUS, { failed: msg.failed });
     case 'ping':
     case 'pong': {
       const b = Buffer.allocUnsafe(9);
@@ -110,6 +120,11 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
       if (v instanceof ProtocolError) return v;
       return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?, proxy?, noLoopback?, routes?, keepalive?}');
     }
+    case CONTROL_STATUS: {
+      const v = parseJson(body, 'STATUS');
+      if (v instanceof ProtocolError) return v;
+      return isStatus(v) ? { type: 'status', failed: v.failed } : bad(`STATUS is not {failed: [{listen, error}]} with at most ${MAX_STATUS_ENTRIES} entries of ${MAX_STATUS_TEXT} characters`);
+    }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
       return { type: 'peer-down', vip: body.readUInt32BE(0) };
@@ -155,6 +170,13 @@ function isAgentConfig(v: unknown): v is AgentConfig {
     && (v.keepalive === undefined || (isObject(v.keepalive) && isWholeMs(v.keepalive.intervalMs) && isWholeMs(v.keepalive.timeoutMs)))
     && (v.routes === undefined || (Array.isArray(v.routes) && v.routes.every((r) => isObject(r) && typeof r.via === 'string'
       && Array.isArray(r.to) && r.to.every((t) => typeof t === 'string'))));
+}
+
+/** §4.6: bounded, because its entries end up in the router's log lines. */
+function isStatus(v: unknown): v is { failed: ListenFailure[] } {
+  const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_STATUS_TEXT;
+  return isObject(v) && Array.isArray(v.failed) && v.failed.length <= MAX_STATUS_ENTRIES
+    && v.failed.every((f) => isObject(f) && text(f.listen) && text(f.error));
 }
 
 /** §4.3: the optional `keepalive` member's values (issue 8). */

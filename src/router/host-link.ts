@@ -6,7 +6,7 @@
 import {
   FEATURES, FrameDecoder, FrameEncoder, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL,
   ProtocolError, checkHello, commonFeatures, controlPayload, decodeControl, ipFromString,
-  isProtocolError, makeHello, type ControlMessage, type Frame, type FrameHeader, type Hello,
+  isProtocolError, makeHello, type ControlMessage, type Frame, type FrameHeader, type Hello, type ListenFailure,
   type ProtocolErrorCode,
 } from '../protocol/index.js';
 import type { PlanHost } from '../plan/types.js';
@@ -19,6 +19,8 @@ export interface LinkEvents {
   onUp(link: HostLink): void;
   /** A TCP frame from an agent that is up. */
   onFrame(link: HostLink, frame: Frame): void;
+  /** STATUS (§4.6): the listeners the agent could not open; an empty list when all listen. */
+  onStatus(link: HostLink, failed: ListenFailure[]): void;
   /** The link ended (once): the agent broke the protocol, went silent or its output closed. */
   onDown(link: HostLink, reason: string, wasUp: boolean): void;
 }
@@ -188,6 +190,9 @@ export class HostLink {
         return;
       case 'goodbye':
         this.down(`it said goodbye (${msg.reason}${msg.message ? `: ${msg.message}` : ''})`);
+        return;
+      case 'status':
+        if (this.state === 'up') this.events.onStatus(this, msg.failed);
         return;
       case 'pong':
       case 'unknown':

@@ -5,8 +5,8 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
-  type Frame,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
+  type Frame, type ListenFailure,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
@@ -16,6 +16,7 @@ import { DEFAULT_KEEPALIVE, HostLink, MAX_OPEN_BACKLOG, OUTPUT_CLOSED, type Keep
 import { diffPlans, type PlanDiff } from './diff-plan.js';
 import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.js';
 import { bootstrapPayload } from '../bootstrap/payload.js';
+import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
@@ -40,8 +41,15 @@ export interface RouterOptions {
 
 export interface ReadySummary {
   elapsedMs: number;
-  hosts: { host: PlanHost; up: boolean; problem?: string }[];
+  /** `notListening`: what an agent that is up could not listen on (STATUS, §4.6). */
+  hosts: { host: PlanHost; up: boolean; problem?: string; notListening?: ListenFailure[] }[];
 }
+
+/**
+ * How long `ready` waits for an agent's STATUS after its HELLO (§4.6): its listeners open in
+ * milliseconds; an agent that never says is taken as up.
+ */
+export const STATUS_WAIT_MS = 3_000;
 
 interface HostState {
   plan: PlanHost;
@@ -59,6 +67,9 @@ interface HostState {
    */
   refused: Map<string, number>;
   opens: OpenBucket;
+  /** The agent's last STATUS: what it could not listen on (§4.6). */
+  notListening?: ListenFailure[];
+  statusTimer?: NodeJS.Timeout;
 }
 
 export class Router {
@@ -178,6 +189,7 @@ export class Router {
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
+      onStatus: (l, failed) => this.status(state, l, failed),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
     void proc.ended.then((end) => this.exited(state, proc, end));
@@ -188,9 +200,34 @@ export class Router {
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readySent) this.options.log(`${state.plan.name}: up (${Date.now() - link.proc.startedAt} ms)`);
-    if (state.outcome === undefined) state.outcome = { up: true };
+    state.notListening = undefined;
     this.options.onHostUp?.(state.plan);
+    if (state.outcome !== undefined) return;
+    // The readiness summary says what an agent could not listen on: wait for its STATUS, briefly.
+    if (!link.features.has(FEATURE_STATUS)) return this.settle(state);
+    clearTimeout(state.statusTimer);
+    state.statusTimer = setTimeout(() => this.settle(state), STATUS_WAIT_MS);
+    state.statusTimer.unref();
+  }
+
+  /** The host's first start came up: count it for the readiness summary. */
+  private settle(state: HostState): void {
+    clearTimeout(state.statusTimer);
+    state.statusTimer = undefined;
+    if (state.outcome !== undefined) return;
+    state.outcome = { up: true };
     this.maybeReady();
+  }
+
+  /** STATUS (§4.6): before `ready` it goes into the summary; after, a change is logged. */
+  private status(state: HostState, link: HostLink, failed: ListenFailure[]): void {
+    if (state.link !== link) return;
+    const before = state.notListening;
+    state.notListening = failed;
+    if (state.outcome === undefined) return this.settle(state);
+    if (!this.readySent) return;
+    if (failed.length) this.options.log(`${state.plan.name}: not listening on ${describeFailures(failed)}`);
+    else if (before?.length) this.options.log(`${state.plan.name}: listening on every address again`);
   }
 
   /** Sends the host's current configuration to its running agent, or restarts an agent too old for CONFIG. */
@@ -348,6 +385,7 @@ export class Router {
         host: s.plan,
         up: s.outcome?.up === true,
         ...(s.outcome && !s.outcome.up ? { problem: s.outcome.problem } : {}),
+        ...(s.outcome?.up && s.notListening?.length ? { notListening: s.notListening } : {}),
       })),
     });
   }

@@ -5,6 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Plan } from '../plan/types.js';
+import { describeFailures } from './describe-failures.js';
 import { Router, type ReadySummary } from './router.js';
 import { EXIT_OK } from '../cli/exit-codes.js';
 import { Reloader } from '../watch/reloader.js';
@@ -26,11 +27,11 @@ export function formatReady(summary: ReadySummary): string {
   const head = up === summary.hosts.length
     ? `norouter: ready in ${summary.elapsedMs} ms: ${up} hosts up`
     : `norouter: ready in ${summary.elapsedMs} ms: ${up} of ${summary.hosts.length} hosts up`;
-  const rows = summary.hosts.map(({ host, up: isUp, problem }) => [
+  const rows = summary.hosts.map(({ host, up: isUp, problem, notListening }) => [
     host.name,
     host.vip,
     host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`).join(', ') || '-',
-    isUp ? 'up' : `DOWN: ${problem ?? ''}`,
+    !isUp ? `DOWN: ${problem ?? ''}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
   ]);
   const table = [['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows];
   const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));

@@ -97,7 +97,7 @@ describe('DNS add-on: names across a mesh of the local host and three namespaces
     };
     writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
     router = spawnCli(['run', manifestPath]);
-    await router.waitForLine(/ready/i, 20_000);
+    await router.waitForLine(/^norouter: ready in /, 20_000);
     await waitFor(() => readFileSync(host1.files!.resolv, 'latin1').startsWith('# norouter:'), { what: "host1's resolv.conf to be patched", timeoutMs: 10_000 });
     await waitFor(() => readFileSync(host2.files!.hosts, 'latin1').includes('# END norouter'), { what: "host2's /etc/hosts block", timeoutMs: 10_000 });
   });
@@ -225,7 +225,7 @@ describe('DNS add-on: names across a mesh of the local host and three namespaces
   // 2 s, and restores what it changed on the way out (at the latest its successor would).
   test('the router killed with SIGKILL: every agent exits within 2 s and every file is the original', async () => {
     router = spawnCli(['run', manifestPath]);
-    await router.waitForLine(/ready/i, 20_000);
+    await router.waitForLine(/^norouter: ready in /, 20_000);
     await waitFor(() => readFileSync(host1.files!.resolv, 'latin1').startsWith('# norouter:'), { what: "host1's resolv.conf to be patched", timeoutMs: 10_000 });
     await waitFor(() => readFileSync(host2.files!.hosts, 'latin1').includes('# END norouter'), { what: "host2's /etc/hosts block", timeoutMs: 10_000 });
     const agents = hosts.flatMap((h) => agentPids(h.vip));

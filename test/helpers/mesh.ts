@@ -61,7 +61,7 @@ export async function startMesh(hosts: readonly MeshHost[], readyTimeoutMs = 15_
   };
   if (!waitReady) return { router, manifestPath, stop };
   try {
-    await router.waitForLine(/ready/i, readyTimeoutMs);
+    await router.waitForLine(/^norouter: ready in /, readyTimeoutMs);
   } catch (error) {
     await stop('SIGKILL').catch(() => {});
     throw new Error(`the router did not become ready: ${(error as Error).message}\nmanifest:\n${manifestText(hosts, top)}`, { cause: error });

@@ -21,6 +21,8 @@ test('every control message round-trips', () => {
     { type: 'pong', nonce: 0n },
     { type: 'config', config: { me: '127.0.42.101', forwards: [{ listenPort: 80, connectHost: 'localhost', connectPort: 8080, proto: 'tcp' }], others: [{ vip: '127.0.42.102', port: 22, proto: 'tcp' }] } },
     { type: 'config', config: { me: '127.0.42.101', forwards: [], others: [], keepalive: { intervalMs: 500, timeoutMs: 2000 } } },
+    { type: 'status', failed: [] },
+    { type: 'status', failed: [{ listen: '127.0.42.102:8080', error: 'EADDRINUSE' }] },
     { type: 'peer-down', vip: 0x7f002a66 },
     { type: 'goodbye', reason: 'version-mismatch', message: 'bye ✓' },
     { type: 'unknown', code: 200 },
@@ -35,6 +37,9 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     Buffer.from([2, 1, 2, 3]),
     Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[{"listenPort":0}],"others":[]}')]),
     Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}')]),
+    Buffer.from([7, ...Buffer.from('{"failed":[{"listen":"x"}]}')]),
+    Buffer.from([7, ...Buffer.from(JSON.stringify({ failed: [{ listen: 'x'.repeat(257), error: 'E' }] }))]),
+    Buffer.from([7, ...Buffer.from(JSON.stringify({ failed: Array.from({ length: 1025 }, () => ({ listen: 'x', error: 'E' })) }))]),
     Buffer.from([5, 1, 2]),
     Buffer.from([6, 1]),
   ];

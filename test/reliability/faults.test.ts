@@ -195,7 +195,7 @@ describe('a host command that writes garbage and ignores its input closing (a hu
     writeFileSync(file, manifestText([{ name: 'local', vip: nextVip() }, { name: 'hung', vip: nextVip(), cmd: fakeAgentCmd('garbage') }]));
     const router = spawnCli(['run', file]);
     try {
-      await router.waitForLine(/ready/i, 4500);
+      await router.waitForLine(/^norouter: ready in /, 4500);
       await router.waitForLine(/^norouter: hung: .*(protocol|frame-too-large)/, 1000);
       await router.waitForLine(/^norouter: hung: restarting in/, 1000);
     } finally {
