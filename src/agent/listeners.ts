@@ -78,19 +78,21 @@ export class Listeners {
     return new Promise((resolve) => {
       server.once('listening', () => {
         server.off('error', onListenError);
-        if (this.closed || this.servers.get(k) !== server) server.close(); // withdrawn while starting
         server.on('error', (e) => this.log(`listener ${k} failed: ${e.message}`));
-        if (this.failed.delete(k)) {
+        if (this.closed || this.servers.get(k) !== server) server.close(); // withdrawn while starting
+        else if (this.failed.delete(k)) {
           this.log(`now listening on ${k}`);
           this.onChange();
         }
         resolve();
       });
       const onListenError = (e: Error): void => {
+        const wanted = !this.closed && this.servers.get(k) === server;
         if (this.servers.get(k) === server) this.servers.delete(k);
+        if (!wanted) return resolve(); // withdrawn while starting: nothing to report or retry
         const error = errorCode(e) ?? e.message;
         const before = this.failed.get(k)?.error;
-        if (!this.closed) this.failed.set(k, { target: t, error });
+        this.failed.set(k, { target: t, error });
         if (!retrying || before !== error) this.log(`cannot listen on ${k}: ${error}; ${listenHint(errorCode(e), t.ip, t.port)}${retrying ? '' : `; trying again every ${LISTEN_RETRY_MS / 1000} s`}`);
         if (retrying && before !== error) this.onChange();
         resolve();
