@@ -181,7 +181,7 @@ export async function benchReload(): Promise<ReloadBenchResult> {
     ]);
     const routerPid = router.pid ?? Number.NaN;
     const agents = vips.map((vip, i) => {
-      const found = descendants(routerPid).filter((p) => p.cmdline.some((a, j) => a === '--me' && p.cmdline[j + 1] === vip));
+      const found = descendants(routerPid).filter((p) => p.argv.some((a, j) => a === '--me' && p.argv[j + 1] === vip));
       if (found.length !== 1) throw new Error(`expected one agent for ${vip}, found ${found.length}`);
       return { name: ['local agent', 'h1 agent (netns)', 'h2 agent (netns)'][i] ?? vip, pid: found[0]?.pid ?? Number.NaN };
     });
@@ -256,7 +256,7 @@ export async function benchReload(): Promise<ReloadBenchResult> {
     const at200 = await checkpoint();
 
     const agentsRestarted = agents.some((a, i) => {
-      const now = descendants(routerPid).find((p) => p.cmdline.some((x, j) => x === '--me' && p.cmdline[j + 1] === vips[i]));
+      const now = descendants(routerPid).find((p) => p.argv.some((x, j) => x === '--me' && p.argv[j + 1] === vips[i]));
       return now?.pid !== a.pid;
     });
     const processes = watched.map((p, i) => ({

@@ -79,8 +79,8 @@ export class MeshRouter {
   /** The agents: descendants of the router whose command line is `internal agent --me VIP …`. */
   agents(): { pid: number; vip: string }[] {
     return descendants(this.pid)
-      .filter((p) => p.cmdline.includes('agent') && p.cmdline.includes('--me'))
-      .map((p) => ({ pid: p.pid, vip: p.cmdline[p.cmdline.indexOf('--me') + 1] ?? '?' }));
+      .filter((p) => p.argv.includes('agent') && p.argv.includes('--me'))
+      .map((p) => ({ pid: p.pid, vip: p.argv[p.argv.indexOf('--me') + 1] ?? '?' }));
   }
 
   memory(): Memory {

@@ -4,7 +4,7 @@
  * VmRSS from /proc (the router's agents are its descendants).
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 
 const started = new Set<ChildProcess>();
 
@@ -70,51 +70,8 @@ export function runOk(argv: readonly string[]): void {
   if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr ?? r.error?.message ?? ''}`.trim());
 }
 
-/** Every live pid descended from `root`, with its command line. */
-export function descendants(root: number): { pid: number; cmdline: string[] }[] {
-  const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      // Field 4 of /proc/PID/stat is the ppid; the command (field 2) may contain spaces and ')'.
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      const list = children.get(ppid) ?? [];
-      list.push(Number(name));
-      children.set(ppid, list);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const out: { pid: number; cmdline: string[] }[] = [];
-  const walk = (pid: number): void => {
-    for (const child of children.get(pid) ?? []) {
-      try {
-        out.push({ pid: child, cmdline: readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean) });
-      } catch {
-        continue;
-      }
-      walk(child);
-    }
-  };
-  walk(root);
-  return out;
-}
-
-/** VmRSS of a process in KiB (NaN when it is gone). */
-export function rssKiB(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Whether an executable is on PATH. */
-export function which(name: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
-}
+// The /proc walks and PATH lookup are the tests' (test/helpers/processes.ts): one copy of each.
+export { descendants, rssKiB, which } from '../../test/helpers/processes.js';
 
 const CLOCK_TICKS = 100; // USER_HZ: what /proc/PID/stat counts in on Linux
 

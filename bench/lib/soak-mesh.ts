@@ -165,9 +165,9 @@ export class SoakMesh {
     const byVip = new Map(this.hosts.map((h) => [h.vip, h.name]));
     const out = new Map<string, number>();
     for (const p of descendants(this.routerPid)) {
-      const i = p.cmdline.indexOf('--me');
-      const name = i >= 0 ? byVip.get(p.cmdline[i + 1] ?? '') : undefined;
-      if (name && p.cmdline.includes('agent')) out.set(name, p.pid);
+      const i = p.argv.indexOf('--me');
+      const name = i >= 0 ? byVip.get(p.argv[i + 1] ?? '') : undefined;
+      if (name && p.argv.includes('agent')) out.set(name, p.pid);
     }
     return out;
   }

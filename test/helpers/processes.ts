@@ -227,6 +227,16 @@ export function procInfo(pid: number): ProcInfo | undefined {
   }
 }
 
+/** VmRSS of a process in KiB (NaN when it is gone). */
+export function rssKiB(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** Every live process on the machine (that this user can see). */
 export function allProcesses(): ProcInfo[] {
   const out: ProcInfo[] = [];

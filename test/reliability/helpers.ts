@@ -1,9 +1,8 @@
 /**
  * Shared by the issue 8 reliability tests: the fake agent and tcp-server fixtures, byte-exact
- * echo checks, and what /proc says about a process (RSS) and the router's log lines.
+ * echo checks, and the numbers in the router's log lines.
  */
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
 import { TCP_SERVER, randomPayload, sha256, startFixture, type Service } from '../helpers/services.js';
 import { tcpExchange, type TcpOutcome } from '../helpers/tcp.js';
 
@@ -26,12 +25,6 @@ export async function echoExact(vip: string, port: number, size: number, timeout
   const data = randomPayload(size);
   const outcome = await tcpExchange(vip, port, { send: data, timeoutMs });
   return { ok: outcome.end === 'eof' && outcome.data.length === size && sha256(outcome.data) === sha256(data), bytes: size, outcome };
-}
-
-/** Resident set size of a live process, in KiB. */
-export function rssKb(pid: number): number {
-  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return Number(m?.[1] ?? 0);
 }
 
 /** The values of a number captured by `regex` in lines, in order (e.g. the restart delays). */
