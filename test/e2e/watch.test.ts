@@ -41,52 +41,40 @@ interface SaveStyle {
   save(text: string): void;
 }
 
-function inPlace(): SaveStyle {
+/** A style that keeps a plain manifest.yaml in the directory and saves it its own way. */
+function plainFile(name: string, save: (file: string, text: string) => void): SaveStyle {
   let file = '';
   return {
-    name: 'in place (truncate + write)',
+    name,
     setup(dir, text) {
       file = join(dir, 'manifest.yaml');
       writeFileSync(file, text);
       return file;
     },
-    save: (text) => writeFileSync(file, text), // open(O_TRUNC) + write: the same inode
+    save: (text) => save(file, text),
   };
+}
+
+function inPlace(): SaveStyle {
+  // open(O_TRUNC) + write: the same inode
+  return plainFile('in place (truncate + write)', (file, text) => writeFileSync(file, text));
 }
 
 function tempThenRename(): SaveStyle {
-  let file = '';
   let n = 0;
-  return {
-    name: 'write a temporary file, rename it over the manifest',
-    setup(dir, text) {
-      file = join(dir, 'manifest.yaml');
-      writeFileSync(file, text);
-      return file;
-    },
-    save(text) {
-      const tmp = `${file}.tmp-${process.pid}-${++n}`;
-      writeFileSync(tmp, text);
-      renameSync(tmp, file);
-    },
-  };
+  return plainFile('write a temporary file, rename it over the manifest', (file, text) => {
+    const tmp = `${file}.tmp-${process.pid}-${++n}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, file);
+  });
 }
 
 function vimRenameAway(): SaveStyle {
-  let file = '';
-  return {
-    name: "vim's rename-away (FILE -> FILE~, write FILE, unlink FILE~)",
-    setup(dir, text) {
-      file = join(dir, 'manifest.yaml');
-      writeFileSync(file, text);
-      return file;
-    },
-    save(text) {
-      renameSync(file, `${file}~`);
-      writeFileSync(file, text);
-      unlinkSync(`${file}~`);
-    },
-  };
+  return plainFile("vim's rename-away (FILE -> FILE~, write FILE, unlink FILE~)", (file, text) => {
+    renameSync(file, `${file}~`);
+    writeFileSync(file, text);
+    unlinkSync(`${file}~`);
+  });
 }
 
 function configMapSwap(): SaveStyle {
