@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { Bridge } from '../../src/agent/bridge.js';
 import { RouteTable } from '../../src/proxy/destination.js';
+import { resolveRoute } from '../../src/proxy/route-resolve.js';
 import { FLAG_ABORT, FLAG_OPEN, FLAG_OPEN_OK, ROUTED_PORT, ipFromString, readAbortPayload, routedOpenPayload, type FrameHeader } from '../../src/protocol/index.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,7 +24,7 @@ test('a routed OPEN outside the bastion\'s routes is refused by policy, and one 
     send: (header, payload) => sent.push({ header, payload }),
     linkBlocked: () => false,
     forwardFor: () => undefined,
-    routeRefusal: (t) => (routes.allows(BASTION, t.host) ? undefined : `no route to ${t.host}`),
+    resolveRoute: (t) => resolveRoute(routes, BASTION, t),
     log: () => {},
   });
   const open = (srcPort: number) => bridge.mux.receive({
@@ -33,9 +34,9 @@ test('a routed OPEN outside the bastion\'s routes is refused by policy, and one 
   try {
     // 127.0.0.0/8 is another host's route, not this one's.
     assert.equal(open(2000), undefined);
-    assert.equal(sent.length, 1);
+    await waitFor(() => sent.length === 1, { what: 'the ABORT' });
     assert.equal(sent[0]!.header.flags & FLAG_ABORT, FLAG_ABORT);
-    assert.deepEqual(readAbortPayload(sent[0]!.payload!), { reason: 'policy', text: 'no route to 127.0.0.1' });
+    assert.deepEqual(readAbortPayload(sent[0]!.payload!), { reason: 'policy', text: "127.0.42.102 has no route to 127.0.0.1 (the manifest's routes via this host do not match it)" });
     assert.equal(accepted, 0);
     // A reload gives this host the route: now it dials.
     routes = new RouteTable([{ via: '127.0.42.102', to: ['127.0.0.1'] }]);
