@@ -325,7 +325,7 @@ export class HttpSession implements LocalEnd {
         out.push(rest.subarray(0, head.size));
         continue;
       }
-      const framing = responseFraming(head.fields, status, ex.method);
+      const framing = responseFraming(head.fields, status, ex.method, head.start.slice(0, 8));
       if (typeof framing === 'string') return this.broken(ex, framing, out, done);
       if (head.start.startsWith('HTTP/1.0') ? !connectionTokens(head.fields).includes('keep-alive') : connectionTokens(head.fields).includes('close')) up.closing = true;
       // The client must see the end of a body delimited by the connection closing; and pipelined
