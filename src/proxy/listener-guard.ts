@@ -1,12 +1,11 @@
 /**
- * Limits on a proxy listener (docs/reliability.md, "Proxies: slow clients and descriptor
- * limits"): a cap on its open connections, and a line when the process runs out of file
- * descriptors.
+ * Limits on a proxy listener (docs/reliability.md, "Proxies and routes…", item 3): a cap on
+ * its open connections, and a line when the process runs out of file descriptors.
  *
  * Node's net.Server never reports a failed accept(): on EMFILE/ENFILE libuv closes a descriptor
  * it keeps in reserve, accepts every pending connection and closes it at once, then takes the
- * reserve back; no 'error', no 'connection' (measured on Node 20, docs/reliability.md). Clients
- * see a reset and the agent says nothing. So the guard looks for itself: once a second it opens
+ * reserve back; no 'error', no 'connection' (measured on Node 20, same section). Clients see a
+ * reset and the agent says nothing. So the guard looks for itself: once a second it opens
  * and closes /dev/null, which fails with the same EMFILE/ENFILE exactly while accepts do.
  */
 import { closeSync, openSync } from 'node:fs';

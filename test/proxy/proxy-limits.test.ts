@@ -1,4 +1,4 @@
-// Slow clients and descriptor limits (docs/reliability.md, "Proxies"):
+// Slow clients and descriptor limits (docs/reliability.md, "Proxies and routes…", item 3):
 // - Regression: the HTTP proxy's head timeout and the SOCKS handshake timeout were idle
 //   timeouts, restarted by every byte: a client sending one byte every few seconds held a
 //   connection for days. Both are absolute deadlines now (shortened here, not waited for).
