@@ -48,3 +48,40 @@ test('a routed OPEN outside the bastion\'s routes is refused by policy, and one 
     server.close();
   }
 });
+
+// Regression (docs/protocol.md §13.1): the via host checked a routed OPEN's host and then let
+// connect() resolve the same text again. Now it dials the addresses its check returned, as IP
+// literals, in order: a name nobody can resolve still reaches the address the check chose.
+test('a routed OPEN is dialled at the checked addresses only, the next after a refusal; the name is never resolved again', async () => {
+  let accepted = 0;
+  const server = createServer((s) => { accepted++; s.destroy(); });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const sent: FrameHeader[] = [];
+  const asked: string[] = [];
+  const bridge = new Bridge({
+    localIP: BASTION,
+    send: (header) => sent.push(header),
+    linkBlocked: () => false,
+    forwardFor: () => undefined,
+    // 127.0.0.3 refuses (nothing listens there); 127.0.0.1 answers.
+    resolveRoute: (t) => {
+      asked.push(t.host);
+      return Promise.resolve({ ok: true, addresses: ['127.0.0.3', '127.0.0.1'] });
+    },
+    log: () => {},
+  });
+  try {
+    bridge.mux.receive({
+      srcIP: PEER, srcPort: 3000, dstIP: BASTION, dstPort: ROUTED_PORT, proto: 6, flags: FLAG_OPEN,
+      payload: routedOpenPayload(1 << 20, { host: 'no-such-name.invalid', port }),
+    });
+    await waitFor(() => sent.some((h) => (h.flags & (FLAG_OPEN_OK | FLAG_ABORT)) !== 0), { what: 'OPEN_OK or ABORT' });
+    assert.ok(sent.some((h) => (h.flags & FLAG_OPEN_OK) !== 0), 'not OPEN_OK');
+    assert.deepEqual(asked, ['no-such-name.invalid']);
+    await waitFor(() => accepted === 1, { what: 'the connection at 127.0.0.1' });
+  } finally {
+    bridge.resetAll('shutting-down');
+    server.close();
+  }
+});
