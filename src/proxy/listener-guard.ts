@@ -34,11 +34,11 @@ export const DEFAULT_LIMITS: ProxyLimits = {
 /** How often the descriptor check runs. */
 export const FD_CHECK_MS = 1_000;
 /** One line per burst: the first event of a window, then a count when the window ends. */
-const WINDOW_MS = 10_000;
+export const LOG_WINDOW_MS = 10_000;
 
 /** Applies the cap to `server` and starts the descriptor check; returns what stops the check. */
 export function guardListener(server: Server, label: string, limits: ProxyLimits, log: (line: string) => void): () => void {
-  const news = new LogLimiter(log, 1, WINDOW_MS);
+  const news = new LogLimiter(log, 1, LOG_WINDOW_MS);
   server.maxConnections = limits.maxConnections;
   server.on('drop', () => news.line('connection cap', `${label}: ${limits.maxConnections} connections are open, the most it keeps: closing new ones until some end`));
   const timer = setInterval(() => {
