@@ -8,6 +8,7 @@ import { connect, Socket } from 'node:net';
 import { Mux, type MuxConnection, type MuxHandlers } from '../mux/index.js';
 import { ipToString, type AbortReason, type FrameHeader, type RouteTarget } from '../protocol/index.js';
 import type { Forward } from '../plan/types.js';
+import type { RouteResolution } from '../proxy/route-resolve.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
 import { LogLimiter } from './log-limiter.js';
 import { resetSocket } from './reset-socket.js';
@@ -23,8 +24,8 @@ export interface BridgeOptions {
   linkBlocked(): boolean;
   /** The forward for a listen port on this host, if it is still configured. */
   forwardFor(port: number): Forward | undefined;
-  /** Issue 6, §13: why this host may not dial a routed OPEN's target; undefined when it may. */
-  routeRefusal?(target: RouteTarget): string | undefined;
+  /** §13.1: the addresses this host may dial for a routed OPEN's target, or why none. */
+  resolveRoute?(target: RouteTarget): Promise<RouteResolution>;
   log(line: string): void;
 }
 
@@ -193,27 +194,39 @@ export class Bridge {
     else end?.writable(conn);
   }
 
-  /** What an OPEN asks this host to dial: a forward's target, or a route's (§13); a string is a refusal. */
-  private dialTarget(conn: MuxConnection<Endpoint>): { host: string; port: number } | string {
-    if (conn.target) {
-      const why = this.o.routeRefusal ? this.o.routeRefusal(conn.target) : 'this agent dials no routes';
-      return why ?? conn.target;
-    }
-    const fwd = this.o.forwardFor(conn.dstPort);
-    if (!fwd) return `port ${conn.dstPort} is not forwarded by ${ipToString(conn.dstIP)}`;
-    return { host: fwd.connectHost, port: fwd.connectPort };
-  }
-
-  /** §5.4: dial the forward's (or the route's, §13) target asynchronously; OPEN_OK on connect, ABORT on failure. */
+  /** §5.4: dial the forward's target (or the route's, §13) asynchronously; OPEN_OK on connect, ABORT on failure. */
   private dial(conn: MuxConnection<Endpoint>): void {
-    const dest = this.dialTarget(conn);
-    if (typeof dest === 'string') {
-      if (conn.target) this.news.line('route refused', `refused ${conn}: ${dest}`);
-      this.mux.abort(conn, 'policy', dest);
+    if (conn.target) return this.dialRoute(conn, conn.target);
+    const fwd = this.o.forwardFor(conn.dstPort);
+    if (!fwd) {
+      this.mux.abort(conn, 'policy', `port ${conn.dstPort} is not forwarded by ${ipToString(conn.dstIP)}`);
       return;
     }
-    const target = `${dest.host}:${dest.port}`;
-    const socket = connect({ host: dest.host, port: dest.port, allowHalfOpen: true, noDelay: true });
+    this.connectTo(conn, [fwd.connectHost], fwd.connectPort, `${fwd.connectHost}:${fwd.connectPort}`);
+  }
+
+  /**
+   * §13.1: the target is decided once (resolveRoute) and the addresses it allowed are dialled as
+   * IP literals: nothing resolves the routed host again between the check and the dial.
+   */
+  private dialRoute(conn: MuxConnection<Endpoint>, target: RouteTarget): void {
+    const label = `${target.host}:${target.port}`;
+    const resolve = this.o.resolveRoute;
+    const decided: Promise<RouteResolution> = resolve ? resolve(target) : Promise.resolve({ ok: false, reason: 'policy', why: 'this agent dials no routes' });
+    void decided.then((r) => {
+      if (conn.closed) return;
+      if (r.ok) return this.connectTo(conn, r.addresses, target.port, label);
+      if (r.reason === 'policy') this.news.line('route refused', `refused ${conn}: ${r.why}`);
+      else this.news.line(`route ${label} failed: ${r.reason}`, `route ${label} for ${conn} failed: ${r.why}`);
+      this.mux.abort(conn, r.reason, r.why);
+    });
+  }
+
+  /** Dials `hosts` in turn (the next after a failure that is not a timeout) until one connects. */
+  private connectTo(conn: MuxConnection<Endpoint>, hosts: readonly string[], port: number, label: string, index = 0): void {
+    const host = hosts[index] ?? '';
+    const target = host === label.slice(0, label.lastIndexOf(':')) ? label : `${label} (${host})`;
+    const socket = connect({ host, port, allowHalfOpen: true, noDelay: true });
     conn.context = socket;
     socket.setTimeout(DIAL_TIMEOUT_MS, () => {
       if (!socket.connecting) return;
@@ -232,7 +245,9 @@ export class Bridge {
     });
     socket.once('error', (e) => {
       if (!socket.connecting && conn.state !== 'accepting') return; // attachSocket() handles it
+      if (conn.closed) return;
       const code = errorCode(e);
+      if (index + 1 < hosts.length) return this.connectTo(conn, hosts, port, label, index + 1);
       this.news.line(`dial ${target} failed: ${code ?? 'error'}`, `dial ${target} for ${conn} failed: ${code ?? e.message}`);
       this.mux.abort(conn, dialErrorReason(code), `${target}: ${code ?? e.message}`);
     });

@@ -20,6 +20,7 @@ import { Link } from './link.js';
 import { Listeners, type ListenTarget } from './listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 import { Directory } from '../proxy/destination.js';
+import { resolveRoute } from '../proxy/route-resolve.js';
 import type { ProxyHost } from '../proxy/proxy-host.js';
 import type { Proxies } from '../proxy/proxies.js';
 
@@ -72,10 +73,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       send: (h, p) => link.send(h, p),
       linkBlocked: () => link.blocked,
       forwardFor: (port) => forwards.get(port),
-      // §13: a routed OPEN is dialled only when one of this host's own routes allows it.
-      routeRefusal: (target) => directory().routes.allows(me, target.host)
-        ? undefined
-        : `${config.me} has no route to ${target.host} (the manifest's routes via this host do not match it)`,
+      // §13.1: a routed OPEN is dialled only where this host's own routes allow it.
+      resolveRoute: (target) => resolveRoute(directory().routes, me, target),
       log: io.log,
     });
     // Issue 6: where proxy requests go, rebuilt only when CONFIG replaces the configuration.

@@ -4,12 +4,18 @@
  * 1. A host of the mesh — its name, alias, either with the DNS domain suffix or without, or its
  *    VIP — is reached at its published port over the mesh (a port it does not publish is refused).
  * 2. Anything else follows the most specific route (route-pattern.ts): an IPv4 address against
- *    the CIDRs, a name against the globs. The name itself is passed on: the `via` host resolves it.
+ *    the CIDRs, a name against the globs. The host is first read as host-form.ts says (any
+ *    spelling of an IPv4 address is that address, §13.1); the via host gets the address in
+ *    dotted-quad form, or the name, which it resolves and checks itself (route-resolve.ts).
  * 3. Nothing matched: refused. The proxy never dials from where it runs unless a route says so.
  */
 import { ipFromString, ipToString, type RouteTarget } from '../protocol/index.js';
 import { parseRoutePattern, patternMatches, specificity, type RoutePattern } from '../plan/route-pattern.js';
 import type { AgentConfig, Route } from '../plan/types.js';
+import { hostForm, type HostForm } from './host-form.js';
+
+/** A destination a route can match: an IPv4 address or a host name (host-form.ts). */
+export type RoutableHost = Extract<HostForm, { kind: 'ipv4' | 'name' }>;
 
 export type Decision =
   | { kind: 'mesh'; vip: number; port: number; label: string }
@@ -37,23 +43,28 @@ export class RouteTable {
   }
 
   /** The most specific route for a destination (the first listed on a tie). */
-  pick(host: string): CompiledRoute | undefined {
-    const ip = ipFromString(host);
-    const name = host.toLowerCase();
+  pick(host: RoutableHost): CompiledRoute | undefined {
     let best: CompiledRoute | undefined;
     for (const e of this.entries) {
-      if (!patternMatches(e.pattern, ip, name)) continue;
+      if (!matches(e.pattern, host)) continue;
       if (!best || specificity(e.pattern) > specificity(best.pattern)) best = e;
     }
     return best;
   }
 
   /** The acceptor's check (§13): may `via` dial `host`? Any of its own routes suffices. */
-  allows(via: number, host: string): boolean {
-    const ip = ipFromString(host);
-    const name = host.toLowerCase();
-    return this.entries.some((e) => e.via === via && patternMatches(e.pattern, ip, name));
+  allows(via: number, host: RoutableHost): boolean {
+    return this.entries.some((e) => e.via === via && matches(e.pattern, host));
   }
+
+  /** §13.1: whether one of `via`'s CIDR routes (not a glob) contains the address `ip`. */
+  cidrAllows(via: number, ip: number): boolean {
+    return this.entries.some((e) => e.via === via && e.pattern.kind === 'cidr' && patternMatches(e.pattern, ip, ''));
+  }
+}
+
+function matches(pattern: RoutePattern, host: RoutableHost): boolean {
+  return host.kind === 'ipv4' ? patternMatches(pattern, host.ip, '') : patternMatches(pattern, undefined, host.name);
 }
 
 export class Directory {
@@ -85,10 +96,13 @@ export class Directory {
   }
 
   decide(rawHost: string, port: number): Decision {
-    const host = rawHost.toLowerCase().replace(/\.$/, '');
-    if (host === '' || port < 1 || port > 65535) return { kind: 'refuse', why: `"${rawHost}:${port}" is not a destination`, reason: 'bad' };
-    const ip = ipFromString(host);
-    let vip = ip !== undefined && this.hostNames.has(ip) ? ip : this.names.get(host);
+    if (port < 1 || port > 65535) return { kind: 'refuse', why: `"${rawHost}:${port}" is not a destination`, reason: 'bad' };
+    const form = hostForm(rawHost);
+    if (form.kind === 'bad') return { kind: 'refuse', why: form.why, reason: 'bad' };
+    if (form.kind === 'ipv6') return { kind: 'refuse', why: `${rawHost} is an IPv6 address: the mesh and its routes are IPv4`, reason: 'policy' };
+    // The host as the via host will get it: an address always in dotted-quad form.
+    const host = form.kind === 'ipv4' ? ipToString(form.ip) : form.name;
+    let vip = form.kind === 'ipv4' ? (this.hostNames.has(form.ip) ? form.ip : undefined) : this.names.get(host);
     if (vip === undefined && this.suffix && host.endsWith(this.suffix)) vip = this.names.get(host.slice(0, -this.suffix.length));
     if (vip !== undefined) {
       const name = this.hostNames.get(vip) ?? ipToString(vip);
@@ -97,8 +111,7 @@ export class Directory {
       }
       return { kind: 'mesh', vip, port, label: `${name} (${ipToString(vip)}:${port})` };
     }
-    if (host.includes(':')) return { kind: 'refuse', why: `${rawHost} is an IPv6 address: the mesh and its routes are IPv4`, reason: 'policy' };
-    const route = this.routes.pick(host);
+    const route = this.routes.pick(form);
     if (!route) {
       return { kind: 'refuse', why: `${rawHost}:${port} is not a host of the mesh and matches no route (add one under routes: in the manifest)`, reason: 'policy' };
     }

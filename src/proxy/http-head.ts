@@ -4,7 +4,8 @@
  * hop-by-hop fields), and re-emitted from the received lines, byte for byte, minus what a proxy
  * must drop. Strict where leniency lets two parsers disagree about where a message ends
  * (request smuggling): no obs-fold, no whitespace before a colon, no bare CR or LF, no
- * Transfer-Encoding with Content-Length, one Content-Length value. Pure.
+ * Transfer-Encoding with Content-Length, one Content-Length value, no Connection field naming a
+ * field that frames the message (docs/protocol.md §13.2). Pure.
  */
 
 /** A head larger than this is refused (431) or, from upstream, a 502: node:http allows 16 KiB. */
@@ -18,6 +19,14 @@ const FIELD = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*?)[ \t]*$/;
 /** Control characters other than HTAB: never in a field value (RFC 9110 §5.5). */
 const CTL = /[\0-\x08\n-\x1f\x7f]/;
 const METHOD = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9112 §3.2: a request-target is visible ASCII; anything else is refused rather than passed on. */
+const TARGET = /^[\x21-\x7e]+$/;
+/**
+ * Fields that say where a message ends or where it goes. The proxy frames the message by them, so
+ * removing one on the way (because Connection names it) would frame it differently at the far
+ * end: such a message is refused. Host is replaced by the proxy itself (RFC 9112 §3.2.2).
+ */
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'host']);
 const STATUS_LINE = /^HTTP\/1\.[01] ([1-9]\d\d)(?: [^\0-\x08\n-\x1f\x7f]*)?$/;
 
 export interface Field {
@@ -75,6 +84,7 @@ export function parseRequestLine(start: string): RequestLine | string {
   const parts = start.split(' ');
   const [method = '', target = '', version = ''] = parts;
   if (parts.length !== 3 || !METHOD.test(method) || target === '') return `a malformed request line "${printable(start)}"`;
+  if (!TARGET.test(target)) return `a request target with a control or non-ASCII character "${printable(target)}"`;
   if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return `unsupported version "${printable(version)}" (HTTP/1.0 and HTTP/1.1 only)`;
   return { method, target, version };
 }
@@ -94,6 +104,8 @@ const CLOSE: Framing = { kind: 'close' };
 
 /** A request's body framing, or why it cannot be forwarded (400). */
 export function requestFraming(fields: readonly Field[], version: string): Framing | string {
+  const why = framingFieldProblem(fields);
+  if (why !== undefined) return why;
   const te = codings(fields);
   const length = contentLength(fields);
   if (typeof length === 'string') return length;
@@ -104,14 +116,39 @@ export function requestFraming(fields: readonly Field[], version: string): Frami
   return CHUNKED;
 }
 
-/** A response's body framing, given the request's method; a string is why it is malformed (502). */
-export function responseFraming(fields: readonly Field[], status: number, method: string): Framing | string {
-  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return NONE;
+/**
+ * A response's body framing, given the request's method; a string is why it is malformed (502).
+ * A response is held to the same rules as a request: what the client's parser reads must be
+ * what the proxy read.
+ */
+export function responseFraming(fields: readonly Field[], status: number, method: string, version = 'HTTP/1.1'): Framing | string {
+  const why = framingFieldProblem(fields);
+  if (why !== undefined) return why;
   const te = codings(fields);
-  if (te !== undefined) return te[te.length - 1] === 'chunked' ? CHUNKED : CLOSE;
   const length = contentLength(fields);
   if (typeof length === 'string') return length;
+  // RFC 9112 §6.3: both at once "ought to be handled as an error"; forwarded, the client could frame by either.
+  if (te !== undefined && length !== undefined) return 'both Transfer-Encoding and Content-Length';
+  if (te !== undefined && version === 'HTTP/1.0') return 'Transfer-Encoding in an HTTP/1.0 response';
+  if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return NONE;
+  if (te !== undefined) return te[te.length - 1] === 'chunked' ? CHUNKED : CLOSE;
   return length === undefined ? CLOSE : length === 0 ? NONE : { kind: 'length', length };
+}
+
+/**
+ * Why the fields that frame a message cannot be trusted to reach the far end as the proxy read
+ * them: a Connection field naming one (a proxy removes what Connection names, RFC 9110 §7.6.1),
+ * a Transfer-Encoding without a coding, or a framing field's name spelt with `_` (some servers
+ * read `Content_Length` as Content-Length).
+ */
+function framingFieldProblem(fields: readonly Field[]): string | undefined {
+  const named = connectionTokens(fields).find((t) => FRAMING.has(t));
+  if (named !== undefined) return `a Connection field naming ${named}, which frames the message`;
+  for (const f of fields) {
+    if (f.name === 'transfer-encoding' && !f.value.split(',').some((c) => c.trim() !== '')) return 'an empty Transfer-Encoding';
+    if (f.name.includes('_') && FRAMING.has(f.name.replace(/_/g, '-'))) return `a field named ${f.name}, which some servers read as ${f.name.replace(/_/g, '-')}`;
+  }
+  return undefined;
 }
 
 /** The lower-case tokens of every Connection field. */

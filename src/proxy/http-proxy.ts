@@ -8,18 +8,24 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { HttpSession } from './http-session.js';
 import type { ProxyHost } from './proxy-host.js';
+import { DEFAULT_LIMITS, type ProxyLimits } from './listener-guard.js';
+import { LogLimiter } from '../agent/log-limiter.js';
+import { safeHost } from './safe-log.js';
 
 export { statusFor } from './http-response.js';
 
 /** A net.Server with node:http's closeAllConnections(): keep-alive clients would hold it open. */
 export type HttpProxyServer = Server & { closeAllConnections(): void };
 
-export function createHttpProxy(host: ProxyHost): HttpProxyServer {
+export function createHttpProxy(rawHost: ProxyHost, limits: ProxyLimits = DEFAULT_LIMITS): HttpProxyServer {
+  const host = safeHost(rawHost);
   const sockets = new Set<Socket>();
+  // Slow clients cut off at the deadline: a few lines, then a count (one client can open many).
+  const slow = new LogLimiter(host.log);
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    new HttpSession(host, socket);
+    new HttpSession(host, socket, { headDeadlineMs: limits.headDeadlineMs, slow });
   });
   return Object.assign(server, {
     closeAllConnections: (): void => {

@@ -26,6 +26,14 @@ import { connectTunnel } from './http-connect.js';
 import { connectionTokens, emitHead, hasHopByHop, parseHead, parseRequestLine, parseStatusLine, requestFraming, responseFraming, type Head } from './http-head.js';
 import { errorResponse, statusFor } from './http-response.js';
 import type { ProxyHost, Reachable } from './proxy-host.js';
+import type { LogLimiter } from '../agent/log-limiter.js';
+
+export interface SessionOptions {
+  /** A request head must be complete within this of its first byte (docs/reliability.md). */
+  headDeadlineMs: number;
+  /** Where lines about clients cut off at the deadline go. */
+  slow: LogLimiter;
+}
 
 /** A client connection without a request in flight is closed after this (node:http's keepAliveTimeout). */
 export const CLIENT_IDLE_MS = 5_000;
@@ -79,8 +87,14 @@ export class HttpSession implements LocalEnd {
   /** Its body ends when the connection does (no length, not chunked). */
   private respClose = false;
   private respStarted = false;
+  /**
+   * Runs from the first byte of a request head until the head is complete: an absolute
+   * deadline, unlike the idle timer, which a client sending a byte every few seconds restarts
+   * for ever.
+   */
+  private headTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly host: ProxyHost, private readonly socket: Socket) {
+  constructor(private readonly host: ProxyHost, private readonly socket: Socket, private readonly options: SessionOptions) {
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);
@@ -105,7 +119,8 @@ export class HttpSession implements LocalEnd {
         this.pending = undefined;
       } else {
         const r = parseHead(this.pending);
-        if (r.kind === 'more') return;
+        if (r.kind === 'more') return this.startHeadDeadline();
+        this.stopHeadDeadline();
         if (r.kind === 'bad') return this.reject(r.tooLarge ? 431 : 400, r.why);
         this.request(r.head);
       }
@@ -134,6 +149,7 @@ export class HttpSession implements LocalEnd {
     if (line.method === 'CONNECT') {
       if (this.queue.length > 0) return this.stall('drain');
       const rest = this.consume(head);
+      this.stopHeadDeadline();
       this.dead = true;
       this.retire();
       for (const [event, fn] of [['data', this.onData], ['end', this.onEnd], ['close', this.onClose], ['timeout', this.onTimeout]] as const) this.socket.off(event, fn);
@@ -325,7 +341,7 @@ export class HttpSession implements LocalEnd {
         out.push(rest.subarray(0, head.size));
         continue;
       }
-      const framing = responseFraming(head.fields, status, ex.method);
+      const framing = responseFraming(head.fields, status, ex.method, head.start.slice(0, 8));
       if (typeof framing === 'string') return this.broken(ex, framing, out, done);
       if (head.start.startsWith('HTTP/1.0') ? !connectionTokens(head.fields).includes('keep-alive') : connectionTokens(head.fields).includes('close')) up.closing = true;
       // The client must see the end of a body delimited by the connection closing; and pipelined
@@ -481,7 +497,27 @@ export class HttpSession implements LocalEnd {
     }
   };
 
+  private startHeadDeadline(): void {
+    this.headTimer ??= setTimeout(() => {
+      this.headTimer = undefined;
+      if (this.dead || this.reqBody) return;
+      const seconds = this.options.headDeadlineMs / 1000;
+      this.options.slow.line('head deadline', `proxy: ${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'} did not send a whole request head within ${seconds} s: closing the connection`);
+      this.dead = true;
+      this.retire();
+      this.queue.length = 0;
+      // The answer is best effort: the connection goes whether or not the client reads it.
+      this.socket.end(errorResponse(408, `the request head did not arrive within ${seconds} s`, { close: true }), () => this.socket.destroy());
+    }, this.options.headDeadlineMs);
+  }
+
+  private stopHeadDeadline(): void {
+    clearTimeout(this.headTimer);
+    this.headTimer = undefined;
+  }
+
   private readonly onClose = (): void => {
+    this.stopHeadDeadline();
     if (this.dead) return;
     this.dead = true;
     this.retire();

@@ -10,6 +10,7 @@ import { LISTEN_BACKLOG } from '../agent/listeners.js';
 import { createHttpProxy } from './http-proxy.js';
 import { createSocksProxy } from './socks-proxy.js';
 import type { ProxyHost } from './proxy-host.js';
+import { DEFAULT_LIMITS, guardListener, type ProxyLimits } from './listener-guard.js';
 
 type Kind = 'http' | 'socks';
 
@@ -22,7 +23,7 @@ export class Proxies {
   private readonly running = new Map<Kind, Running>();
   private closed = false;
 
-  constructor(private readonly host: ProxyHost) {}
+  constructor(private readonly host: ProxyHost, private readonly limits: ProxyLimits = DEFAULT_LIMITS) {}
 
   /** Resolves once every new listener listens or has failed (failures are logged). */
   async apply(proxy: AgentProxy | undefined): Promise<void> {
@@ -40,14 +41,17 @@ export class Proxies {
     if (address === undefined || this.closed) return;
     const parsed = parseListenAddress(address);
     if (!parsed.ok) return this.host.log(`${kind} proxy: ${parsed.error}`);
-    const server = kind === 'http' ? createHttpProxy(this.host) : createSocksProxy(this.host);
+    const server = kind === 'http' ? createHttpProxy(this.host, this.limits) : createSocksProxy(this.host, this.limits);
     this.running.set(kind, { address, server });
     await new Promise<void>((resolve) => {
       server.once('listening', () => {
         server.off('error', onError);
         server.on('error', (e) => this.host.log(`${kind} proxy ${address} failed: ${e.message}`));
         if (this.closed || this.running.get(kind)?.server !== server) server.close();
-        else this.host.log(`${kind} proxy listening on ${address}`);
+        else {
+          this.host.log(`${kind} proxy listening on ${address}`);
+          guardListener(server, `${kind} proxy ${address}`, this.limits, (line) => this.host.log(line));
+        }
         resolve();
       });
       const onError = (e: Error): void => {

@@ -7,9 +7,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AbortReason } from '../protocol/index.js';
 import { openTunnel, type ProxyHost } from './proxy-host.js';
 import { MAX_HANDSHAKE, SOCKS4_GRANTED, SOCKS4_REJECTED, SOCKS5_REPLY, parseSocks, socks5Choice, socksReply } from './socks.js';
-
-/** A client that has not finished its handshake within this is cut off. */
-export const HANDSHAKE_TIMEOUT_MS = 10_000;
+import { DEFAULT_LIMITS, type ProxyLimits } from './listener-guard.js';
+import { LogLimiter } from '../agent/log-limiter.js';
+import { safeHost } from './safe-log.js';
 
 /** A mesh refusal as a SOCKS5 reply code (RFC 1928 §6). */
 export function socks5CodeFor(reason: AbortReason): number {
@@ -23,16 +23,28 @@ export function socks5CodeFor(reason: AbortReason): number {
   }
 }
 
-export function createSocksProxy(host: ProxyHost): Server {
-  return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => handshake(host, socket));
+export function createSocksProxy(rawHost: ProxyHost, limits: ProxyLimits = DEFAULT_LIMITS): Server {
+  const host = safeHost(rawHost);
+  const slow = new LogLimiter(host.log);
+  return createServer({ allowHalfOpen: true, noDelay: true }, (socket) => handshake(host, socket, limits.handshakeDeadlineMs, slow));
 }
 
-function handshake(host: ProxyHost, socket: Socket): void {
+function handshake(host: ProxyHost, socket: Socket, deadlineMs: number, slow: LogLimiter): void {
   let buf: Buffer = Buffer.alloc(0);
   let stage: 'start' | 'request' = 'start';
   const who = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-  socket.setTimeout(HANDSHAKE_TIMEOUT_MS, () => socket.destroy());
+  // An absolute deadline: an idle timeout restarts on every byte, and a client sending one byte
+  // every few seconds would hold the connection for days (docs/reliability.md).
+  const deadline = setTimeout(() => {
+    slow.line('handshake deadline', `socks: ${who} did not finish its handshake within ${deadlineMs / 1000} s: closing the connection`);
+    socket.destroy();
+  }, deadlineMs);
+  socket.once('close', () => clearTimeout(deadline));
   socket.on('error', () => socket.destroy());
+  // A client that leaves mid-handshake: the socket is half-open (allowHalfOpen), and would hold
+  // its descriptor and a place under the cap until the deadline.
+  const onEnd = (): void => void socket.destroy();
+  socket.once('end', onEnd);
   const onData = (chunk: Buffer): void => {
     buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
     for (;;) {
@@ -60,7 +72,8 @@ function handshake(host: ProxyHost, socket: Socket): void {
         continue;
       }
       socket.off('data', onData);
-      socket.setTimeout(0);
+      socket.off('end', onEnd);
+      clearTimeout(deadline);
       const head = buf.subarray(step.used);
       const { version } = step;
       const to = host.decide(step.host, step.port);

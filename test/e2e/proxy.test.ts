@@ -63,6 +63,7 @@ describe('proxies and routes: a loopback-less local host, a web host and a basti
   let web: Service;
   let outside: Service;
   let localOnly: Service;
+  let bastionLocalhost: Service;
   let httpProxy: string;
   let socksProxy: string;
   const webVip = nextVip();
@@ -83,7 +84,7 @@ describe('proxies and routes: a loopback-less local host, a web host and a basti
     ]) await execInOk(bastionNs, cmd);
     await target('inner', INNER, 80, bastionNs);
     outside = await target('outside', OUTSIDE, 80, bastionNs);
-    await target('bastion-localhost', '127.0.0.1', 80, bastionNs);
+    bastionLocalhost = await target('bastion-localhost', '127.0.0.1', 80, bastionNs);
     // On the machine the proxies run on: no route covers it, so it must never be fetched.
     localOnly = await target('local-only', '127.0.0.1', 0);
     httpProxy = `127.0.0.1:${await freePort()}`;
@@ -139,14 +140,16 @@ describe('proxies and routes: a loopback-less local host, a web host and a basti
     assert.equal(outcome.code, 'ECONNREFUSED', `expected nothing on ${webVip}:8080 here, got ${outcome.end} ${outcome.code ?? ''}`);
   });
 
-  test('a route reaches a network only the bastion has, by address and by a name the bastion resolves', async () => {
+  test('a route reaches a network only the bastion has; a name route is no way into the bastion\'s own loopback', async () => {
     for (const args of [['-x', `http://${httpProxy}`], ['-p', '-x', `http://${httpProxy}`], ['--socks5-hostname', socksProxy], ['--socks4', socksProxy]]) {
       const r = await curl([...args, `http://${INNER}/`]);
       assert.equal(r.stdout, 'hello from inner', `${args.join(' ')}: ${r.stderr}`);
     }
-    // `localhost` matches the route's glob and is resolved on the bastion: its own loopback.
-    const r = await curl(['--socks5-hostname', socksProxy, 'http://localhost/']);
-    assert.equal(r.stdout, 'hello from bastion-localhost', r.stderr);
+    // Regression (docs/protocol.md §13.1): `localhost` matches the route's glob, and used to
+    // reach the bastion's own loopback. A name route never does unless a CIDR route names it.
+    const r = await curl(['-x', `http://${httpProxy}`, '-w', '\n%{http_code}', 'http://localhost/']);
+    assert.match(r.stdout, /localhost resolves on \S+ only to 127\.0\.0\.1 \(loopback\).*\n\n403$/, r.stderr);
+    assert.equal(connections(bastionLocalhost), 0);
   });
 
   // Regression: a CONNECT socket that node:http handed over had no 'error' listener, so curl

@@ -1,11 +1,17 @@
 // Issue 6: where a proxy request goes, decided from the agent's configuration alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Directory, RouteTable } from '../../src/proxy/destination.js';
+import { Directory, RouteTable, type RoutableHost } from '../../src/proxy/destination.js';
+import { hostForm } from '../../src/proxy/host-form.js';
 import { ipFromString } from '../../src/protocol/index.js';
 import type { AgentConfig } from '../../src/plan/types.js';
 
 const ip = (s: string): number => ipFromString(s) ?? -1;
+const routable = (s: string): RoutableHost => {
+  const form = hostForm(s);
+  assert.ok(form.kind === 'ipv4' || form.kind === 'name', s);
+  return form;
+};
 const names = [{ name: 'laptop', vip: '127.0.42.100' }, { name: 'web', vip: '127.0.42.101' }, { name: 'www', vip: '127.0.42.101' }, { name: 'bastion', vip: '127.0.42.102' }];
 const config: AgentConfig = {
   me: '127.0.42.100',
@@ -65,14 +71,14 @@ test('outside the mesh and every route: refused, saying so', () => {
 
 test('a tie goes to the route listed first', () => {
   const t = new RouteTable([{ via: '127.0.0.2', to: ['*.a'] }, { via: '127.0.0.3', to: ['x.*'] }]);
-  assert.equal(t.pick('x.a')?.via, ip('127.0.0.2'));
+  assert.equal(t.pick(routable('x.a'))?.via, ip('127.0.0.2'));
 });
 
 test('the acceptor allows only what one of its own routes matches', () => {
   const t = new RouteTable(config.routes ?? []);
-  assert.ok(t.allows(ip('127.0.42.101'), '10.1.200.1'));
-  assert.ok(!t.allows(ip('127.0.42.101'), '10.2.0.1'));
-  assert.ok(t.allows(ip('127.0.42.101'), 'db-7.prod.internal'));
-  assert.ok(!t.allows(ip('127.0.42.101'), 'db-17.prod.internal'));
-  assert.ok(!t.allows(ip('127.0.42.100'), '10.1.0.1'));
+  assert.ok(t.allows(ip('127.0.42.101'), routable('10.1.200.1')));
+  assert.ok(!t.allows(ip('127.0.42.101'), routable('10.2.0.1')));
+  assert.ok(t.allows(ip('127.0.42.101'), routable('db-7.prod.internal')));
+  assert.ok(!t.allows(ip('127.0.42.101'), routable('db-17.prod.internal')));
+  assert.ok(!t.allows(ip('127.0.42.100'), routable('10.1.0.1')));
 });

@@ -5,112 +5,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, Agent, request, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
-import { Bridge } from '../../src/agent/bridge.js';
+import type { Bridge } from '../../src/agent/bridge.js';
 import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
-import type { ProxyHost } from '../../src/proxy/proxy-host.js';
-import { ipFromString, type FrameHeader } from '../../src/protocol/index.js';
-import { waitFor } from '../helpers/wait.js';
-
-const LOCAL = ipFromString('127.0.42.100') ?? 0;
-const WEB = ipFromString('127.0.42.101') ?? 0;
-
-/** Mesh port → the port on 127.0.0.1 the web host's forward dials. */
-const forwards = new Map<number, number>();
-const logs: string[] = [];
-/** Closed after the tests, so that the test process can exit. */
-const servers: Server[] = [];
-
-function joinedBridges(): { local: Bridge; web: Bridge } {
-  // Frames cross on a later tick, as over a real link, in order.
-  const link = (to: () => Bridge) => (header: FrameHeader, payload?: Buffer): void => {
-    queueMicrotask(() => {
-      const err = to().mux.receive({ ...header, payload: payload ?? Buffer.alloc(0) });
-      assert.equal(err, undefined);
-    });
-  };
-  const options = { linkBlocked: () => false, log: (line: string) => logs.push(line) };
-  const local: Bridge = new Bridge({ ...options, localIP: LOCAL, send: link(() => web), forwardFor: () => undefined });
-  const web: Bridge = new Bridge({
-    ...options, localIP: WEB, send: link(() => local),
-    forwardFor: (port) => {
-      const to = forwards.get(port);
-      return to === undefined ? undefined : { listenPort: port, connectHost: '127.0.0.1', connectPort: to, proto: 'tcp' };
-    },
-  });
-  return { local, web };
-}
-
-function proxyHost(bridge: Bridge): ProxyHost {
-  return {
-    bridge,
-    decide: (host, port) => (host === 'web'
-      ? { kind: 'mesh', vip: WEB, port, label: `web (127.0.42.101:${port})` }
-      : { kind: 'refuse', why: `${host}:${port} is not a host of the mesh`, reason: 'policy' }),
-    open: (end, to) => (to.kind === 'mesh' ? bridge.openFor(end, to.vip, to.port) ?? 'no free source port' : 'no routes here'),
-    log: (line) => logs.push(line),
-  };
-}
-
-async function listen<T extends Server | HttpServer>(server: T): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as { port: number }).port;
-}
-
-/** A raw TCP server: `onData` sees everything the connection received so far. */
-async function rawServer(meshPort: number, onData: (socket: Socket, received: string, n: number) => void): Promise<{ server: Server; connections: () => number }> {
-  let count = 0;
-  const server = createServer({ allowHalfOpen: true }, (socket) => {
-    const n = ++count;
-    let received = '';
-    socket.on('data', (d: Buffer) => {
-      received += d.toString('latin1');
-      onData(socket, received, n);
-    });
-    socket.on('error', () => {});
-  });
-  servers.push(server);
-  forwards.set(meshPort, await listen(server));
-  return { server, connections: () => count };
-}
-
-/** A raw client connection to the proxy: what it received so far, and whether the proxy closed it. */
-class RawClient {
-  readonly socket: Socket;
-  text = '';
-  closed = false;
-  reset = false;
-  constructor(port: number) {
-    this.socket = connect({ host: '127.0.0.1', port });
-    this.socket.on('data', (d: Buffer) => { this.text += d.toString('latin1'); });
-    this.socket.on('error', () => { this.reset = true; });
-    this.socket.on('close', () => { this.closed = true; });
-  }
-
-  send(text: string | Buffer): this {
-    this.socket.write(text);
-    return this;
-  }
-
-  async until(re: RegExp, what: string): Promise<string> {
-    await this.wait(() => re.test(this.text), what);
-    return this.text;
-  }
-
-  async closedByProxy(): Promise<void> {
-    await this.wait(() => this.closed, 'the proxy to close the connection');
-  }
-
-  /** A timeout quotes what arrived, which usually says why. */
-  private async wait(predicate: () => boolean, what: string): Promise<void> {
-    try {
-      await waitFor(predicate, { what });
-    } catch (e) {
-      throw new Error(`${(e as Error).message}; received ${JSON.stringify(this.text.slice(-400))}; proxy log: ${logs.slice(-5).join(' | ')}`);
-    }
-  }
-}
+import { RawClient, forwards, joinedBridges, listen, logs, proxyHost, rawServer, servers } from './http-harness.js';
 
 describe('the HTTP proxy, in process', () => {
   let proxy: HttpProxyServer;
