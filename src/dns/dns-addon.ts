@@ -10,7 +10,7 @@ import type { AgentDns } from '../plan/types.js';
 import { DnsServer } from './dns-server.js';
 import { describeFsError, HostsBlock, recoverStale, ResolvConfPatch, SYSTEM_PATHS, type HostFilePaths } from './host-files.js';
 import { NameTable } from './name-table.js';
-import type { Upstream } from './relay.js';
+import type { RelayTiming, Upstream } from './relay.js';
 import { nameserversOf } from './resolv-conf.js';
 
 /** Tried in order when the configured port cannot be had: a fixed one users can type, then any. */
@@ -23,8 +23,8 @@ export interface DnsAddonOptions {
   /** The router's machine, from its HELLO: `resolvConf: auto` never patches the router's own file. */
   routerMachine?: MachineFiles;
   fallbackPorts?: readonly number[];
-  /** Per upstream nameserver (relay.ts); tests shorten it. */
-  tryTimeoutMs?: number;
+  /** The relay's budget and stagger (relay-schedule.ts); tests shorten them. */
+  relay?: RelayTiming;
   /** The upstreams' port; 53 except in tests that cannot bind it. */
   upstreamPort?: number;
 }
@@ -128,7 +128,7 @@ export class DnsAddon {
       const server = new DnsServer(table, upstreams, {
         vip: this.vip,
         log: this.log,
-        ...(this.options.tryTimeoutMs !== undefined ? { tryTimeoutMs: this.options.tryTimeoutMs } : {}),
+        ...this.options.relay,
       });
       try {
         this.boundPort = await server.listen(p);

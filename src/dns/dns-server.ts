@@ -192,7 +192,7 @@ export class DnsServer {
         }
         this.counters.relayed++;
         inFlight++;
-        void relayTcp(Buffer.from(msg), v.questionEnd, this.upstreams, this.options.tryTimeoutMs).then((answer) => {
+        void relayTcp(Buffer.from(msg), v.questionEnd, this.upstreams, this.options).then((answer) => {
           inFlight--;
           write(answer);
           settle();
