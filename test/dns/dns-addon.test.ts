@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { DnsAddon } from '../../src/dns/dns-addon.js';
 import { patchResolvConf } from '../../src/dns/resolv-conf.js';
 import { addHostsBlock } from '../../src/dns/etc-hosts.js';
+import { formatOwner } from '../../src/dns/owner.js';
 import { nextVip } from '../helpers/vips.js';
-import { buildQuery, readAnswer, udpExchange } from './helpers.js';
+import { buildQuery, deadOwner, liveOwner, readAnswer, udpExchange } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nrt-dns-addon-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,13 +48,16 @@ test('port 53 taken: a warning saying why and what still works, a fallback port 
   }
 });
 
-test('after a kill -9: the next start puts back the files left changed for its VIP, and only those', async () => {
+test('after a kill -9: the next start puts back what a dead agent left changed, and leaves a live agent\'s changes alone', async () => {
   const vip = nextVip();
   const paths = files('crashed');
-  writeFileSync(paths.resolvConf, patchResolvConf(ORIGINAL, vip, `patched for ${vip} by the norouter agent (pid 1)`));
-  writeFileSync(paths.hosts, addHostsBlock('127.0.0.1 localhost\n', [{ name: 'old', vip }], undefined, vip));
+  const dead = await deadOwner(vip, 53);
+  writeFileSync(paths.resolvConf, patchResolvConf(ORIGINAL, dead));
+  writeFileSync(paths.hosts, addHostsBlock('127.0.0.1 localhost\n', [{ name: 'old', vip }], undefined, formatOwner(dead)));
   const other = files('other');
-  const otherPatched = patchResolvConf(ORIGINAL, '127.9.9.9', 'patched for 127.9.9.9 by the norouter agent (pid 1)');
+  const live = await liveOwner('127.9.9.9', 53);
+  after(() => live.stop());
+  const otherPatched = patchResolvConf(ORIGINAL, live.owner);
   writeFileSync(other.resolvConf, otherPatched);
 
   const logs: string[] = [];
@@ -69,5 +73,5 @@ test('after a kill -9: the next start puts back the files left changed for its V
   const bystander = new DnsAddon(vip, () => {}, { paths: other });
   await bystander.apply({ etcHosts: false, names: [] });
   await bystander.close();
-  assert.equal(readFileSync(other.resolvConf, 'utf8'), otherPatched, "another VIP's patch is not ours to undo");
+  assert.equal(readFileSync(other.resolvConf, 'utf8'), otherPatched, "a live agent's patch is not ours to undo");
 });
