@@ -206,7 +206,7 @@ export class DnsAddon {
           this.log(`dns: warning: ${path} is patched by another live norouter agent, ${describeOwner(claim.owner)}, and stays its until it exits; then this agent takes over. Meanwhile the names answer at ${this.vip}:53 (\`dig @${this.vip} NAME\`)${etcHosts ? ' and through /etc/hosts' : ''}`);
         }
         this.heldBy = claim.owner;
-        this.takeover ??= setInterval(() => this.retryClaim(mode, etcHosts), this.options.takeoverPollMs ?? TAKEOVER_POLL_MS).unref();
+        this.takeover ??= setInterval(() => this.retryClaim(), this.options.takeoverPollMs ?? TAKEOVER_POLL_MS).unref();
         return;
       }
       this.stopTakeover();
@@ -221,12 +221,12 @@ export class DnsAddon {
     }
   }
 
-  private retryClaim(mode: 'auto' | 'true', etcHosts: boolean): void {
-    if (this.closed || this.resolv) return this.stopTakeover();
-    // Serialized with configuration changes, which may have turned the patch off meanwhile.
+  /** The takeover poll: serialized with configuration changes, and with the configuration as it is now. */
+  private retryClaim(): void {
     this.queue = this.queue.then(() => {
-      if (this.closed || this.resolv || !this.takeover || this.current?.resolvConf !== mode) return;
-      this.claimResolvConf(mode, etcHosts);
+      const mode = this.current?.resolvConf;
+      if (this.closed || this.resolv || !this.takeover || !mode) return this.stopTakeover();
+      this.claimResolvConf(mode, this.current?.etcHosts ?? false);
     });
   }
 
