@@ -74,6 +74,8 @@ export class DnsAddon {
     this.closed = true;
     this.restoreFiles();
     await this.queue;
+    // A configuration being applied when close() came may have patched since.
+    this.restoreFiles();
     await this.server?.close();
     this.server = undefined;
   }

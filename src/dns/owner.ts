@@ -34,10 +34,15 @@ const readOr = (read: () => string): string => {
   }
 };
 
-/** Field 22 of /proc/PID/stat; the name (field 2) may hold spaces and parentheses, so count from its end. */
+/**
+ * Field 22 of /proc/PID/stat, or '' when the process is gone or a zombie (killed, not yet
+ * reaped: it holds no socket and will never restore anything). The name (field 2) may hold
+ * spaces and parentheses, so fields are counted from its end.
+ */
 export function startTimeOf(pid: number | 'self'): string {
   const stat = readOr(() => readFileSync(`/proc/${pid}/stat`, 'latin1'));
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  if (rest[0] === 'Z' || rest[0] === 'X') return '';
   return rest[19] ?? '';
 }
 

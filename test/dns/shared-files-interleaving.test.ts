@@ -1,6 +1,7 @@
 /**
  * Several meshes whose agents share one /etc/resolv.conf and /etc/hosts, driven through a
- * seeded random schedule of starts, clean stops, SIGKILLs and agent restarts. The bugs this
+ * seeded random schedule of starts (one, or several at the same moment), clean stops, SIGKILLs
+ * and agent restarts. The bugs this
  * guards (each seen with two meshes on one host): a clean stop in one order left the file
  * pointing at a dead server; a kill and restart made the two relays point at each other (every
  * outside name SERVFAIL); restarts nested the file, growing it each time; the second copy of a
@@ -181,8 +182,14 @@ test('agents of several meshes sharing resolv.conf and /etc/hosts, through a ran
   for (let i = 0; i < STEPS; i++) {
     const m = meshes[Math.floor(rand() * meshes.length)] as Mesh;
     const r = rand();
+    const stopped = meshes.filter((x) => !x.router?.running);
     let step: string;
-    if (!m.router?.running) {
+    if (stopped.length >= 2 && r < 0.25) {
+      // Started at the same moment: they race for the file (and m1 and m3 for the same port).
+      step = `start ${stopped.map((x) => x.name).join(' and ')} at once`;
+      history.push(step);
+      await Promise.all(stopped.map((x) => start(x)));
+    } else if (!m.router?.running) {
       step = `start ${m.name}`;
       history.push(step);
       await start(m);

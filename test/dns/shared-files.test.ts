@@ -7,8 +7,9 @@
 // device made the reader hang or read without end.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addHostsBlock, hostsBlockOwners, removeHostsBlock } from '../../src/dns/etc-hosts.js';
@@ -18,6 +19,7 @@ import { formatOwner, ownerFor, ownerState } from '../../src/dns/owner.js';
 import { nameserversOf, originalOf, patchResolvConf } from '../../src/dns/resolv-conf.js';
 import { DnsAddon } from '../../src/dns/dns-addon.js';
 import { nextVip } from '../helpers/vips.js';
+import { waitFor } from '../helpers/wait.js';
 import { deadOwner, liveOwner } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nrt-dns-shared-'));
@@ -55,6 +57,15 @@ test('owners: this process is itself, a running process is alive, an exited one 
   assert.equal(ownerState(await deadOwner(nextVip())), 'dead');
   assert.equal(ownerState({ ...a.owner, start: String(Number(a.owner.start) + 1) }), 'dead', 'a reused pid is not the owner');
   assert.equal(ownerState({ ...a.owner, boot: 'another-boot' }), 'dead', 'the machine restarted since');
+  // A zombie (killed, its parent not reaping it) holds nothing and restores nothing: dead.
+  const parent = spawn('sh', ['-c', 'sleep 1000 & echo $!; read x; kill -9 $!; exec sleep 1000'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  stops.push(async () => void parent.kill('SIGKILL'));
+  const [line] = (await once(parent.stdout, 'data')) as [Buffer];
+  const zombie = ownerFor(nextVip(), 53, Number(line.toString().trim()));
+  assert.equal(ownerState(zombie), 'alive');
+  parent.stdin.write('go\n');
+  await waitFor(() => readFileSync(`/proc/${zombie.pid}/stat`, 'latin1').includes(') Z '), { what: 'the child to be a zombie' });
+  assert.equal(ownerState(zombie), 'dead');
 });
 
 test('a live patch stays its owner\'s: the second agent does not patch, takes upstreams from the original, takes over after a clean stop', async () => {
@@ -172,6 +183,25 @@ test('a resolv.conf or hosts file that is a FIFO, a device, a directory, a symli
       assert.ok(addon.port, 'the server serves all the same');
     } finally {
       await addon.close();
+    }
+  }
+});
+
+test('the lock agents take turns with: a dead holder\'s lock is taken over, a live holder stuck past the wait is overridden', async () => {
+  for (const holder of [await deadOwner(nextVip(), 53), (await live()).owner]) {
+    const path = file(ORIGINAL);
+    const s = statSync(path);
+    const lock = `/tmp/norouter-${s.dev}-${s.ino}.lock`;
+    writeFileSync(lock, formatOwner(holder));
+    const me = await live();
+    try {
+      const claim = claimResolvConf(path, me.owner);
+      assert.equal(claim.kind, 'patched');
+      assert.equal(existsSync(lock), false, 'released after use');
+      if (claim.kind === 'patched') claim.patch.restore();
+      assert.equal(read(path), ORIGINAL);
+    } finally {
+      rmSync(lock, { force: true });
     }
   }
 });
