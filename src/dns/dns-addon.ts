@@ -1,5 +1,5 @@
 /**
- * The DNS add-on inside one agent (issue 5): the DNS server on the VIP, /etc/resolv.conf pointed
+ * The DNS add-on inside one agent: the DNS server on the VIP, /etc/resolv.conf pointed
  * at it, the names in /etc/hosts; started from the command line's configuration, changed live by
  * CONFIG (docs/protocol.md §4.3), undone on exit. Nothing here can fail the mesh: a port that
  * cannot be had, a read-only file, a missing nameserver are each one log line saying why and

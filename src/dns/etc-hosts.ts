@@ -1,5 +1,5 @@
 /**
- * /etc/hosts, as text (issue 5, `writeEtcHosts`; pure): a block of every name with its VIP
+ * /etc/hosts, as text (`writeEtcHosts`; pure): a block of every name with its VIP
  * between marker lines, appended; removing the block gives back the original byte for byte.
  * Each block is named by its owner, a one-line token (owner.ts: `vip=… pid=… start=…`; older
  * versions wrote the bare VIP), so agents sharing the file each add and remove only their own.

@@ -1,5 +1,5 @@
 /**
- * The two files the DNS add-on changes on a host, /etc/resolv.conf and /etc/hosts (issue 5),
+ * The two files the DNS add-on changes on a host, /etc/resolv.conf and /etc/hosts,
  * shared by every agent on that host (docs/reliability.md, "DNS: shared files and the upstream
  * time budget"). The rules, whatever the order of starts, stops and kills:
  * - resolv.conf is patched at most once, by one agent, its owner (owner.ts), and the patch

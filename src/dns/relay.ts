@@ -1,5 +1,5 @@
 /**
- * Relays queries for names that are not ours to the host's own nameservers (issue 5), as raw
+ * Relays queries for names that are not ours to the host's own nameservers, as raw
  * bytes: flags, EDNS and every option survive (dns2's clients would rewrite the id and drop
  * EDNS). Over UDP, one socket serves every query; each gets a fresh id on the way out (so that
  * two clients using the same id cannot be confused) and its own id back on the way in. Over TCP,

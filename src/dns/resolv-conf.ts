@@ -1,5 +1,5 @@
 /**
- * /etc/resolv.conf, as text (issue 5; pure). The patched file lists our server as the only
+ * /etc/resolv.conf, as text (pure). The patched file lists our server as the only
  * nameserver (musl asks every nameserver at once and takes the first answer, so any other would
  * race ours), keeps `search`, `domain` and `options` except `rotate`, and carries the original
  * byte for byte (base64, in comment lines every resolver skips) so that it can always be put

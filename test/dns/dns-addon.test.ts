@@ -1,4 +1,4 @@
-// The DNS add-on inside an agent (issue 5), on temp files standing in for /etc/resolv.conf and
+// The DNS add-on inside an agent, on temp files standing in for /etc/resolv.conf and
 // /etc/hosts: what happens when port 53 cannot be had, and recovery after a kill -9.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The DNS server of one agent (issue 5), against real clients on loopback: dig, raw UDP and TCP,
+// The DNS server of one agent, against real clients on loopback: dig, raw UDP and TCP,
 // and a plain dns2 server as the host's own nameserver. No root needed (ports from the kernel).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

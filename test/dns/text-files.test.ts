@@ -1,4 +1,4 @@
-// resolv.conf and /etc/hosts as text (issue 5): the patch keeps only what it must, and what it
+// resolv.conf and /etc/hosts as text: the patch keeps only what it must, and what it
 // changed comes back byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
