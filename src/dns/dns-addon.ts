@@ -1,32 +1,38 @@
 /**
- * The DNS add-on inside one agent (issue 5): the DNS server on the VIP, /etc/resolv.conf pointed
+ * The DNS add-on inside one agent: the DNS server on the VIP, /etc/resolv.conf pointed
  * at it, the names in /etc/hosts; started from the command line's configuration, changed live by
  * CONFIG (docs/protocol.md §4.3), undone on exit. Nothing here can fail the mesh: a port that
  * cannot be had, a read-only file, a missing nameserver are each one log line saying why and
- * what still works.
+ * what still works. Other agents may share the files (host-files.ts): while another live agent's
+ * patch is in resolv.conf this one serves on its VIP only, and looks again every
+ * TAKEOVER_POLL_MS to take over once that agent is gone.
  */
 import { isRoutersResolvConf, type MachineFiles } from './same-machine.js';
 import type { AgentDns } from '../plan/types.js';
 import { DnsServer } from './dns-server.js';
-import { describeFsError, HostsBlock, recoverStale, ResolvConfPatch, SYSTEM_PATHS, type HostFilePaths } from './host-files.js';
+import { claimResolvConf, describeFsError, describeOwner, HostsBlock, originalResolvConf, recoverStale, SYSTEM_PATHS, type HostFilePaths, type ResolvConfPatch } from './host-files.js';
 import { NameTable } from './name-table.js';
-import type { Upstream } from './relay.js';
+import { ownerFor, sameOwner, type Owner } from './owner.js';
+import type { RelayTiming, Upstream } from './relay.js';
 import { nameserversOf } from './resolv-conf.js';
 
 /** Tried in order when the configured port cannot be had: a fixed one users can type, then any. */
 export const FALLBACK_PORTS: readonly number[] = [10053, 0];
 /** resolv.conf has no port: only a server on 53 can be the host's nameserver. */
 const RESOLV_PORT = 53;
+/** How often an agent that found another live agent's patch looks whether that agent is gone. */
+export const TAKEOVER_POLL_MS = 1_000;
 
 export interface DnsAddonOptions {
   paths?: HostFilePaths;
   /** The router's machine, from its HELLO: `resolvConf: auto` never patches the router's own file. */
   routerMachine?: MachineFiles;
   fallbackPorts?: readonly number[];
-  /** Per upstream nameserver (relay.ts); tests shorten it. */
-  tryTimeoutMs?: number;
+  /** The relay's budget and stagger (relay-schedule.ts); tests shorten them. */
+  relay?: RelayTiming;
   /** The upstreams' port; 53 except in tests that cannot bind it. */
   upstreamPort?: number;
+  takeoverPollMs?: number;
 }
 
 export class DnsAddon {
@@ -41,6 +47,9 @@ export class DnsAddon {
   private upstreams: Upstream[] | undefined;
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** Set while another live agent's patch keeps us from patching: we look again now and then. */
+  private takeover: NodeJS.Timeout | undefined;
+  private heldBy: Owner | undefined;
   private readonly onExit = (): void => this.restoreFiles();
 
   constructor(private readonly vip: string, private readonly log: (line: string) => void, private readonly options: DnsAddonOptions = {}) {
@@ -65,12 +74,15 @@ export class DnsAddon {
     this.closed = true;
     this.restoreFiles();
     await this.queue;
+    // A configuration being applied when close() came may have patched since.
+    this.restoreFiles();
     await this.server?.close();
     this.server = undefined;
   }
 
   /** Puts /etc/resolv.conf and /etc/hosts back as they were. Idempotent and synchronous. */
   restoreFiles(): void {
+    this.stopTakeover();
     if (this.resolv) this.log(`dns: ${this.resolv.restore()}`);
     if (this.hosts) this.log(`dns: ${this.hosts.remove()}`);
     this.resolv = undefined;
@@ -102,15 +114,28 @@ export class DnsAddon {
 
     this.applyResolvConf(next);
     this.applyHosts(next);
-    if (this.resolv || this.hosts) process.on('exit', this.onExit);
-    else process.off('exit', this.onExit);
+    this.armExit();
     this.current = next;
   }
 
-  /** At the first configuration: recover what a killed agent left, then read the true original. */
+  /** This agent as the owner of its changes to the files (owner.ts). */
+  private me(): Owner {
+    return ownerFor(this.vip, this.boundPort);
+  }
+
+  /**
+   * At the first configuration: recover what killed agents left, then read the true original:
+   * the file, or the original a live agent's patch carries (never the patch: its nameserver is
+   * that agent's relay, and two relays pointing at each other answer nothing).
+   */
   private readUpstreams(): Upstream[] {
     for (const line of recoverStale(this.vip, this.paths)) this.log(`dns: ${line}`);
-    const original = ResolvConfPatch.readOriginal(this.paths.resolvConf) ?? '';
+    let original = '';
+    try {
+      original = originalResolvConf(this.paths.resolvConf);
+    } catch (error) {
+      this.log(`dns: warning: ${this.paths.resolvConf} cannot be read: ${describeFsError(error)}; names outside the mesh get SERVFAIL`);
+    }
     const all = nameserversOf(original);
     const port = this.options.upstreamPort ?? RESOLV_PORT;
     // Never ourselves (a loop); IPv4 only: the relay's socket is udp4.
@@ -128,7 +153,7 @@ export class DnsAddon {
       const server = new DnsServer(table, upstreams, {
         vip: this.vip,
         log: this.log,
-        ...(this.options.tryTimeoutMs !== undefined ? { tryTimeoutMs: this.options.tryTimeoutMs } : {}),
+        ...this.options.relay,
       });
       try {
         this.boundPort = await server.listen(p);
@@ -153,11 +178,12 @@ export class DnsAddon {
   private applyResolvConf(next: AgentDns | undefined): void {
     const mode = next?.resolvConf;
     const possible = this.boundPort === RESOLV_PORT;
+    if (!mode || !possible) this.stopTakeover();
     if (this.resolv && (!mode || !possible)) {
       this.log(`dns: ${this.resolv.restore()}`);
       this.resolv = undefined;
     }
-    if (!mode || this.resolv) return;
+    if (!mode || this.resolv || this.takeover) return;
     if (!possible) {
       // The fallback warning already said why; a configured port other than 53 is said here.
       if (this.boundPort !== undefined && next?.port !== RESOLV_PORT && this.current?.port !== next?.port) {
@@ -169,15 +195,53 @@ export class DnsAddon {
       this.log(`dns: ${this.paths.resolvConf} is the router machine's own file (this host shares its /etc), so resolvConf: auto leaves it alone; the names still answer at ${this.vip}:53`);
       return;
     }
-    const original = ResolvConfPatch.readOriginal(this.paths.resolvConf);
+    this.claimResolvConf(mode, next?.etcHosts ?? false);
+  }
+
+  /** Patches resolv.conf, or (another live agent's patch is there) waits for its owner to go. */
+  private claimResolvConf(mode: 'auto' | 'true', etcHosts: boolean): void {
+    const path = this.paths.resolvConf;
     try {
-      if (original === undefined) throw Object.assign(new Error('unreadable'), { code: 'ENOENT' });
-      this.resolv = ResolvConfPatch.apply(this.paths.resolvConf, original, this.vip);
-      this.log(`dns: ${this.paths.resolvConf} points at ${this.vip} until this agent exits`);
+      const claim = claimResolvConf(path, this.me());
+      if (claim.kind === 'held') {
+        if (!this.heldBy || !sameOwner(this.heldBy, claim.owner)) {
+          this.log(`dns: warning: ${path} is patched by another live norouter agent, ${describeOwner(claim.owner)}, and stays its until it exits; then this agent takes over. Meanwhile the names answer at ${this.vip}:53 (\`dig @${this.vip} NAME\`)${etcHosts ? ' and through /etc/hosts' : ''}`);
+        }
+        this.heldBy = claim.owner;
+        this.takeover ??= setInterval(() => this.retryClaim(), this.options.takeoverPollMs ?? TAKEOVER_POLL_MS).unref();
+        return;
+      }
+      this.stopTakeover();
+      this.resolv = claim.patch;
+      this.armExit();
+      if (claim.recoveredFrom) this.log(`dns: ${path}: the agent that patched it, ${describeOwner(claim.recoveredFrom)}, is gone; its original is recovered`);
+      this.log(`dns: ${path} points at ${this.vip} until this agent exits`);
     } catch (error) {
-      const what = `${this.paths.resolvConf} is not patched: ${describeFsError(error)}. The names still answer at ${this.vip}:53 (\`dig @${this.vip} NAME\`)${next?.etcHosts ? ' and through /etc/hosts' : ''}; the mesh itself is unaffected`;
+      this.stopTakeover();
+      const what = `${path} is not patched: ${describeFsError(error)}. The names still answer at ${this.vip}:53 (\`dig @${this.vip} NAME\`)${etcHosts ? ' and through /etc/hosts' : ''}; the mesh itself is unaffected`;
       this.log(mode === 'true' ? `dns: warning: ${what}` : `dns: ${what} (resolvConf: auto)`);
     }
+  }
+
+  /** The takeover poll: serialized with configuration changes, and with the configuration as it is now. */
+  private retryClaim(): void {
+    this.queue = this.queue.then(() => {
+      const mode = this.current?.resolvConf;
+      if (this.closed || this.resolv || !this.takeover || !mode) return this.stopTakeover();
+      this.claimResolvConf(mode, this.current?.etcHosts ?? false);
+    });
+  }
+
+  /** Exactly one 'exit' handler while something is to be restored, none otherwise. */
+  private armExit(): void {
+    process.off('exit', this.onExit);
+    if (this.resolv || this.hosts) process.on('exit', this.onExit);
+  }
+
+  private stopTakeover(): void {
+    if (this.takeover) clearInterval(this.takeover);
+    this.takeover = undefined;
+    this.heldBy = undefined;
   }
 
   private applyHosts(next: AgentDns | undefined): void {
@@ -190,8 +254,10 @@ export class DnsAddon {
     const content = JSON.stringify([next.names, next.domain]);
     if (this.hosts && content === this.hostsContent) return;
     try {
-      this.hosts = HostsBlock.write(this.paths.hosts, this.vip, next.names, next.domain);
+      const { block, removed } = HostsBlock.write(this.paths.hosts, this.me(), next.names, next.domain);
+      this.hosts = block;
       this.hostsContent = content;
+      if (removed) this.log(`dns: ${this.paths.hosts}: removed ${removed === 1 ? 'a block' : `${removed} blocks`} of agents that are gone`);
       this.log(`dns: ${this.paths.hosts} lists ${next.names.length} names until this agent exits`);
     } catch (error) {
       this.log(`dns: warning: ${this.paths.hosts} is not written: ${describeFsError(error)}; ${next.port !== undefined ? 'the DNS server still answers the names' : 'the names are not known on this host'}, and the mesh itself is unaffected`);

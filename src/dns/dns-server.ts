@@ -1,5 +1,5 @@
 /**
- * The DNS server one agent runs on its VIP, UDP and TCP (issue 5), built on dns2 3.0.0: dns2
+ * The DNS server one agent runs on its VIP, UDP and TCP, built on dns2 3.0.0: dns2
  * parses the queries we answer and encodes the answers; every packet is first inspected by
  * packet-guard.ts, because dns2 3.0.0 stalls for seconds on a packet whose header lies about its
  * counts. A host name or alias gets its VIP (A), any other type of a known name NOERROR with no
@@ -192,7 +192,7 @@ export class DnsServer {
         }
         this.counters.relayed++;
         inFlight++;
-        void relayTcp(Buffer.from(msg), v.questionEnd, this.upstreams, this.options.tryTimeoutMs).then((answer) => {
+        void relayTcp(Buffer.from(msg), v.questionEnd, this.upstreams, this.options).then((answer) => {
           inFlight--;
           write(answer);
           settle();

@@ -1,6 +1,8 @@
 /**
- * /etc/hosts, as text (issue 5, `writeEtcHosts`; pure): a block of every name with its VIP
+ * /etc/hosts, as text (`writeEtcHosts`; pure): a block of every name with its VIP
  * between marker lines, appended; removing the block gives back the original byte for byte.
+ * Each block is named by its owner, a one-line token (owner.ts: `vip=… pid=… start=…`; older
+ * versions wrote the bare VIP), so agents sharing the file each add and remove only their own.
  */
 import type { DnsName } from '../plan/types.js';
 
@@ -39,7 +41,7 @@ export function removeHostsBlock(text: string, owner: string): string {
     const rest = text.slice(end + endMarker.length);
     if (!addedNewline || begin === 0) return text.slice(0, begin) + rest;
     // Another agent's block follows ours: the newline we added is now its to remove.
-    const next = /^# BEGIN norouter (\S+)\n/.exec(rest);
+    const next = /^# BEGIN norouter ([^\n]+)\n/.exec(rest);
     if (next) return `${text.slice(0, begin)}${BEGIN} ${next[1]} ${ADDED_NEWLINE}\n${rest.slice(next[0].length)}`;
     return text.slice(0, begin - 1) + rest;
   }
@@ -48,4 +50,17 @@ export function removeHostsBlock(text: string, owner: string): string {
 
 export function hasHostsBlock(text: string, owner: string): boolean {
   return removeHostsBlock(text, owner) !== text;
+}
+
+/** The owner token of every whole block (a BEGIN line with its END after it), in order. */
+export function hostsBlockOwners(text: string): string[] {
+  const lines = text.split('\n');
+  const owners: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line.startsWith(`${BEGIN} `)) return;
+    const raw = line.slice(BEGIN.length + 1);
+    const owner = raw.endsWith(` ${ADDED_NEWLINE}`) ? raw.slice(0, -ADDED_NEWLINE.length - 1) : raw;
+    if (owner && lines.indexOf(`${END} ${owner}`, i + 1) > i && !owners.includes(owner)) owners.push(owner);
+  });
+  return owners;
 }

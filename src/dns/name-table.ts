@@ -1,5 +1,5 @@
 /**
- * The names one agent answers (issue 5): every host's name and alias, and each again under the
+ * The names one agent answers: every host's name and alias, and each again under the
  * domain suffix, lower-cased (DNS ignores case, RFC 4343). Replaced whole on reload.
  */
 import type { DnsName } from '../plan/types.js';

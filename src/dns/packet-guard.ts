@@ -1,5 +1,5 @@
 /**
- * Looks at a raw DNS message before anything parses it (issue 5). dns2 3.0.0 trusts the header's
+ * Looks at a raw DNS message before anything parses it. dns2 3.0.0 trusts the header's
  * record counts: one 12-byte packet claiming 65,535 records stalls its parser for seconds (it
  * tries, and throws, once per claimed record). Here every count must fit in the bytes present,
  * and the one question we answer ourselves is read with strict bounds. Pure: bytes in, verdict out.

@@ -1,28 +1,35 @@
 /**
- * Relays queries for names that are not ours to the host's own nameservers (issue 5), as raw
+ * Relays queries for names that are not ours to the host's own nameservers, as raw
  * bytes: flags, EDNS and every option survive (dns2's clients would rewrite the id and drop
  * EDNS). Over UDP, one socket serves every query; each gets a fresh id on the way out (so that
- * two clients using the same id cannot be confused) and its own id back on the way in. Each
- * nameserver gets TRY_TIMEOUT_MS, in order; when all have been tried the client gets SERVFAIL.
- * Over TCP, one connection per query. Never an unbounded queue: at most MAX_PENDING queries wait.
+ * two clients using the same id cannot be confused) and its own id back on the way in. Over TCP,
+ * one connection per query and nameserver. Never an unbounded queue: at most MAX_PENDING queries
+ * wait.
+ *
+ * Time (docs/reliability.md, "DNS: shared files and the upstream time budget"): a query has
+ * BUDGET_MS in all, less than the stub resolvers that ask us wait (glibc 5 s per try, musl 5 s
+ * in all), so a client always gets our SERVFAIL rather than its own timeout. The nameservers are
+ * asked in a staggered race (relay-schedule.ts): the first at once, the next STAGGER_MS later if
+ * no answer came, and so on, all still listening; the first good answer wins. A dead first
+ * nameserver therefore costs STAGGER_MS, not the budget. SERVFAIL or REFUSED from one nameserver
+ * asks the next at once and is passed on only when no other answers.
  */
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { HEADER_LEN, servfailFor } from './packet-guard.js';
+import { isFailure, sendSchedule, type RelayTiming, BUDGET_MS, STAGGER_MS, RETRY_MS } from './relay-schedule.js';
+
+export { BUDGET_MS, STAGGER_MS, RETRY_MS, type RelayTiming } from './relay-schedule.js';
 
 export interface Upstream {
   address: string;
   port: number;
 }
 
-export interface RelayOptions {
-  /** Per nameserver, before the next is tried (glibc's own default timeout is 5 s). */
-  tryTimeoutMs?: number;
+export interface RelayOptions extends RelayTiming {
   maxPending?: number;
 }
 
-/** Two nameservers fit in glibc's 5 s first attempt; a nameserver on loopback answers in < 1 ms. */
-export const TRY_TIMEOUT_MS = 2_000;
 /** Queries waiting for an upstream at once; more get SERVFAIL at once rather than memory. */
 export const MAX_PENDING = 4_096;
 /** RFC 1035 §4.2.2: a TCP message is at most 65,535 bytes. */
@@ -32,20 +39,30 @@ interface Pending {
   clientId: number;
   query: Buffer;
   questionEnd: number;
-  next: number;
-  upstream: Upstream;
-  timer: NodeJS.Timeout;
+  /** The upstreams this query goes to (a reload may change the relay's list meanwhile). */
+  upstreams: readonly Upstream[];
+  /** [ms since start, upstream index] of every send, in order; `step` is the next. */
+  schedule: Array<[number, number]>;
+  step: number;
+  startedAt: number;
+  asked: Set<number>;
+  failed: Set<number>;
+  /** A SERVFAIL or REFUSED answer, passed on if nothing better comes. */
+  fallback: Buffer | undefined;
+  timer: NodeJS.Timeout | undefined;
+  deadline: NodeJS.Timeout;
   reply: (answer: Buffer) => void;
 }
 
 export class UdpRelay {
   private socket: UdpSocket | undefined;
   private readonly pending = new Map<number, Pending>();
-  private readonly tryTimeoutMs: number;
+  private readonly timing: Required<RelayTiming>;
   private readonly maxPending: number;
+  private readonly logged = new Set<string>();
 
   constructor(private upstreams: readonly Upstream[], private readonly log: (line: string) => void, options: RelayOptions = {}) {
-    this.tryTimeoutMs = options.tryTimeoutMs ?? TRY_TIMEOUT_MS;
+    this.timing = { budgetMs: options.budgetMs ?? BUDGET_MS, staggerMs: options.staggerMs ?? STAGGER_MS, retryMs: options.retryMs ?? RETRY_MS };
     this.maxPending = options.maxPending ?? MAX_PENDING;
   }
 
@@ -62,31 +79,81 @@ export class UdpRelay {
     const id = this.freeId();
     const copy = Buffer.from(query);
     copy.writeUInt16BE(id, 0);
-    const first = this.upstreams[0] as Upstream;
-    const p: Pending = { clientId: query.readUInt16BE(0), query: copy, questionEnd, next: 1, upstream: first, reply, timer: undefined as unknown as NodeJS.Timeout };
+    const upstreams = this.upstreams;
+    const p: Pending = {
+      clientId: query.readUInt16BE(0), query: copy, questionEnd, upstreams,
+      schedule: sendSchedule(upstreams.length, this.timing), step: 0, startedAt: Date.now(),
+      asked: new Set(), failed: new Set(), fallback: undefined, timer: undefined,
+      deadline: setTimeout(() => this.giveUp(id, p), this.timing.budgetMs), reply,
+    };
     this.pending.set(id, p);
-    this.send(id, p);
+    this.sendNext(id, p);
   }
 
   close(): void {
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const p of this.pending.values()) {
+      clearTimeout(p.timer);
+      clearTimeout(p.deadline);
+    }
     this.pending.clear();
     this.socket?.close();
     this.socket = undefined;
   }
 
-  private send(id: number, p: Pending): void {
-    p.timer = setTimeout(() => this.timedOut(id, p), this.tryTimeoutMs);
-    this.ensureSocket().send(p.query, p.upstream.port, p.upstream.address, (error) => {
-      if (error) this.logOnce(`dns: cannot send to nameserver ${p.upstream.address}: ${error.message}`);
-      if (error && this.pending.get(id) === p) {
-        clearTimeout(p.timer);
-        this.timedOut(id, p);
-      }
+  /** Sends the schedule's next step now and arms the timer for the one after. */
+  private sendNext(id: number, p: Pending): void {
+    clearTimeout(p.timer);
+    p.timer = undefined;
+    if (this.pending.get(id) !== p) return;
+    // Nameservers that already said no are not asked again.
+    while (p.schedule[p.step] && p.failed.has((p.schedule[p.step] as [number, number])[1])) p.step++;
+    const step = p.schedule[p.step];
+    if (!step) return;
+    p.step++;
+    const following = p.schedule[p.step];
+    if (following) p.timer = setTimeout(() => this.sendNext(id, p), Math.max(0, p.startedAt + following[0] - Date.now()));
+    this.sendTo(id, p, step[1]);
+  }
+
+  private sendTo(id: number, p: Pending, index: number): void {
+    const upstream = p.upstreams[index] as Upstream;
+    p.asked.add(index);
+    this.ensureSocket().send(p.query, upstream.port, upstream.address, (error) => {
+      if (!error) return;
+      this.logOnce(`dns: cannot send to nameserver ${upstream.address}: ${error.message}`);
+      this.failedOne(id, p, index);
     });
   }
 
-  private logged = new Set<string>();
+  /** One nameserver cannot help (a send error, SERVFAIL, REFUSED): the next unasked one is asked at once. */
+  private failedOne(id: number, p: Pending, index: number): void {
+    if (this.pending.get(id) !== p) return;
+    p.failed.add(index);
+    if (p.failed.size === p.upstreams.length) return this.finish(id, p, p.fallback);
+    const unasked = p.upstreams.findIndex((_, i) => !p.asked.has(i));
+    if (unasked < 0) return;
+    // Its first scheduled send happens now instead.
+    const first = p.schedule.findIndex(([, i], at) => at >= p.step && i === unasked);
+    if (first >= 0) p.schedule.splice(first, 1);
+    this.sendTo(id, p, unasked);
+  }
+
+  private giveUp(id: number, p: Pending): void {
+    if (this.pending.get(id) !== p) return;
+    const silent = p.upstreams.filter((_, i) => p.asked.has(i) && !p.failed.has(i)).map((u) => u.address);
+    if (silent.length) this.logOnce(`dns: no answer from nameserver${silent.length > 1 ? 's' : ''} ${silent.join(', ')} within ${this.timing.budgetMs} ms`);
+    this.finish(id, p, p.fallback);
+  }
+
+  private finish(id: number, p: Pending, answer: Buffer | undefined): void {
+    clearTimeout(p.timer);
+    clearTimeout(p.deadline);
+    this.pending.delete(id);
+    const out = answer ?? servfailFor(p.query, p.questionEnd);
+    out.writeUInt16BE(p.clientId, 0);
+    p.reply(out);
+  }
+
   /** One line per distinct problem: a dead nameserver must not flood the log. */
   private logOnce(line: string): void {
     if (this.logged.has(line) || this.logged.size > 100) return;
@@ -94,32 +161,20 @@ export class UdpRelay {
     this.log(line);
   }
 
-  private timedOut(id: number, p: Pending): void {
-    if (this.pending.get(id) !== p) return;
-    this.logOnce(`dns: nameserver ${p.upstream.address} did not answer within ${this.tryTimeoutMs} ms`);
-    const next = this.upstreams[p.next];
-    if (next) {
-      p.next++;
-      p.upstream = next;
-      this.send(id, p);
-      return;
-    }
-    this.pending.delete(id);
-    const failed = servfailFor(p.query, p.questionEnd);
-    failed.writeUInt16BE(p.clientId, 0);
-    p.reply(failed);
-  }
-
   private onAnswer(msg: Buffer, from: RemoteInfo): void {
     if (msg.length < HEADER_LEN) return;
     const id = msg.readUInt16BE(0);
     const p = this.pending.get(id);
-    // Only the nameserver asked may answer: anything else is stale or spoofed.
-    if (!p || from.address !== p.upstream.address || from.port !== p.upstream.port) return;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    msg.writeUInt16BE(p.clientId, 0);
-    p.reply(msg);
+    if (!p) return;
+    // Only a nameserver this query was sent to may answer: anything else is stale or spoofed.
+    const index = p.upstreams.findIndex((u, i) => p.asked.has(i) && u.address === from.address && u.port === from.port);
+    if (index < 0) return;
+    if (isFailure(msg)) {
+      p.fallback = msg;
+      this.failedOne(id, p, index);
+      return;
+    }
+    this.finish(id, p, msg);
   }
 
   private freeId(): number {
@@ -141,41 +196,72 @@ export class UdpRelay {
   }
 }
 
-/** A query received over TCP, relayed over TCP: resolves with the answer or SERVFAIL, never rejects. */
-export async function relayTcp(query: Buffer, questionEnd: number, upstreams: readonly Upstream[], tryTimeoutMs = TRY_TIMEOUT_MS): Promise<Buffer> {
-  for (const upstream of upstreams) {
-    const answer = await tcpExchange(query, upstream, tryTimeoutMs).catch(() => undefined);
-    if (answer) return answer;
-  }
-  return servfailFor(query, questionEnd);
+/**
+ * A query received over TCP, relayed over TCP with the same staggered race and budget (one
+ * connection per nameserver, no re-sends: TCP retransmits itself). Resolves with the answer or
+ * SERVFAIL, never rejects.
+ */
+export function relayTcp(query: Buffer, questionEnd: number, upstreams: readonly Upstream[], timing: RelayTiming = {}): Promise<Buffer> {
+  const budgetMs = timing.budgetMs ?? BUDGET_MS;
+  const staggerMs = timing.staggerMs ?? STAGGER_MS;
+  return new Promise((resolve) => {
+    const sockets = new Set<Socket>();
+    const timers: NodeJS.Timeout[] = [];
+    let next = 0;
+    let failed = 0;
+    let fallback: Buffer | undefined;
+    let done = false;
+    const finish = (answer: Buffer | undefined): void => {
+      if (done) return;
+      done = true;
+      for (const t of timers) clearTimeout(t);
+      for (const s of sockets) s.destroy();
+      resolve(answer ?? servfailFor(query, questionEnd));
+    };
+    const start = (): void => {
+      const upstream = upstreams[next++];
+      if (!upstream || done) return;
+      if (upstreams[next]) timers.push(setTimeout(start, staggerMs));
+      const socket = tcpExchange(query, upstream, (answer) => {
+        sockets.delete(socket);
+        if (answer && !isFailure(answer)) return finish(answer);
+        fallback = answer ?? fallback;
+        if (++failed === upstreams.length) return finish(fallback);
+        start();
+      });
+      sockets.add(socket);
+    };
+    timers.push(setTimeout(() => finish(fallback), budgetMs));
+    if (upstreams.length === 0) finish(undefined);
+    else start();
+  });
 }
 
-function tcpExchange(query: Buffer, upstream: Upstream, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: upstream.address, port: upstream.port });
-    let buffered: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => fail(new Error('timeout')), timeoutMs);
-    const fail = (error: Error): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(error);
-    };
-    socket.on('error', fail);
-    socket.on('connect', () => {
-      const len = Buffer.allocUnsafe(2);
-      len.writeUInt16BE(query.length);
-      socket.end(Buffer.concat([len, query]));
-    });
-    socket.on('data', (chunk: Buffer) => {
-      buffered = Buffer.concat([buffered, chunk]);
-      if (buffered.length > 2 + MAX_TCP_MESSAGE) return fail(new Error('too long'));
-      if (buffered.length < 2) return;
-      const len = buffered.readUInt16BE(0);
-      if (buffered.length < 2 + len) return;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(buffered.subarray(2, 2 + len));
-    });
-    socket.on('end', () => fail(new Error('closed before a whole answer')));
+/** One length-prefixed exchange; `done` gets the answer, or undefined on any failure. */
+function tcpExchange(query: Buffer, upstream: Upstream, done: (answer: Buffer | undefined) => void): Socket {
+  const socket = connect({ host: upstream.address, port: upstream.port });
+  let buffered: Buffer = Buffer.alloc(0);
+  let settled = false;
+  const settle = (answer: Buffer | undefined): void => {
+    if (settled) return;
+    settled = true;
+    socket.destroy();
+    done(answer);
+  };
+  socket.on('error', () => settle(undefined));
+  socket.on('close', () => settle(undefined));
+  socket.on('connect', () => {
+    const len = Buffer.allocUnsafe(2);
+    len.writeUInt16BE(query.length);
+    socket.end(Buffer.concat([len, query]));
   });
+  socket.on('data', (chunk: Buffer) => {
+    buffered = Buffer.concat([buffered, chunk]);
+    if (buffered.length > 2 + MAX_TCP_MESSAGE) return settle(undefined);
+    if (buffered.length < 2) return;
+    const len = buffered.readUInt16BE(0);
+    if (buffered.length < 2 + len) return;
+    settle(buffered.subarray(2, 2 + len));
+  });
+  return socket;
 }

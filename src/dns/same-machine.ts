@@ -1,6 +1,6 @@
 /**
  * Is a file on an agent's host the very file the router's machine uses? `resolvConf: auto`
- * patches a remote host's /etc/resolv.conf but never the local machine's (issue 5), and a host
+ * patches a remote host's /etc/resolv.conf but never the local machine's, and a host
  * reached through `ip netns exec` or `ssh localhost` has a `cmd` yet shares the router machine's
  * /etc. The router names its machine (kernel boot id) and its /etc/resolv.conf (device and
  * inode) in its HELLO (docs/protocol.md §4.1); the agent compares. Containers share the boot id

@@ -1,4 +1,4 @@
-// The DNS server of one agent (issue 5), against real clients on loopback: dig, raw UDP and TCP,
+// The DNS server of one agent, against real clients on loopback: dig, raw UDP and TCP,
 // and a plain dns2 server as the host's own nameserver. No root needed (ports from the kernel).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,7 +20,7 @@ const logs: string[] = [];
 
 before(async () => {
   upstream = await startUpstream(upstreamIp, { 'example.test': '192.0.2.7' });
-  server = new DnsServer(new NameTable(names, 'mesh'), [{ address: upstreamIp, port: upstream.port }], { vip, log: (l) => logs.push(l), tryTimeoutMs: 300 });
+  server = new DnsServer(new NameTable(names, 'mesh'), [{ address: upstreamIp, port: upstream.port }], { vip, log: (l) => logs.push(l), budgetMs: 600 });
   port = await server.listen(0);
 });
 after(async () => {
@@ -65,7 +65,7 @@ test('relay: the raw query reaches the nameserver (EDNS option intact) and the c
 test('a nameserver that never answers: SERVFAIL, with the client id', async () => {
   const silent = createSocket('udp4');
   await new Promise<void>((resolve) => silent.bind(0, upstreamIp, resolve));
-  const lonely = new DnsServer(new NameTable(names), [{ address: upstreamIp, port: silent.address().port }], { vip, log: () => {}, tryTimeoutMs: 100 });
+  const lonely = new DnsServer(new NameTable(names), [{ address: upstreamIp, port: silent.address().port }], { vip, log: () => {}, budgetMs: 300 });
   const p = await lonely.listen(0);
   try {
     assert.deepEqual(readAnswer(await udpExchange(vip, p, buildQuery('example.test', 1, 99))), { id: 99, rcode: 2, addresses: [] });

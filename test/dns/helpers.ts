@@ -2,7 +2,10 @@
  * Raw DNS over UDP and TCP for the DNS add-on's tests: queries built byte by byte (so a test can
  * put in exactly what it wants: an id, an EDNS option, garbage) and answers read with dns2.
  */
+import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { ownerFor, type Owner } from '../../src/dns/owner.js';
 import { connect } from 'node:net';
 import dns2 from 'dns2';
 
@@ -108,4 +111,27 @@ export async function startUpstream(host: string, names: Record<string, string>)
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
     },
   };
+}
+
+/** A real process standing in for another agent that owns a change: alive until stop(). */
+export async function liveOwner(vip: string, port?: number): Promise<{ owner: Owner; stop(): Promise<void> }> {
+  const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
+  await once(child, 'spawn');
+  const owner = ownerFor(vip, port, child.pid as number);
+  return {
+    owner,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** The owner record of a real process that has exited since (an agent killed with SIGKILL). */
+export async function deadOwner(vip: string, port?: number): Promise<Owner> {
+  const { owner, stop } = await liveOwner(vip, port);
+  await stop();
+  return owner;
 }

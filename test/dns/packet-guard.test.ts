@@ -1,4 +1,4 @@
-// The guard in front of dns2 (issue 5): dns2 3.0.0 stalls for seconds on a 12-byte packet whose
+// The guard in front of dns2: dns2 3.0.0 stalls for seconds on a 12-byte packet whose
 // header claims 65,535 records; such packets must never reach it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

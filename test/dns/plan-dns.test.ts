@@ -1,4 +1,4 @@
-// The DNS add-on in the plan (issue 5): compile's effective settings, the agent flags both ways,
+// The DNS add-on in the plan: compile's effective settings, the agent flags both ways,
 // CONFIG's validation, and the reload summary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,25 +1,26 @@
-// resolv.conf and /etc/hosts as text (issue 5): the patch keeps only what it must, and what it
+// resolv.conf and /etc/hosts as text: the patch keeps only what it must, and what it
 // changed comes back byte for byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isPatched, nameserversOf, originalOf, patchResolvConf } from '../../src/dns/resolv-conf.js';
+import { ownerFor } from '../../src/dns/owner.js';
 import { addHostsBlock, hasHostsBlock, removeHostsBlock } from '../../src/dns/etc-hosts.js';
 
 const docker = 'search example.com svc.cluster.local\r\nnameserver 10.0.0.2\nnameserver 10.0.0.3\n# a comment\noptions ndots:5 rotate timeout:2\n';
 
 test('patched resolv.conf: ours the only nameserver, search and ndots kept, rotate dropped', () => {
-  const patched = patchResolvConf(docker, '127.0.42.101', 'patched for 127.0.42.101 by test');
+  const patched = patchResolvConf(docker, ownerFor('127.0.42.101', 53));
   assert.deepEqual(nameserversOf(patched), ['127.0.42.101']);
   assert.match(patched, /^search example\.com svc\.cluster\.local$/m);
   assert.match(patched, /^options ndots:5 timeout:2$/m);
   assert.doesNotMatch(patched, /rotate/);
   assert.ok(isPatched(patched));
-  assert.ok(patched.split('\n').every((l) => l.length < 100), 'every line short enough for musl');
+  assert.ok(patched.split('\n').every((l) => l.length < 256), 'every line shorter than musl\'s 256-byte line buffer (it skips longer lines)');
 });
 
 test('the original comes back byte for byte, whatever bytes it holds', () => {
   for (const original of [docker, '', 'nameserver 1.1.1.1', 'nameserver 8.8.8.8\n\n\n', 'x\u00ff\u0000y\n'.repeat(500)]) {
-    assert.equal(originalOf(patchResolvConf(original, '127.0.42.101', 'n')), original);
+    assert.equal(originalOf(patchResolvConf(original, ownerFor('127.0.42.101'))), original);
   }
   assert.equal(originalOf(docker), undefined, 'not ours');
   assert.deepEqual(nameserversOf(docker), ['10.0.0.2', '10.0.0.3']);
