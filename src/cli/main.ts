@@ -6,7 +6,8 @@
  * skips clipanion: loading it opens stdin and loads tty for its default context, and building its
  * parser for every command costs more than planning a small manifest. Every other command line
  * (plan with `--help`, a missing FILE, a FILE starting with `-`…) goes through clipanion, which is
- * imported only then.
+ * imported only then. Before it, command-words.ts decides what the first word is: a command, a
+ * manifest (`norouter FILE`), or a typo reported with the command meant, without clipanion.
  */
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -15,8 +16,6 @@ import { VERSION } from './version.js';
 import { isOperationalError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
 import { routeFirstWord, type FirstWord } from './command-words.js';
-import { nameOptionValues } from './option-values.js';
-import { dropRepeatedUsage, suggestOption } from './unknown-option.js';
 import { escapeControls } from '../terminal/safe-text.js';
 
 export async function createCli(): Promise<Cli> {
@@ -77,7 +76,9 @@ export async function main(argv: string[], userContext: Partial<BaseContext> = {
   }
 
   const cli = await createCli();
-  const { Cli, UsageError } = await import('clipanion');
+  const [{ Cli, UsageError }, { nameOptionValues }, { dropRepeatedUsage, suggestOption }] = await Promise.all([
+    import('clipanion'), import('./option-values.js'), import('./unknown-option.js'),
+  ]);
   const context: BaseContext = { ...Cli.defaultContext, ...userContext };
   const colored = cli.enableColors ?? false;
   let command;

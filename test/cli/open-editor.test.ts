@@ -52,18 +52,27 @@ describe('norouter --open-editor on a real terminal', { skip: TMUX_SKIP, timeout
     }
   });
 
-  test('real vi: the example is shown, replaced by a local manifest, saved with :wq, and runs', { skip: !which('vi') && 'vi is not installed' }, async () => {
+  test('real vi: the example is replaced by a manifest with an error, saved, reopened after RETURN, fixed, and runs', { skip: !which('vi') && 'vi is not installed' }, async () => {
     const manifest = join(dir, 'vi.yaml');
     writeFileSync(manifest, localManifest());
+    const broken = join(dir, 'vi-broken.yaml');
+    writeFileSync(broken, 'hosts:\n  a:\n    vip: "127.0.42.1"\n    portz: []\n');
     const term = new Terminal([...CLI_ARGV, 'show-example', '-e'], { EDITOR: 'vi -u NONE', PATH });
+    const replaceWith = (file: string) => {
+      for (const command of [':%d', `:r ${file}`, ':wq']) {
+        term.literal(command);
+        term.keys('Enter');
+      }
+    };
     try {
       await term.waitForText(/norouter --open-editor: edit this manifest/, 15_000);
-      term.literal(':%d');
+      replaceWith(broken);
+      await term.waitForText(/Press RETURN to edit it again/, 15_000);
+      assert.match(term.screen(), /unknown key "portz".*did you mean "ports"/);
       term.keys('Enter');
-      term.literal(`:r ${manifest}`);
-      term.keys('Enter');
-      term.literal(':wq');
-      term.keys('Enter');
+      // vi is back, on the file as it was saved.
+      await term.waitForText(/^\s*portz: \[\]/m, 15_000);
+      replaceWith(manifest);
       await term.waitForText(/ready in \d+ ms: 2 hosts up/, 20_000);
       term.keys('C-c');
       assert.equal(await term.exitStatus(15_000), 0, term.screen());
