@@ -36,9 +36,9 @@ export function routeFirstWord(argv: readonly string[], isFile: (path: string) =
   // that could be done wrong. (`norouter ""`, an empty variable in a script, is a usage error.)
   if (first === undefined) return { kind: 'argv', argv: ['--help'] };
   if (first === 'help') {
-    if (rest.length === 0) return { kind: 'argv', argv: ['--help'] };
     const [topic] = rest;
-    if (topic !== undefined && topic !== 'help' && (COMMAND_WORDS as readonly string[]).includes(topic)) return { kind: 'argv', argv: [...rest, '--help'] };
+    if (topic === undefined || topic === 'help') return { kind: 'argv', argv: ['--help'] };
+    if ((COMMAND_WORDS as readonly string[]).includes(topic)) return { kind: 'argv', argv: [...rest, '--help'] };
     return unknown(topic ?? '');
   }
   if (first.startsWith('-') || (COMMAND_WORDS as readonly string[]).includes(first)) return { kind: 'argv', argv: [...argv] };

@@ -12,6 +12,7 @@ test('bare and help become --help; help COMMAND becomes COMMAND --help', () => {
   assert.deepEqual(routeFirstWord([], noFiles), { kind: 'argv', argv: ['--help'] });
   assert.deepEqual(routeFirstWord(['help'], noFiles), { kind: 'argv', argv: ['--help'] });
   assert.deepEqual(routeFirstWord(['help', 'run'], noFiles), { kind: 'argv', argv: ['run', '--help'] });
+  assert.deepEqual(routeFirstWord(['help', 'help'], noFiles), { kind: 'argv', argv: ['--help'] });
 });
 
 test('commands, options and existing files pass through; path-like words go to run', () => {
