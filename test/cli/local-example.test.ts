@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, spawnCli, which } from '../helpers/processes.js';
+import { REPO_ROOT, descendants, spawnCli, which } from '../helpers/processes.js';
 import { httpGet } from '../helpers/http.js';
 import { ownSubnet24 } from '../helpers/vips.js';
 import { waitFor } from '../helpers/wait.js';
@@ -38,8 +38,18 @@ test('examples/local.yaml runs from a checkout: every host up, the sandbox answe
     const res = await waitFor(() => httpGet(`http://${subnet}.101:8080/`, 2000), { timeoutMs: 20_000, intervalMs: 200, what: 'the sandbox web server through the mesh' });
     assert.equal(res.status, 200);
     assert.match(res.body, /Directory listing|<html/i);
+    // The launcher's directory comes first on the agents' PATH, and is removed when run exits.
+    const launcherDir = descendants(router.pid).map((p) => {
+      try {
+        return /(?:^|\0)PATH=([^:\0]*norouter-self-[^:\0]*)/.exec(readFileSync(`/proc/${p.pid}/environ`, 'latin1'))?.[1];
+      } catch {
+        return undefined;
+      }
+    }).find((d) => d !== undefined);
+    assert.ok(launcherDir && existsSync(join(launcherDir, 'norouter')), 'an agent has the launcher first on its PATH');
     const { code } = await router.stop('SIGINT', 10_000);
     assert.equal(code, 0, router.tail());
+    assert.ok(!existsSync(launcherDir), `${launcherDir} was not removed`);
   } finally {
     if (router.running) await router.stop('SIGKILL').catch(() => {});
     rmSync(dir, { recursive: true, force: true });
