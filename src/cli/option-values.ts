@@ -20,7 +20,7 @@ const VALUES: Readonly<Record<string, string>> = {
 };
 
 /** An option line of a command's help: `  DEFINITION<padding>    DESCRIPTION`, maybe in bold. */
-const OPTION_LINE = /^ {2}(\x1b\[1m)?(-\S*(?: \S+)?)( *)(\x1b\[22m)? {4}(.*)$/;
+const OPTION_LINE = /^ {2}(\x1b\[1m)?(-[^\s\x1b]*(?: [^\s\x1b]+)?)( *)(\x1b\[22m)? {4}(.*)$/;
 
 export function nameOptionValues(text: string): string {
   const named = text.replace(/((?:-[\w-]+,)*(-{1,2}[\w-]+)) #0/g, (_, names: string, last: string) => `${names} ${VALUES[last] ?? 'VALUE'}`);
