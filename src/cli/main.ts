@@ -6,16 +6,20 @@
  * skips clipanion: loading it opens stdin and loads tty for its default context, and building its
  * parser for every command costs more than planning a small manifest. Every other command line
  * (plan with `--help`, a missing FILE, a FILE starting with `-`…) goes through clipanion, which is
- * imported only then.
+ * imported only then. Before it, command-words.ts decides what the first word is: a command, a
+ * manifest (`norouter FILE`), or a typo reported with the command meant, without clipanion.
  */
+import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { BaseContext, Cli } from 'clipanion';
 import { VERSION } from './version.js';
 import { isOperationalError } from '../errors.js';
 import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { routeFirstWord, type FirstWord } from './command-words.js';
+import { escapeControls } from '../terminal/safe-text.js';
 
 export async function createCli(): Promise<Cli> {
-  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }] = await Promise.all([
+  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }, { StatusCommand }] = await Promise.all([
     import('clipanion'),
     import('./commands/plan.js'),
     import('./commands/validate.js'),
@@ -25,6 +29,7 @@ export async function createCli(): Promise<Cli> {
     import('./commands/demo.js'),
     import('../demo/demo-http-command.js'),
     import('./commands/show-installer.js'),
+    import('./commands/status.js'),
   ]);
   const cli = new Cli({
     binaryLabel: 'norouter',
@@ -41,6 +46,7 @@ export async function createCli(): Promise<Cli> {
   cli.register(ShowExampleCommand);
   cli.register(ShowInstallerCommand);
   cli.register(DemoCommand);
+  cli.register(StatusCommand);
   cli.register(InternalAgentCommand);
   cli.register(InternalDemoHttpCommand);
   return cli;
@@ -63,19 +69,27 @@ export async function main(argv: string[], userContext: Partial<BaseContext> = {
     }
   }
 
+  const route = routeFirstWord(argv, existsSync);
+  if (route.kind === 'unknown') {
+    (userContext.stderr ?? process.stderr).write(unknownCommand(route, argv));
+    return EXIT_USAGE;
+  }
+
   const cli = await createCli();
-  const { Cli, UsageError } = await import('clipanion');
+  const [{ Cli, UsageError }, { nameOptionValues }, { dropRepeatedUsage, suggestOption }] = await Promise.all([
+    import('clipanion'), import('./option-values.js'), import('./unknown-option.js'),
+  ]);
   const context: BaseContext = { ...Cli.defaultContext, ...userContext };
   const colored = cli.enableColors ?? false;
   let command;
   try {
-    command = cli.process(argv, context);
+    command = cli.process(route.argv, context);
   } catch (error) {
-    context.stderr.write(cli.error(error, { colored }));
+    context.stderr.write(nameOptionValues(dropRepeatedUsage(suggestOption(cli.error(error, { colored })))));
     return EXIT_USAGE;
   }
   if (command.help) {
-    context.stdout.write(cli.usage(command, { colored, detailed: true }));
+    context.stdout.write(nameOptionValues(cli.usage(command, { colored, detailed: true })));
     return EXIT_OK;
   }
   command.context = context;
@@ -90,13 +104,13 @@ export async function main(argv: string[], userContext: Partial<BaseContext> = {
     format: (c) => cli.format(c),
     process: (input, subContext) => cli.process(input, { ...context, ...subContext }),
     run: (input, subContext) => cli.run(input, { ...context, ...subContext }),
-    usage: (c, opts) => cli.usage(c, opts),
+    usage: (c, opts) => nameOptionValues(cli.usage(c, opts)),
   };
   try {
     return (await command.validateAndExecute()) ?? EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      context.stderr.write(cli.error(error, { colored, command }));
+      context.stderr.write(nameOptionValues(cli.error(error, { colored, command })));
       return EXIT_USAGE;
     }
     return reportFailure(error, context.stderr);
@@ -115,6 +129,16 @@ function plainPlan(argv: readonly string[]): { file: string; json: boolean } | u
   const [file] = files;
   if (files.length !== 1 || rest.length !== files.length + (json ? 1 : 0) || file === undefined || file === '' || file.startsWith('-')) return undefined;
   return { file, json };
+}
+
+/** A first word that is neither a command nor a file (exit 2): what was meant, when it is clear. */
+function unknownCommand(route: Extract<FirstWord, { kind: 'unknown' }>, argv: readonly string[]): string {
+  const word = escapeControls(JSON.stringify(route.word));
+  const lines = [`norouter: unknown command ${word}${route.suggestion ? `; did you mean "${route.suggestion}"?` : ''}`];
+  if (route.suggestion && argv[0] === route.word) lines.push(`  norouter ${[route.suggestion, ...argv.slice(1)].map((a) => escapeControls(a)).join(' ')}`);
+  if (argv[0] === route.word && route.word !== '') lines.push(`(\`norouter FILE\` runs a manifest, but there is no file ${word} either.)`);
+  lines.push('Run `norouter --help` for the list of commands.');
+  return `${lines.join('\n')}\n`;
 }
 
 /** Operational errors print without a stack (STYLE.md §3); anything else is a bug. */

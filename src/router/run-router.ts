@@ -9,6 +9,7 @@ import { describeFailures } from './describe-failures.js';
 import { Router, type ReadySummary } from './router.js';
 import { EXIT_OK } from '../cli/exit-codes.js';
 import { Reloader } from '../watch/reloader.js';
+import { fitTable } from '../terminal/fit-table.js';
 
 export interface RunRouterOptions {
   file: string;
@@ -22,21 +23,19 @@ export interface RunRouterOptions {
   stderr: Writable;
 }
 
-export function formatReady(summary: ReadySummary): string {
+/** `width`: the terminal's, or 100 columns when the output is not a terminal. */
+export function formatReady(summary: ReadySummary, width = 100): string {
   const up = summary.hosts.filter((h) => h.up).length;
   const head = up === summary.hosts.length
-    ? `norouter: ready in ${summary.elapsedMs} ms: ${up} hosts up`
+    ? `norouter: ready in ${summary.elapsedMs} ms: ${up} ${up === 1 ? 'host' : 'hosts'} up`
     : `norouter: ready in ${summary.elapsedMs} ms: ${up} of ${summary.hosts.length} hosts up`;
   const rows = summary.hosts.map(({ host, up: isUp, problem, notListening }) => [
     host.name,
     host.vip,
-    host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`).join(', ') || '-',
+    host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`) : '-',
     !isUp ? `DOWN: ${problem ?? ''}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
   ]);
-  const table = [['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows];
-  const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const lines = table.map((r) => `  ${r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`);
-  return `${head}\n${lines.join('\n')}\n`;
+  return `${head}\n${fitTable([['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows], width).join('\n')}\n`;
 }
 
 export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<number> {
@@ -46,7 +45,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
     log,
     agentLog: (host, line) => stderr.write(`[${host}] ${line}\n`),
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
-    onReady: (summary) => options.stdout.write(formatReady(summary)),
+    onReady: (summary) => options.stdout.write(formatReady(summary, terminalWidth(options.stdout))),
   });
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
   const onHup = () => void reloader.reload('SIGHUP', true);
@@ -78,4 +77,9 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   await router.stop();
   log('stopped');
   return EXIT_OK;
+}
+
+function terminalWidth(out: Writable): number {
+  const tty = out as Writable & { isTTY?: boolean; columns?: number };
+  return tty.isTTY && tty.columns ? tty.columns : 100;
 }

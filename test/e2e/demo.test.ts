@@ -21,7 +21,7 @@ async function unprivileged(): Promise<string[]> {
 
 async function demo(env: NodeJS.ProcessEnv, expectNamespaces: boolean): Promise<void> {
   const prefix = await unprivileged();
-  const proc = new FollowedProcess([...prefix, ...CLI_ARGV, 'demo'], { env: { ...process.env, NOROUTER_DEMO_SUBNET: ownSubnet24(), ...env }, cwd: '/' });
+  const proc = new FollowedProcess([...prefix, ...CLI_ARGV, 'demo', '--subnet', ownSubnet24()], { env: { ...process.env, ...env }, cwd: '/' });
   try {
     const manifestLine = await proc.waitForLine(/^norouter demo: manifest: /, 15_000);
     const manifest = manifestLine.replace(/^norouter demo: manifest: /, '');

@@ -19,18 +19,18 @@ export class InternalAgentCommand extends Command {
     ],
   });
 
-  me = Option.String('--me', { required: true, description: 'This host\'s VIP' });
-  forwards = Option.Array('--forward', [], { description: 'A published port, LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
-  others = Option.Array('--other', [], { description: 'A port another host publishes, VIP:PORT[/tcp]' });
-  dns = Option.String('--dns', { description: 'Run the DNS server on VIP:PORT (UDP and TCP)' });
+  me = Option.String('--me', { required: true, description: 'This host\'s VIP, an IPv4 address' });
+  forwards = Option.Array('--forward', [], { description: 'A published port: SPEC is LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
+  others = Option.Array('--other', [], { description: 'A port another host publishes: VIP:PORT[/tcp]' });
+  dns = Option.String('--dns', { description: 'Run the DNS server on this host\'s VIP, at PORT (UDP and TCP)' });
   dnsDomain = Option.String('--dns-domain', { description: 'A suffix under which every name answers too' });
-  dnsResolvConf = Option.String('--dns-resolv-conf', { description: 'Patch /etc/resolv.conf: auto (when writable) or true' });
+  dnsResolvConf = Option.String('--dns-resolv-conf', { description: 'Patch /etc/resolv.conf: MODE is auto (when writable) or true' });
   writeEtcHosts = Option.Boolean('--write-etc-hosts', false, { description: 'Write the names into /etc/hosts while running' });
   dnsNames = Option.Array('--dns-name', [], { description: 'A name the DNS server (and the proxies) answer, NAME=VIP' });
   httpProxy = Option.String('--http-proxy', { description: 'Run an HTTP proxy into the mesh on ADDRESS:PORT' });
   socksProxy = Option.String('--socks-proxy', { description: 'Run a SOCKS4/4a/5 proxy into the mesh on ADDRESS:PORT' });
   noLoopback = Option.Boolean('--no-loopback', false, { description: 'Listen on no VIP: only the proxies reach the mesh' });
-  routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host, VIA_VIP=CIDR_OR_GLOB[,…]' });
+  routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host: ROUTE is VIA_VIP=CIDR_OR_GLOB[,…]' });
   // Issue 8, finding 8: the manifest's `keepalive`, in ms; hidden, as only compile writes it.
   keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 

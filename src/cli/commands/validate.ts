@@ -20,7 +20,8 @@ export class ValidateCommand extends Command {
   override async execute(): Promise<number> {
     const loaded = await loadAndReport(this.file, this.context.stderr);
     if (!loaded) return EXIT_BAD_INPUT;
-    this.context.stdout.write(`${this.file}: ok (${loaded.plan.hosts.length} hosts)\n`);
+    const count = loaded.plan.hosts.length;
+    this.context.stdout.write(`${this.file}: ok (${count} ${count === 1 ? 'host' : 'hosts'})\n`);
     return EXIT_OK;
   }
 }
