@@ -8,6 +8,7 @@
  * server (`--dns`) or writes /etc/hosts, and never otherwise.
  */
 import type { AgentDns, DnsName } from './types.js';
+import { isIPv4 } from '../protocol/ipv4.js';
 
 /** The raw flag values as the CLI parser collected them. */
 export interface DnsFlags {
@@ -20,7 +21,6 @@ export interface DnsFlags {
 
 // One DNS label (RFC 1123): letters, digits, inner hyphens, at most 63 characters.
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** A DNS name of one or more labels separated by dots, no leading or trailing dot, ≤ 253 characters. */
 export function isDnsName(text: string): boolean {
@@ -82,7 +82,7 @@ export function parseDnsFlags(flags: DnsFlags, errors: string[]): AgentDns | und
     const eq = text.indexOf('=');
     const name = text.slice(0, eq);
     const vip = text.slice(eq + 1);
-    if (eq < 0 || !isDnsName(name) || !IPV4.test(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
+    if (eq < 0 || !isDnsName(name) || !isIPv4(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
     else dns.names.push({ name, vip });
   }
   if (dns.port === undefined && !dns.etcHosts) errors.push('--dns-name, --dns-domain and --dns-resolv-conf need --dns PORT or --write-etc-hosts');
