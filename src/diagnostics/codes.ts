@@ -48,6 +48,8 @@ export const CODES = {
   E316: { name: 'duplicate-route-destination', severity: 'error', summary: 'Two routes list the same destination.' },
   E317: { name: 'keepalive-timeout-too-short', severity: 'error', summary: 'keepalive.timeout is less than twice keepalive.interval.' },
   E318: { name: 'plan-too-large', severity: 'error', summary: 'An agent\'s command line would exceed 120 KiB: too many ports published across too many hosts.' },
+  E319: { name: 'cmd-shell-syntax', severity: 'error', summary: 'A cmd string holds shell syntax (a pipe, redirection, `;`, `&&`, `$(…)`, a backtick…) that no shell will run.' },
+  W304: { name: 'cmd-shell-variable', severity: 'warning', summary: 'A cmd string holds `$VAR`, which no shell will expand.' },
   W303: { name: 'loopback-disabled-without-proxy', severity: 'warning', summary: 'loopback.disable on a host without a proxy: nothing there reaches the mesh.' },
 } as const satisfies Record<string, CodeInfo>;
 

@@ -8,6 +8,7 @@
  * line takes slices of it: the per-host cost is a few slices, not a thousand quoted words.
  */
 import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
+import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
 import { describeDns } from './dns-args.js';
 import { describeProxy } from './proxy-args.js';
@@ -28,7 +29,8 @@ function heading(host: PlanHost, nameOf: (vip: string) => string): string {
   const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
   // Issue 7: the long `--import=data:…` word on the line below is the bootstrap loader.
   const bootstrap = host.bootstrap ? '; bootstrap: node runs norouter sent over stdin' : '';
-  return `# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`;
+  // Validated names and addresses, but the heading is for a terminal: escaped all the same.
+  return escapeControls(`# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`);
 }
 
 /** Words after the host's cmd that are not `--other` pairs: `internal agent --me VIP`, forwards. */
