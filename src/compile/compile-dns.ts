@@ -14,7 +14,8 @@ export function dnsNamesOf(manifest: Manifest): DnsName[] {
   for (const [name, host] of Object.entries(manifest.hosts)) {
     if (!host) continue;
     names.push({ name, vip: host.vip });
-    for (const alias of host.dns?.aliases ?? []) names.push({ name: alias, vip: host.vip });
+    // `aliases` is the original NoRouter's spelling of dns.aliases: both add up.
+    for (const alias of [...(host.aliases ?? []), ...(host.dns?.aliases ?? [])]) names.push({ name: alias, vip: host.vip });
   }
   return names;
 }

@@ -27,6 +27,15 @@ export function isDnsName(text: string): boolean {
   return text.length >= 1 && text.length <= 253 && text.split('.').every((l) => LABEL.test(l));
 }
 
+// A host name as the manifest allows it: a DNS label, or one with underscores (`aws_bastion`, as
+// the original NoRouter allowed; validation warns when DNS is on, W305).
+const MESH_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/** A name `--dns-name` carries: a DNS name, or a host name with underscores. */
+export function isMeshName(text: string): boolean {
+  return isDnsName(text) || MESH_LABEL.test(text);
+}
+
 /** Why `text` is not a DNS name, for diagnostics; undefined when it is one. */
 export function dnsNameProblem(text: string): string | undefined {
   if (text === '') return 'it is empty';
@@ -82,7 +91,7 @@ export function parseDnsFlags(flags: DnsFlags, errors: string[]): AgentDns | und
     const eq = text.indexOf('=');
     const name = text.slice(0, eq);
     const vip = text.slice(eq + 1);
-    if (eq < 0 || !isDnsName(name) || !isIPv4(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
+    if (eq < 0 || !isMeshName(name) || !isIPv4(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
     else dns.names.push({ name, vip });
   }
   if (dns.port === undefined && !dns.etcHosts) errors.push('--dns-name, --dns-domain and --dns-resolv-conf need --dns PORT or --write-etc-hosts');
