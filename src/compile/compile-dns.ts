@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's part of the plan (issue 5): every host's name and aliases, and each host's
+ * The DNS add-on's part of the plan: every host's name and aliases, and each host's
  * effective settings, its own `dns` fields over hostTemplate's. Pure, like compile.
  */
 import type { Dns, Host, HostDns, Manifest } from '../../generated/manifest.js';

@@ -1,5 +1,5 @@
 /**
- * Issue 6's part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
+ * The proxies' part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
  * Pure, like compile. A host's own `http`, `socks` and `loopback` override hostTemplate's.
  */
 import type { Host, Manifest } from '../../generated/manifest.js';

@@ -23,7 +23,7 @@ export interface FormatOptions {
  */
 const TAB_WIDTH = 4;
 /**
- * An excerpt shows at most this many columns of its line, a window around the caret (issue 8: a
+ * An excerpt shows at most this many columns of its line, a window around the caret (a
  * one-line 50 MB file printed 16 MB per diagnostic). Longer lines are cut with `…` at either end.
  */
 export const MAX_EXCERPT_COLUMNS = 160;

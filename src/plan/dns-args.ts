@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's agent flags (issue 5), both ways, like agent-args.ts for the rest:
+ * The DNS add-on's agent flags, both ways, like agent-args.ts for the rest:
  *
  *   --dns PORT  --dns-domain SUFFIX  --dns-resolv-conf auto|true  --write-etc-hosts
  *   --dns-name NAME=VIP…

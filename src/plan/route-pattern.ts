@@ -1,5 +1,5 @@
 /**
- * The syntax of issue 6's manifest values, shared by validation, the agent's flags and the
+ * The syntax of the proxies' manifest values, shared by validation, the agent's flags and the
  * proxies: a route destination (`10.0.0.0/8`, `10.1.2.3`, `*.internal`) and a proxy listen
  * address (`127.0.0.1:18080`, `[::1]:1080`). Pure.
  *

@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's names (issue 5): aliases and domain suffixes must be DNS names, and no name
+ * The DNS add-on's names: aliases and domain suffixes must be DNS names, and no name
  * may be answered with two VIPs: an alias repeating a host name or another alias (letter case
  * ignored, as DNS ignores it) is an error. Also warns when resolv.conf is to be patched but the
  * server cannot be on port 53, the only port resolv.conf can point at.

@@ -1,5 +1,5 @@
 /**
- * Issue 6: proxies, `loopback.disable` and `routes`. Listen addresses must parse; a proxy must
+ * Proxies, `loopback.disable` and `routes`. Listen addresses must parse; a proxy must
  * not take a port its host publishes (nor both proxies one address); every route's `via` names a
  * host, and each destination is a CIDR or a glob, listed once across all routes.
  */

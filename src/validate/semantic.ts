@@ -34,7 +34,7 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkRoutes(ctx, root['routes'], Object.keys(hostsValue), new Set(hosts.map(([, h]) => h['vip']).filter((v): v is string => typeof v === 'string')));
   checkKeepalive(ctx, root['keepalive']);
   checkOriginalKeys(ctx, root['hostTemplate'], hosts);
-  // Last: it sums what the checks above looked at one host at a time (issue 8, bug 6c).
+  // Last: it sums what the checks above looked at one host at a time.
   checkPlanSize(ctx, root);
   return ctx.diagnostics;
 }

@@ -43,7 +43,7 @@ test('summary counts errors and warnings with plurals', () => {
   assert.ok(formatDiagnostics([d(1, 1)], 'x').endsWith('\n\n1 error\n'));
 });
 
-// Regression (issue 8): a diagnostic on a one-line 50 MB file quoted the whole line, 16 MB per
+// Regression: a diagnostic on a one-line 50 MB file quoted the whole line, 16 MB per
 // diagnostic. The excerpt is now a window around the caret, cut with `…`.
 test('an excerpt of a very long line is a window around the caret', () => {
   const line = `${'a'.repeat(100_000)}BAD${'b'.repeat(100_000)}`;

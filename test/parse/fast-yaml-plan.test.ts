@@ -1,4 +1,4 @@
-// loadManifest's fast path (issue 2) changes nothing users see: for every example, fixture, bench
+// loadManifest's fast path changes nothing users see: for every example, fixture, bench
 // manifest and random manifest, the result, `norouter plan`'s text and `plan --json` are the same
 // as through the full `yaml` pipeline.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// Issue 8, bug 6c: E318 bounds each agent's command line, computed without building the plan.
+// E318 bounds each agent's command line, computed without building the plan.
 // agentCommandSizes must measure exactly what compile builds, or the bound means nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
