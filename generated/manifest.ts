@@ -9,7 +9,7 @@
  */
 export type Vip = string;
 /**
- * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.
+ * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured) but run without a shell: a pipe, redirection, `;`, `&&` or `$(…)` in it is an error and `$VAR` a warning; to run a shell, write `sh -c 'exec … "$@"' sh` (the agent's arguments arrive as "$@"). Leave it out for the host norouter itself runs on: at most one host may do so.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "cmd".
@@ -103,7 +103,7 @@ export interface Manifest {
   keepalive?: Keepalive;
 }
 /**
- * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but no resolver takes it as a DNS host name, so with DNS on give the host an alias. Order matters: plans and logs follow it.
+ * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but a DNS host name cannot have it (resolvers may refuse the answer), so with DNS on give the host an alias. Order matters: plans and logs follow it.
  */
 export interface Hosts {
   [k: string]: Host | undefined;
