@@ -7,6 +7,7 @@ import { formatIPv4, ipv4Problem, isIPv4, looksLikeIPv4, parseIPv4 } from '../..
 import { ipFromString } from '../../src/protocol/frame.js';
 import { isIPv4 as planIsIPv4, parseForward } from '../../src/plan/agent-args.js';
 import { parseDnsFlags } from '../../src/plan/dns-args.js';
+import { loadManifest } from '../../src/manifest/load.js';
 
 const GOOD = ['0.0.0.0', '127.0.42.101', '255.255.255.255', '10.0.0.1', '1.2.3.4'];
 const BAD = ['127.0.042.1', '01.2.3.4', '300.1.1.1', '256.0.0.1', '127.1', '1.2.3.4.5', '0x7f.0.0.1', '2130706433',
@@ -43,4 +44,11 @@ test('a connect host that looks like an address must be one', () => {
     assert.match(r.ok ? '' : r.error, /is not an IPv4 address/);
   }
   for (const host of ['db.internal', 'host1', '1password.com', 'x.0xff.io', '127.0.0.1']) assert.equal(parseForward(`8080:${host}:80`).ok, true, host);
+});
+
+test("the schema's vip pattern takes exactly what parseIPv4 takes", () => {
+  for (const t of [...GOOD, ...BAD]) {
+    const r = loadManifest(`hosts:\n  a:\n    vip: ${JSON.stringify(t)}\n`, 'm.yaml');
+    assert.equal(r.diagnostics.some((d) => d.code === 'E204'), !isIPv4(t), t);
+  }
 });
