@@ -71,6 +71,15 @@ test('the computed length is compile\'s for every example', () => {
   }
 });
 
+test('the computed length is compile\'s for the original NoRouter\'s manifests (aliases on hosts, a VIP as via)', () => {
+  const dir = new URL('../fixtures/norouter-original/', import.meta.url);
+  for (const name of readdirSync(dir)) {
+    const r = loadManifest(readFileSync(new URL(`${name}/manifest.yaml`, dir), 'utf8'), 'manifest.yaml');
+    if (!r.manifest) continue;
+    assert.deepEqual(agentCommandSizes(r.manifest).map((s) => s.bytes), compiledLengths(r.manifest), name);
+  }
+});
+
 test('others and names are counted without a host\'s own ports', () => {
   const sizes = agentCommandSizes(load(MIXED));
   // 1 template port on each of 4 hosts, and vpc's 2: 6 published; each host lists the rest.
