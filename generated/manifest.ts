@@ -9,7 +9,7 @@
  */
 export type Vip = string;
 /**
- * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured; no variables, globs or pipes). Leave it out for the host norouter itself runs on: at most one host may do so.
+ * The command that starts norouter on the host with its stdin and stdout joined to the router, for example `docker exec -i NAME norouter`, `kubectl exec -i POD -- norouter` or `ssh USER@HOST -- norouter`. norouter appends `internal agent …` to it. With `bootstrap: true` it ends in the host's `node` instead (`docker exec -i NAME node`), and norouter brings itself. Either a list of arguments or one string split like a shell would (quotes and backslashes honoured) but run without a shell: a pipe, redirection, `;`, `&&` or `$(…)` in it is an error and `$VAR` a warning; to run a shell, write `sh -c 'exec … "$@"' sh` (the agent's arguments arrive as "$@"). Leave it out for the host norouter itself runs on: at most one host may do so.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "cmd".
@@ -58,6 +58,13 @@ export type DnsResolvConf = 'auto' | true | false;
  */
 export type DnsAliases = string[];
 /**
+ * The original NoRouter's spelling of `dns.aliases`, accepted with the same meaning: more names for this host, served by the DNS add-on (when on), written to /etc/hosts (with `writeEtcHosts`) and known to the proxies. Unlike `dns.aliases` it does not turn DNS on. Both may be given; the names add up.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "hostAliases".
+ */
+export type HostAliases = string[];
+/**
  * Whether the agent writes every host's name (and aliases) with its VIP into the host's /etc/hosts, as the original NoRouter did: a block between `# BEGIN norouter` and `# END norouter` lines, written in place and removed when the agent exits (or at its next start after a crash). Works without the DNS server, for programs that read only /etc/hosts. An unwritable file is a warning. Default false.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
@@ -96,7 +103,7 @@ export interface Manifest {
   keepalive?: Keepalive;
 }
 /**
- * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. Order matters: plans and logs follow it.
+ * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but a DNS host name cannot have it (resolvers may refuse the answer), so with DNS on give the host an alias. Order matters: plans and logs follow it.
  */
 export interface Hosts {
   [k: string]: Host | undefined;
@@ -112,11 +119,13 @@ export interface Host {
   cmd?: Cmd;
   ports?: Ports;
   dns?: HostDns;
+  aliases?: HostAliases;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;
+  stateDir?: StateDir;
 }
 /**
  * This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.
@@ -132,22 +141,22 @@ export interface HostDns {
   aliases?: DnsAliases;
 }
 /**
- * An HTTP proxy run by this host's agent on the host's own network (issue 6): absolute-URI requests (GET and every other method, keep-alive) and CONNECT tunnels. A request for a host of the mesh (its name, with or without the DNS domain suffix, an alias, or its VIP) goes over the mesh to that host's published port; anything else follows `routes`, or is refused with 403 naming why. Off unless set.
+ * An HTTP proxy run by this host's agent on the host's own network: absolute-URI requests (GET and every other method, keep-alive) and CONNECT tunnels. A request for a host of the mesh (its name, with or without the DNS domain suffix, an alias, or its VIP) goes over the mesh to that host's published port; anything else follows `routes`, or is refused with 403 naming why. Off unless set; `{}` (no `listen`) means off, as in the original NoRouter, and on a host turns off hostTemplate's proxy.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "httpProxy".
  */
 export interface HttpProxy {
-  listen: ProxyListen;
+  listen?: ProxyListen;
 }
 /**
- * A SOCKS proxy run by this host's agent on the host's own network (issue 6): SOCKS5 (CONNECT, with or without remote name resolution), SOCKS4 and SOCKS4a, no authentication. Destinations are handled as by the HTTP proxy; a refusal is a SOCKS reply code. Off unless set.
+ * A SOCKS proxy run by this host's agent on the host's own network: SOCKS5 (CONNECT, with or without remote name resolution), SOCKS4 and SOCKS4a, no authentication. Destinations are handled as by the HTTP proxy; a refusal is a SOCKS reply code. Off unless set; `{}` (no `listen`) means off, as in the original NoRouter, and on a host turns off hostTemplate's proxy.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "socksProxy".
  */
 export interface SocksProxy {
-  listen: ProxyListen;
+  listen?: ProxyListen;
 }
 /**
  * The host's loopback VIP listeners. With `disable: true` the agent listens on no VIP at all and only its proxies (`http`, `socks`) reach the mesh: for macOS and the BSDs, where 127.0.42.x does not exist without setup. Its own published ports are still reached by the other hosts.
@@ -158,6 +167,22 @@ export interface SocksProxy {
 export interface Loopback {
   /**
    * Listen on no VIP. Default false.
+   */
+  disable?: boolean;
+}
+/**
+ * The original NoRouter's state directory on each host (`~/.norouter/agent`), where it wrote a hosts and a HOSTALIASES file. norouter writes no state directory: the names reach programs through the DNS add-on (`dns`) or /etc/hosts (`writeEtcHosts`). Accepted so that the original's manifests load; with `disable: true` it says what norouter does anyway, otherwise it is ignored with a warning.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "stateDir".
+ */
+export interface StateDir {
+  /**
+   * The original's directory path on the host. Ignored (with a warning).
+   */
+  pathOnAgent?: string;
+  /**
+   * The original's switch to write no state directory: what norouter always does.
    */
   disable?: boolean;
 }
@@ -175,6 +200,7 @@ export interface HostTemplate {
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;
+  stateDir?: StateDir;
 }
 /**
  * Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.
@@ -196,7 +222,7 @@ export interface Dns {
  */
 export interface Route {
   /**
-   * The name of the host that dials these destinations on its own network.
+   * The host that dials these destinations on its own network: its name, or its VIP (as the original NoRouter allowed).
    */
   via: string;
   /**

@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's part of the plan (issue 5): every host's name and aliases, and each host's
+ * The DNS add-on's part of the plan: every host's name and aliases, and each host's
  * effective settings, its own `dns` fields over hostTemplate's. Pure, like compile.
  */
 import type { Dns, Host, HostDns, Manifest } from '../../generated/manifest.js';
@@ -14,7 +14,8 @@ export function dnsNamesOf(manifest: Manifest): DnsName[] {
   for (const [name, host] of Object.entries(manifest.hosts)) {
     if (!host) continue;
     names.push({ name, vip: host.vip });
-    for (const alias of host.dns?.aliases ?? []) names.push({ name: alias, vip: host.vip });
+    // `aliases` is the original NoRouter's spelling of dns.aliases: both add up.
+    for (const alias of [...(host.aliases ?? []), ...(host.dns?.aliases ?? [])]) names.push({ name: alias, vip: host.vip });
   }
   return names;
 }

@@ -1,15 +1,19 @@
 /**
- * Issue 6's part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
+ * The proxies' part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
  * Pure, like compile. A host's own `http`, `socks` and `loopback` override hostTemplate's.
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
 import type { AgentConfig, AgentDns, DnsName, Route } from '../plan/types.js';
 
-/** Every route with `via` as a VIP, in manifest order; routes whose via names no host are dropped (validation reports them). */
+/**
+ * Every route with `via` as a VIP, in manifest order. `via` names a host, or is a host's VIP (the
+ * original NoRouter allowed either); routes whose via is neither are dropped (validation reports them).
+ */
 export function routesOf(manifest: Manifest): Route[] {
   const routes: Route[] = [];
+  const vips = new Set(Object.values(manifest.hosts).map((h) => h?.vip));
   for (const r of manifest.routes ?? []) {
-    const via = manifest.hosts[r.via]?.vip;
+    const via = Object.hasOwn(manifest.hosts, r.via) ? manifest.hosts[r.via]?.vip : vips.has(r.via) ? r.via : undefined;
     if (via !== undefined) routes.push({ via, to: [...r.to] });
   }
   return routes;

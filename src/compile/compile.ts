@@ -52,7 +52,7 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
   });
 
   // Every published port once, in manifest order, with its `--other VIP:PORT/tcp` words formatted
-  // once; each host then takes all but its own. Those slices are the quadratic part (issue 2), and
+  // once; each host then takes all but its own. Those slices are the quadratic part, and
   // they are the output itself: built from shared arrays with slice and concat, with no string
   // made per host.
   const published: Other[] = [];
@@ -67,11 +67,11 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     }
   }
 
-  // The DNS names are the same for every agent (issue 5): listed once, shared by every host.
+  // The DNS names are the same for every agent: listed once, shared by every host.
   const dnsNames = dnsNamesOf(manifest);
   const dnsNameWords = dnsNames.flatMap((n) => ['--dns-name', formatDnsName(n)]);
   const routes = routesOf(manifest);
-  // Issue 8, finding 8: the same timing for the router's end (Plan.keepalive) and every agent's.
+  // The same timing for the router's end (Plan.keepalive) and every agent's.
   const keepalive: Keepalive | undefined = manifest.keepalive && keepaliveFromSeconds(manifest.keepalive.interval, manifest.keepalive.timeout);
   const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
     const start = firstOther[i] ?? 0;
@@ -82,7 +82,7 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const extra = agentProxyOf(host, manifest.hostTemplate, dns, dnsNames, routes);
     const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}) };
     const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}) });
-    // Issue 7: a bootstrap host's cmd ends in its node, which gets the loader first. The local
+    // A bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
     const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false);
     const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));

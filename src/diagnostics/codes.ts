@@ -49,6 +49,10 @@ export const CODES = {
   E317: { name: 'keepalive-timeout-too-short', severity: 'error', summary: 'keepalive.timeout is less than twice keepalive.interval.' },
   E318: { name: 'plan-too-large', severity: 'error', summary: 'An agent\'s command line would exceed 120 KiB: too many ports published across too many hosts.' },
   W303: { name: 'loopback-disabled-without-proxy', severity: 'warning', summary: 'loopback.disable on a host without a proxy: nothing there reaches the mesh.' },
+  E319: { name: 'cmd-shell-syntax', severity: 'error', summary: 'A cmd string holds shell syntax (a pipe, redirection, `;`, `&&`, `$(…)`, a backtick…) that no shell will run.' },
+  W304: { name: 'cmd-shell-variable', severity: 'warning', summary: 'A cmd string holds `$VAR`, which no shell will expand.' },
+  W305: { name: 'host-name-not-dns', severity: 'warning', summary: 'A host name has `_` while DNS is on: it works everywhere but as a DNS host name.' },
+  W306: { name: 'state-dir-ignored', severity: 'warning', summary: 'The original NoRouter\'s `stateDir`: norouter writes no state directory, so it is ignored.' },
 } as const satisfies Record<string, CodeInfo>;
 
 /** A registered code; diagnostics can only be created with one of these. */

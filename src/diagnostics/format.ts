@@ -6,6 +6,16 @@
  *       | ^~~~~~~~~~~
  */
 import type { Diagnostic } from './diagnostic.js';
+import { escapeControls, hasControls } from '../terminal/safe-text.js';
+import { paint, type Style } from './colour.js';
+
+export interface FormatOptions {
+  /**
+   * ANSI colours, as compilers use on a terminal: the severity in red or yellow, the position in
+   * bold, the caret in the severity's colour. Off by default: the caller decides (wantsColour).
+   */
+  colour?: boolean;
+}
 
 /**
  * Tabs are expanded to this many columns in the excerpt. We print the line ourselves, so any width
@@ -13,13 +23,20 @@ import type { Diagnostic } from './diagnostic.js';
  */
 const TAB_WIDTH = 4;
 /**
- * An excerpt shows at most this many columns of its line, a window around the caret (issue 8: a
+ * An excerpt shows at most this many columns of its line, a window around the caret (a
  * one-line 50 MB file printed 16 MB per diagnostic). Longer lines are cut with `…` at either end.
  */
 export const MAX_EXCERPT_COLUMNS = 160;
 
-export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
-  const header = `${d.file}:${d.line}:${d.col}: ${d.severity}[${d.code}]: ${d.message}`;
+/**
+ * The file name, the message and the excerpt all come from outside (the command line, the
+ * manifest): every control character in them is shown escaped (`\x1b`), never sent to the
+ * terminal, and the caret is placed under the escaped form.
+ */
+export function formatDiagnostic(d: Diagnostic, sourceText: string, options: FormatOptions = {}): string {
+  const on = options.colour === true;
+  const tone: Style = d.severity === 'error' ? 'red' : 'yellow';
+  const header = `${paint(on, 'bold', `${escapeControls(d.file)}:${d.line}:${d.col}:`)} ${paint(on, tone, `${d.severity}[${d.code}]`)}: ${escapeControls(d.message)}`;
   const source = sourceLine(sourceText, d.line, d.col);
   const { text: full, columns } = expandTabs(source.text);
   const start0 = displayColumn(columns, d.col - source.offset);
@@ -40,15 +57,15 @@ export function formatDiagnostic(d: Diagnostic, sourceText: string): string {
   const gutter = String(d.line).length;
   return [
     header,
-    `  ${String(d.line)} | ${text}`.trimEnd(),
-    `  ${' '.repeat(gutter)} | ${caret}`,
+    `  ${paint(on, 'blue', `${String(d.line)} |`)} ${text}`.trimEnd(),
+    `  ${paint(on, 'blue', `${' '.repeat(gutter)} |`)} ${paint(on, tone, caret)}`,
   ].join('\n');
 }
 
 /** Every diagnostic, a blank line between them, then `2 errors, 1 warning`; '' for none. */
-export function formatDiagnostics(list: readonly Diagnostic[], sourceText: string): string {
+export function formatDiagnostics(list: readonly Diagnostic[], sourceText: string, options: FormatOptions = {}): string {
   if (list.length === 0) return '';
-  return `${list.map((d) => formatDiagnostic(d, sourceText)).join('\n\n')}\n\n${summarize(list)}\n`;
+  return `${list.map((d) => formatDiagnostic(d, sourceText, options)).join('\n\n')}\n\n${summarize(list)}\n`;
 }
 
 export function summarize(list: readonly Diagnostic[]): string {
@@ -84,18 +101,20 @@ function sourceLine(text: string, line: number, col: number): { text: string; of
 }
 
 /**
- * The line with tabs expanded, and for each UTF-16 index the display column where it starts. A
- * character outside the BMP (two UTF-16 units) takes one column; wide CJK glyphs are not measured.
+ * The line with tabs expanded and control characters escaped, and for each UTF-16 index the
+ * display column where it starts. A character outside the BMP (two UTF-16 units) takes one
+ * column; wide CJK glyphs are not measured.
  */
 function expandTabs(line: string): { text: string; columns: number[] } {
   let text = '';
   let width = 0;
   const columns: number[] = [];
+  const controls = hasControls(line);
   for (const ch of line) {
     for (let i = 0; i < ch.length; i++) columns.push(width);
-    const cells = ch === '\t' ? TAB_WIDTH - (width % TAB_WIDTH) : 1;
-    text += ch === '\t' ? ' '.repeat(cells) : ch;
-    width += cells;
+    const shown = ch === '\t' ? ' '.repeat(TAB_WIDTH - (width % TAB_WIDTH)) : controls ? escapeControls(ch) : ch;
+    text += shown;
+    width += ch === '\t' || shown !== ch ? shown.length : 1;
   }
   columns.push(width);
   return { text, columns };

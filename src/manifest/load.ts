@@ -23,11 +23,11 @@ export function loadManifest(text: string, file: string): LoadResult {
 }
 
 /**
- * Issue 2's fast path: `yaml` costs ~300 ms on a 1,000-host manifest in a cold process. A manifest
+ * The fast path: `yaml` costs ~300 ms on a 1,000-host manifest in a cold process. A manifest
  * within fast-yaml's subset that has nothing at all to report (no error, no warning) is loaded
  * without it; anything else (undefined) goes through the full pipeline, so every diagnostic still
- * comes from `yaml`'s document with its positions. The one exception is E318 (a plan too large,
- * issue 8): it is placed from the text alone, because yaml's document of a manifest that large is
+ * comes from `yaml`'s document with its positions. The one exception is E318 (a plan too large):
+ * it is placed from the text alone, because yaml's document of a manifest that large is
  * the cost it guards against (32,000 hosts: 430 MB and seconds).
  */
 function loadPlain(text: string, file: string): LoadResult | undefined {

@@ -73,10 +73,42 @@ function readDoubleQuoted(text: string, open: number): { value: string; end: num
 
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
-/** One word as sh and bash read it back unchanged: bare when safe, else single-quoted. */
+/**
+ * Characters a terminal or a line editor acts on when they are pasted: C0 controls but newline
+ * (tab completes, ^C, ^U, ^W edit the line, CR ends it), DEL, C1 controls, and the bidirectional
+ * controls that make the text read differently from what runs. Newline is safe inside quotes: the
+ * shell reads on.
+ */
+const PASTE_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu;
+
+/**
+ * One word as sh and bash read it back unchanged: bare when safe, else single-quoted. A run of
+ * characters a terminal would act on is written as `"$(printf '\033')"`: octal escapes of its
+ * UTF-8 bytes, so the printed line holds no control character at all. bash's `$'\033'` would be
+ * shorter, but dash (Debian's sh, 0.5.12) reads `$'…'` as a `$` and a quoted string.
+ */
 export function quoteShellWord(word: string): string {
   if (SAFE_WORD.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
+  // Not .test(): it would move the global regex's lastIndex, where matchAll then starts.
+  if (word.search(PASTE_UNSAFE) < 0) return singleQuoted(word);
+  let out = '';
+  let last = 0;
+  for (const m of word.matchAll(PASTE_UNSAFE)) {
+    if (m.index > last) out += singleQuoted(word.slice(last, m.index));
+    out += `"$(printf '${octal(m[0])}')"`;
+    last = m.index + m[0].length;
+  }
+  if (last < word.length) out += singleQuoted(word.slice(last));
+  return out;
+}
+
+function singleQuoted(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `\ooo` for every UTF-8 byte of `text`: printf's format reads these in every POSIX shell. */
+function octal(text: string): string {
+  return [...Buffer.from(text, 'utf8')].map((b) => `\\${b.toString(8).padStart(3, '0')}`).join('');
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The one-line pieces of fast-yaml (issue 2): quoted and plain scalars, resolved as `yaml`'s
+ * The one-line pieces of fast-yaml: quoted and plain scalars, resolved as `yaml`'s
  * default YAML 1.2 core schema resolves them, and flow collections written on one line. Anything
  * outside that subset throws NOT_SURE, which sends the file to the full `yaml` pipeline.
  */

@@ -1,5 +1,5 @@
 /**
- * A fast path for plain manifests (issue 2): `yaml` lexes a 1,000-host manifest in ~300 ms of a
+ * A fast path for plain manifests: `yaml` lexes a 1,000-host manifest in ~300 ms of a
  * cold process, far over the budget, while the manifests people write use a small subset of YAML.
  * This parses that subset straight to the plain value `parseDocument(text).toJS()` would give, and
  * answers undefined ("not sure") the moment the text leaves it; `yaml` stays the authority for

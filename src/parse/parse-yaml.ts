@@ -35,7 +35,7 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   try {
     doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   } catch (error) {
-    // Regression (issue 8): ~1,000 nested `[` overflowed the stack in yaml's composer and
+    // Regression: ~1,000 nested `[` overflowed the stack in yaml's composer and
     // the CLI died with an internal error. A manifest needs a handful of levels.
     if (!(error instanceof RangeError)) throw error;
     const d = createDiagnostic('E108', 'the YAML nests too deeply to be read (hundreds of levels); a manifest needs only a few', file, { line: 1, col: 1 }, '');

@@ -10,6 +10,7 @@ import { formatDnsArgs, type DnsFlags } from './dns-args.js';
 import { formatKeepaliveArgs, parseKeepalive } from './keepalive-args.js';
 import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
 import type { AgentConfig, Forward, Keepalive, Other } from './types.js';
+import { isIPv4, ipv4Problem, looksLikeIPv4 } from '../protocol/ipv4.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
 
@@ -32,13 +33,11 @@ export function formatAgentArgs(config: AgentConfig): string[] {
   return args;
 }
 
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 // A host name as RFC 1123 allows: dot-separated labels of letters, digits and inner hyphens.
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
-export function isIPv4(text: string): boolean {
-  return IPV4.test(text);
-}
+/** A strict dotted quad (src/protocol/ipv4.ts), the only IPv4 spelling norouter accepts anywhere. */
+export { isIPv4 };
 
 export function isHostName(text: string): boolean {
   return HOSTNAME.test(text);
@@ -60,6 +59,7 @@ export function parseForward(text: string): Parsed<Forward> {
   const [, listen = '', host = '', port = '', proto = 'tcp'] = m;
   const listenPort = parsePort(listen);
   if (listenPort === undefined) return { ok: false, error: `listen port "${listen}" is not a port number (1-65535)` };
+  if (!isIPv4(host) && looksLikeIPv4(host)) return { ok: false, error: `connect host "${host}" is not an IPv4 address: ${ipv4Problem(host) ?? ''} (write a dotted quad like 127.0.0.1)` };
   if (!isIPv4(host) && !isHostName(host)) return { ok: false, error: `connect host "${host}" is neither an IPv4 address nor a host name` };
   const connectPort = parsePort(port);
   if (connectPort === undefined) return { ok: false, error: `connect port "${port}" is not a port number (1-65535)` };

@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's agent flags (issue 5), both ways, like agent-args.ts for the rest:
+ * The DNS add-on's agent flags, both ways, like agent-args.ts for the rest:
  *
  *   --dns PORT  --dns-domain SUFFIX  --dns-resolv-conf auto|true  --write-etc-hosts
  *   --dns-name NAME=VIP…
@@ -8,6 +8,7 @@
  * server (`--dns`) or writes /etc/hosts, and never otherwise.
  */
 import type { AgentDns, DnsName } from './types.js';
+import { isIPv4 } from '../protocol/ipv4.js';
 
 /** The raw flag values as the CLI parser collected them. */
 export interface DnsFlags {
@@ -20,11 +21,19 @@ export interface DnsFlags {
 
 // One DNS label (RFC 1123): letters, digits, inner hyphens, at most 63 characters.
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
-const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 /** A DNS name of one or more labels separated by dots, no leading or trailing dot, ≤ 253 characters. */
 export function isDnsName(text: string): boolean {
   return text.length >= 1 && text.length <= 253 && text.split('.').every((l) => LABEL.test(l));
+}
+
+// A host name as the manifest allows it: a DNS label, or one with underscores (`aws_bastion`, as
+// the original NoRouter allowed; validation warns when DNS is on, W305).
+const MESH_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+
+/** A name `--dns-name` carries: a DNS name, or a host name with underscores. */
+export function isMeshName(text: string): boolean {
+  return isDnsName(text) || MESH_LABEL.test(text);
 }
 
 /** Why `text` is not a DNS name, for diagnostics; undefined when it is one. */
@@ -82,7 +91,7 @@ export function parseDnsFlags(flags: DnsFlags, errors: string[]): AgentDns | und
     const eq = text.indexOf('=');
     const name = text.slice(0, eq);
     const vip = text.slice(eq + 1);
-    if (eq < 0 || !isDnsName(name) || !IPV4.test(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
+    if (eq < 0 || !isMeshName(name) || !isIPv4(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
     else dns.names.push({ name, vip });
   }
   if (dns.port === undefined && !dns.etcHosts) errors.push('--dns-name, --dns-domain and --dns-resolv-conf need --dns PORT or --write-etc-hosts');

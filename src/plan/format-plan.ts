@@ -2,12 +2,13 @@
  * `norouter plan`'s text: per host, `# NAME (VIP)` and its command line, quoted to paste into a
  * shell.
  *
- * The output is quadratic (issue 2): every host's line lists every other host's ports, so 1,000
+ * The output is quadratic: every host's line lists every other host's ports, so 1,000
  * hosts publishing one port each print ~1M `--other VIP:PORT/tcp` words, ~30 MB. Each of those
  * words is quoted once, into one string of every `--other` pair in first-seen order, and a host's
  * line takes slices of it: the per-host cost is a few slices, not a thousand quoted words.
  */
 import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
+import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
 import { describeDns } from './dns-args.js';
 import { describeProxy } from './proxy-args.js';
@@ -23,12 +24,13 @@ export function formatPlanText(plan: Plan): string {
   return lines.join('\n');
 }
 
-/** `# NAME (VIP)`, with the host's DNS settings (issue 5), proxies and routes (issue 6) when it has any. */
+/** `# NAME (VIP)`, with the host's DNS settings, proxies and routes when it has any. */
 function heading(host: PlanHost, nameOf: (vip: string) => string): string {
   const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
-  // Issue 7: the long `--import=data:…` word on the line below is the bootstrap loader.
+  // The long `--import=data:…` word on the line below is the bootstrap loader.
   const bootstrap = host.bootstrap ? '; bootstrap: node runs norouter sent over stdin' : '';
-  return `# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`;
+  // Validated names and addresses, but the heading is for a terminal: escaped all the same.
+  return escapeControls(`# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`);
 }
 
 /** Words after the host's cmd that are not `--other` pairs: `internal agent --me VIP`, forwards. */

@@ -1,5 +1,5 @@
 /**
- * The manifest's `keepalive` (issue 8, finding 8), both ways, like dns-args.ts for the DNS add-on:
+ * The manifest's `keepalive`, both ways, like dns-args.ts for the DNS add-on:
  *
  *   --keepalive INTERVAL_MS,TIMEOUT_MS
  *

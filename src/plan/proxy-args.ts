@@ -1,5 +1,5 @@
 /**
- * Issue 6's agent flags, both ways, like dns-args.ts for the DNS add-on:
+ * The proxies' and routes' agent flags, both ways, like dns-args.ts for the DNS add-on:
  *
  *   --http-proxy ADDRESS:PORT  --socks-proxy ADDRESS:PORT  --no-loopback
  *   --route VIA_VIP=PATTERN[,PATTERN…]…

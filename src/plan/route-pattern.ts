@@ -1,5 +1,5 @@
 /**
- * The syntax of issue 6's manifest values, shared by validation, the agent's flags and the
+ * The syntax of the proxies' manifest values, shared by validation, the agent's flags and the
  * proxies: a route destination (`10.0.0.0/8`, `10.1.2.3`, `*.internal`) and a proxy listen
  * address (`127.0.0.1:18080`, `[::1]:1080`). Pure.
  *
@@ -9,6 +9,7 @@
  */
 import { isIPv4, parsePort, type Parsed } from './agent-args.js';
 import { ipFromString } from '../protocol/frame.js';
+import { ipv4Problem } from '../protocol/ipv4.js';
 
 export type RoutePattern =
   | { kind: 'cidr'; text: string; net: number; prefix: number }
@@ -30,7 +31,7 @@ export function parseRoutePattern(text: string): Parsed<RoutePattern> {
 function parseCidr(text: string): Parsed<RoutePattern> {
   const [address = '', bits, ...more] = text.split('/');
   if (more.length) return { ok: false, error: 'it has two slashes' };
-  if (!isIPv4(address)) return { ok: false, error: `"${address}" is not an IPv4 address` };
+  if (!isIPv4(address)) return { ok: false, error: `"${address}" is not an IPv4 address: ${ipv4Problem(address) ?? ''}` };
   const prefix = bits === undefined ? 32 : /^[0-9]{1,2}$/.test(bits) ? Number(bits) : NaN;
   if (!(prefix >= 0 && prefix <= 32)) return { ok: false, error: `prefix length "${bits ?? ''}" is not 0-32` };
   const ip = ipFromString(address) ?? 0;

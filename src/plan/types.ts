@@ -26,7 +26,7 @@ export interface DnsName {
 }
 
 /**
- * The DNS add-on's part of an agent's configuration (issue 5): `--dns PORT`, `--dns-domain`,
+ * The DNS add-on's part of an agent's configuration: `--dns PORT`, `--dns-domain`,
  * `--dns-resolv-conf`, `--write-etc-hosts` and one `--dns-name NAME=VIP` per name.
  */
 export interface AgentDns {
@@ -46,7 +46,7 @@ export interface AgentDns {
 }
 
 /**
- * One route (issue 6): proxy connections to any of `to` (IPv4 CIDRs and host-name globs, as in the
+ * One route: proxy connections to any of `to` (IPv4 CIDRs and host-name globs, as in the
  * manifest) leave the mesh at the host whose VIP is `via`, which dials them on its own network.
  */
 export interface Route {
@@ -55,7 +55,7 @@ export interface Route {
 }
 
 /**
- * The proxies of a host (issue 6): `--http-proxy`, `--socks-proxy`. `names` and `domain` are the
+ * The proxies of a host: `--http-proxy`, `--socks-proxy`. `names` and `domain` are the
  * mesh's names (the same list as the DNS add-on's, `--dns-name`), which the proxies resolve
  * themselves.
  */
@@ -69,7 +69,7 @@ export interface AgentProxy {
 }
 
 /**
- * The link keepalive (issue 8, finding 8; docs/protocol.md §7): a PING every `intervalMs`, and a
+ * The link keepalive (docs/protocol.md §7): a PING every `intervalMs`, and a
  * link silent for `timeoutMs` is dead. The manifest's `keepalive`, in milliseconds.
  */
 export interface Keepalive {
@@ -84,12 +84,12 @@ export interface AgentConfig {
   others: Other[];
   /** Absent when the host runs neither a DNS server nor writes /etc/hosts. */
   dns?: AgentDns;
-  /** Absent when the host runs no proxy (issue 6). */
+  /** Absent when the host runs no proxy. */
   proxy?: AgentProxy;
-  /** `loopback.disable` (issue 6): listen on no VIP; only the proxies reach the mesh. */
+  /** `loopback.disable`: listen on no VIP; only the proxies reach the mesh. */
   noLoopback?: true;
   /**
-   * Issue 6: every route for a host with a proxy (it picks the `via`), else only the routes this
+   * Every route for a host with a proxy (it picks the `via`), else only the routes this
    * host dials (it checks routed OPENs against them); absent when none applies.
    */
   routes?: Route[];
@@ -106,8 +106,8 @@ export interface PlanHost {
   argv: string[];
   agent: AgentConfig;
   /**
-   * Set (true) when the host's cmd ends in its `node` and the router sends the agent over stdin
-   * (issue 7): argv then has src/bootstrap/loader.ts's arguments between the cmd and the agent's.
+   * Set (true) when the host's cmd ends in its `node` and the router sends the agent over stdin:
+   * argv then has src/bootstrap/loader.ts's arguments between the cmd and the agent's.
    */
   bootstrap?: true;
 }

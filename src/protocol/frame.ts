@@ -7,6 +7,7 @@ import {
   MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MAX_ROUTE_HOST, PROTO_CONTROL, PROTO_TCP, ROUTED_PORT,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
+import { parseIPv4 } from './ipv4.js';
 
 /** IPs are u32 in network order (127.0.42.101 = 0x7f002a65), so a Map<number, …> routes them. */
 export interface FrameHeader {
@@ -43,18 +44,12 @@ export function ipToString(ip: number): string {
   return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }
 
-/** Parses dotted IPv4; undefined when it is not one. */
+/**
+ * Parses a strict dotted quad (ipv4.ts: no leading zeros, four parts 0-255); undefined when it is
+ * not one. `127.0.042.1` is refused: a resolver may read `042` as octal.
+ */
 export function ipFromString(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let ip = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    ip = ip * 256 + n;
-  }
-  return ip;
+  return parseIPv4(text);
 }
 
 /** Classifies a TCP frame by §5.3's table, ignoring FROM_ACCEPTOR; undefined when illegal. */

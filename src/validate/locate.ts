@@ -67,8 +67,8 @@ function walk(src: YamlSource, segments: readonly string[]): { node: unknown; ke
 /**
  * A top-level key found in the text alone, without yaml's document: the first line that starts,
  * at column 1, with `key:` (plain, or in quotes). For a 32,000-host manifest yaml's document alone
- * is 430 MB, so the one diagnostic about a manifest's sheer size (E318) is placed this way (issue
- * 8). Undefined when the key is written any other way; the caller then falls back to locate().
+ * is 430 MB, so the one diagnostic about a manifest's sheer size (E318) is placed this way.
+ * Undefined when the key is written any other way; the caller then falls back to locate().
  */
 export function locateTopKeyInText(text: string, key: string): SourceRange | undefined {
   for (const token of [key, `"${key}"`, `'${key}'`]) {

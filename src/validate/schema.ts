@@ -82,8 +82,9 @@ export function explainError(value: unknown, e: ErrorObject): Problem {
     case 'additionalProperties': {
       const key = String((e.params as { additionalProperty: unknown }).additionalProperty);
       const known = knownKeys(segments);
-      const guess = suggestKey(key, known);
-      const hint = guess !== undefined ? `; did you mean "${guess}"?` : known.length ? ` (known keys: ${known.join(', ')})` : '';
+      const original = originalKey(segments, key);
+      const guess = original === undefined ? suggestKey(key, known) : undefined;
+      const hint = original !== undefined ? `: ${original}` : guess !== undefined ? `; did you mean "${guess}"?` : known.length ? ` (known keys: ${known.join(', ')})` : '';
       return { code: 'E201', message: `unknown key ${quote(key)} in ${at}${hint}`, segments: [...segments, key], target: 'key', ...(guess !== undefined && { meant: guess }) };
     }
     case 'required': {
@@ -116,4 +117,22 @@ export function explainError(value: unknown, e: ErrorObject): Problem {
     }
   }
   return { code: 'E206', message: `${at} ${e.message ?? 'does not match the schema'}`, segments, target: 'value' };
+}
+
+/**
+ * Keys of the original NoRouter's manifest that norouter does not take where they appear, each
+ * with what it was and what to write instead. The original's other keys are accepted (`aliases`,
+ * `stateDir`, `http`, `socks`, `loopback`, `writeEtcHosts`, `routes`).
+ */
+const ORIGINAL_KEYS: Record<string, Record<string, string>> = {
+  hostTemplate: {
+    vip: 'a vip belongs to one host (the original NoRouter refused it in hostTemplate too); set vip on each host',
+    cmd: 'a cmd belongs to one host (the original NoRouter refused it in hostTemplate too); set cmd on each host',
+    aliases: 'aliases belong to one host (the original NoRouter refused them in hostTemplate too); set aliases on each host, or dns.domain here for a suffix on every name',
+  },
+};
+
+function originalKey(segments: readonly string[], key: string): string | undefined {
+  const where = segments.length === 1 && segments[0] === 'hostTemplate' ? 'hostTemplate' : undefined;
+  return where === undefined ? undefined : ORIGINAL_KEYS[where]?.[key];
 }

@@ -1,5 +1,6 @@
 /** `cmd`: at most one host without it, and a command that names a program. */
 import { splitShellWords } from '../manifest/shell-words.js';
+import { findShellSyntax, type ShellSyntaxKind } from '../manifest/shell-syntax.js';
 import type { SemanticContext } from './semantic-context.js';
 import { knownKeys } from './schema-tree.js';
 import { suggestKey } from './suggest.js';
@@ -39,5 +40,39 @@ function checkCommandString(ctx: SemanticContext, name: string, cmd: string, at:
   }
   if (split.words.length === 0 || split.words[0] === '') {
     ctx.report('E307', `cmd of host "${name}" is empty; give the command that starts norouter there, or leave cmd out for the local host`, at);
+    return;
+  }
+  checkShellSyntax(ctx, name, cmd, at);
+}
+
+const WHAT: Record<ShellSyntaxKind, string> = {
+  pipe: 'a pipe',
+  list: 'a command separator',
+  background: 'a background operator',
+  redirection: 'a redirection',
+  subshell: 'a subshell parenthesis',
+  substitution: 'a command substitution',
+  comment: 'a comment',
+  'ansi-quote': "bash's $'…' quoting",
+  variable: 'a variable',
+};
+
+/**
+ * A cmd string is split like sh splits words but run without a shell: shell syntax in it reaches
+ * the program as literal words. Each kind is reported once per cmd, at its first occurrence;
+ * a variable is a warning (a literal `$` may be meant, as in a password), the rest errors.
+ */
+function checkShellSyntax(ctx: SemanticContext, name: string, cmd: string, at: readonly string[]): void {
+  const seen = new Set<ShellSyntaxKind>();
+  for (const s of findShellSyntax(cmd)) {
+    if (seen.has(s.kind)) continue;
+    seen.add(s.kind);
+    const quoted = JSON.stringify(s.text);
+    const shell = `run a shell explicitly: sh -c '… "$@"' sh (the agent's arguments arrive as "$@")`;
+    if (s.kind === 'variable') {
+      ctx.reportInString('W304', `cmd of host "${name}" has the variable ${quoted}, but cmd strings are not run by a shell: the program gets ${quoted} literally. Write its value instead, or ${shell}`, at, s.index);
+    } else {
+      ctx.reportInString('E319', `cmd of host "${name}" has ${WHAT[s.kind]} (${quoted}), but cmd strings are not run by a shell: ${quoted} would reach the program as an argument. Quote it if it is meant literally, or ${shell}`, at, s.index);
+    }
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The DNS add-on's names (issue 5): aliases and domain suffixes must be DNS names, and no name
+ * The DNS add-on's names: aliases and domain suffixes must be DNS names, and no name
  * may be answered with two VIPs: an alias repeating a host name or another alias (letter case
  * ignored, as DNS ignores it) is an error. Also warns when resolv.conf is to be patched but the
  * server cannot be on port 53, the only port resolv.conf can point at.
@@ -16,7 +16,7 @@ export function checkDns(ctx: SemanticContext, template: unknown, hosts: Hosts):
   const templateDns = asRecord(asRecord(template)?.['dns']);
   checkDomain(ctx, templateDns, ['hostTemplate', 'dns', 'domain'], 'hostTemplate');
   // Every host name first: an alias is compared with all of them, wherever they are in the file.
-  const owners = new Map<string, { what: string; segments: string[]; target: 'key' | 'value' }>();
+  const owners: Owners = new Map();
   for (const [name] of hosts) {
     if (!owners.has(name.toLowerCase())) owners.set(name.toLowerCase(), { what: `the name of host "${name}"`, segments: ['hosts', name], target: 'key' });
   }
@@ -24,27 +24,34 @@ export function checkDns(ctx: SemanticContext, template: unknown, hosts: Hosts):
     const dns = asRecord(host['dns']);
     checkDomain(ctx, dns, ['hosts', name, 'dns', 'domain'], `host "${name}"`);
     checkPort53(ctx, name, dns, templateDns);
-    const aliases = dns?.['aliases'];
-    if (!Array.isArray(aliases)) continue;
-    aliases.forEach((alias: unknown, i) => {
-      const at = ['hosts', name, 'dns', 'aliases', String(i)];
-      if (typeof alias !== 'string' || !ctx.usable(at)) return;
-      const problem = dnsNameProblem(alias);
-      if (problem !== undefined) {
-        ctx.report('E309', `alias ${JSON.stringify(alias)} of host "${name}" is not a DNS name: ${problem} (use labels of letters, digits and inner hyphens, separated by dots)`, at);
-        return;
-      }
-      const first = owners.get(alias.toLowerCase());
-      if (first) {
-        const self = first.what === `the name of host "${name}"`;
-        ctx.report('E310', self
-          ? `alias "${alias}" of host "${name}" is the host's own name: DNS ignores letter case, and the name already answers`
-          : `alias "${alias}" of host "${name}" is already ${first.what} (line ${ctx.line(first.segments, first.target)}): one DNS name cannot stand for two hosts (DNS ignores letter case)`, at);
-        return;
-      }
-      owners.set(alias.toLowerCase(), { what: `an alias of host "${name}"`, segments: at, target: 'value' });
-    });
+    // `aliases` on the host is the original NoRouter's spelling of dns.aliases: both add up.
+    for (const [list, where] of [[host['aliases'], ['hosts', name, 'aliases']], [dns?.['aliases'], ['hosts', name, 'dns', 'aliases']]] as const) {
+      if (Array.isArray(list)) checkAliases(ctx, name, list, where, owners);
+    }
   }
+}
+
+type Owners = Map<string, { what: string; segments: string[]; target: 'key' | 'value' }>;
+
+function checkAliases(ctx: SemanticContext, name: string, aliases: readonly unknown[], where: readonly string[], owners: Owners): void {
+  aliases.forEach((alias: unknown, i) => {
+    const at = [...where, String(i)];
+    if (typeof alias !== 'string' || !ctx.usable(at)) return;
+    const problem = dnsNameProblem(alias);
+    if (problem !== undefined) {
+      ctx.report('E309', `alias ${JSON.stringify(alias)} of host "${name}" is not a DNS name: ${problem} (use labels of letters, digits and inner hyphens, separated by dots)`, at);
+      return;
+    }
+    const first = owners.get(alias.toLowerCase());
+    if (first) {
+      const self = first.what === `the name of host "${name}"`;
+      ctx.report('E310', self
+        ? `alias "${alias}" of host "${name}" is the host's own name: DNS ignores letter case, and the name already answers`
+        : `alias "${alias}" of host "${name}" is already ${first.what} (line ${ctx.line(first.segments, first.target)}): one DNS name cannot stand for two hosts (DNS ignores letter case)`, at);
+      return;
+    }
+    owners.set(alias.toLowerCase(), { what: `an alias of host "${name}"`, segments: at, target: 'value' });
+  });
 }
 
 function checkDomain(ctx: SemanticContext, dns: Record<string, unknown> | undefined, at: string[], owner: string): void {
@@ -66,4 +73,14 @@ function checkPort53(ctx: SemanticContext, name: string, dns: Record<string, unk
   const at = own ? ['hosts', name, 'dns', 'port'] : ['hostTemplate', 'dns', 'port'];
   if (!ctx.usable(at)) return;
   ctx.report('W302', `host "${name}" asks for /etc/resolv.conf to be patched (resolvConf: true) but its DNS server is on port ${port}: resolv.conf can only point at port 53, so it will not be patched`, at);
+}
+
+/** Whether some host runs the DNS add-on: its own `dns` or hostTemplate's, not turned off. */
+export function dnsApplies(template: unknown, hosts: Hosts): boolean {
+  const base = asRecord(asRecord(template)?.['dns']);
+  return hosts.some(([, host]) => {
+    const own = asRecord(host['dns']);
+    const enable = own?.['enable'] ?? base?.['enable'];
+    return enable === undefined ? own !== undefined || base !== undefined : enable === true;
+  });
 }

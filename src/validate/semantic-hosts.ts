@@ -8,14 +8,28 @@ import type { SemanticContext } from './semantic-context.js';
  * DNS ignores case two names differing only in case are one name: that is an error (E303).
  */
 const DNS_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+/**
+ * The original NoRouter took any name, and its VPN guide names hosts `aws_bastion`: an underscore
+ * is accepted anywhere a letter is. Such a name is no DNS host name (RFC 1123), so with DNS on it
+ * is a warning (W305): the proxies, routes and /etc/hosts use it as it is.
+ */
+const MESH_LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 
-export function checkHostNames(ctx: SemanticContext, names: readonly string[]): void {
+/**
+ * `dnsOn`: some host runs the DNS add-on, which would serve every host's name; `hasAlias`: the
+ * host has an alias, by which DNS reaches it anyway (no warning then).
+ */
+export function checkHostNames(ctx: SemanticContext, names: readonly string[], dnsOn: boolean, hasAlias: (name: string) => boolean): void {
   const seen = new Map<string, string>();
   for (const name of names) {
     const at = ['hosts', name];
-    if (!DNS_LABEL.test(name)) {
-      ctx.report('E302', `host name ${JSON.stringify(name)} is not a DNS label: ${labelProblem(name)} (use letters, digits and inner hyphens, at most 63 characters; hosts become DNS names)`, at, 'key');
+    if (!MESH_LABEL.test(name)) {
+      ctx.report('E302', `host name ${JSON.stringify(name)} is not a DNS label: ${labelProblem(name)} (use letters, digits and inner hyphens or underscores, at most 63 characters; hosts become DNS names)`, at, 'key');
       continue;
+    }
+    if (dnsOn && !DNS_LABEL.test(name) && !hasAlias(name)) {
+      const alias = name.replace(/_/g, '-').replace(/^-+|-+$/g, '') || 'host';
+      ctx.report('W305', `host name "${name}" has "_", which a DNS host name cannot have: the proxies, routes and /etc/hosts know it, but resolvers and programs may refuse it in DNS; to reach the host by DNS, give it an alias (aliases: [${alias}])`, at, 'key');
     }
     const first = seen.get(name.toLowerCase());
     if (first !== undefined) {
@@ -29,7 +43,7 @@ export function checkHostNames(ctx: SemanticContext, names: readonly string[]): 
 function labelProblem(name: string): string {
   if (name === '') return 'it is empty';
   if (name.length > 63) return `it has ${name.length} characters`;
-  const bad = /[^a-z0-9-]/i.exec(name)?.[0];
+  const bad = /[^a-z0-9_-]/i.exec(name)?.[0];
   if (bad !== undefined) return `it contains ${JSON.stringify(bad)}`;
   return name.startsWith('-') ? 'it starts with a hyphen' : 'it ends with a hyphen';
 }

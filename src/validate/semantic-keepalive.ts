@@ -1,5 +1,5 @@
 /**
- * Issue 8, finding 8: the manifest's `keepalive`. The schema bounds each number; whether the two
+ * The manifest's `keepalive`. The schema bounds each number; whether the two
  * work together (E317: a timeout of at least two intervals, see MIN_TIMEOUT_INTERVALS) it cannot
  * say, nor that a value left out is the protocol default.
  */

@@ -1,9 +1,9 @@
 /**
- * Issue 6: proxies, `loopback.disable` and `routes`. Listen addresses must parse; a proxy must
+ * Proxies, `loopback.disable` and `routes`. Listen addresses must parse; a proxy must
  * not take a port its host publishes (nor both proxies one address); every route's `via` names a
  * host, and each destination is a CIDR or a glob, listed once across all routes.
  */
-import { parseForward } from '../plan/agent-args.js';
+import { isIPv4, parseForward } from '../plan/agent-args.js';
 import type { SemanticContext } from './semantic-context.js';
 import { suggestKey } from './suggest.js';
 import { parseListenAddress, parseRoutePattern } from '../plan/route-pattern.js';
@@ -74,7 +74,8 @@ function publishedPorts(...lists: unknown[]): Map<number, string> {
   return out;
 }
 
-export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: readonly string[]): void {
+/** `vips`: each host's VIP, for a `via` written as a VIP (the original NoRouter allowed either). */
+export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: readonly string[], vips: ReadonlySet<string>): void {
   if (!Array.isArray(routes)) return;
   const names = new Set(hostNames);
   const seen = new Map<string, string[]>();
@@ -82,9 +83,10 @@ export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: re
     const r = asRecord(route);
     const via = r?.['via'];
     const viaAt = ['routes', String(i), 'via'];
-    if (typeof via === 'string' && ctx.usable(viaAt) && !names.has(via)) {
-      const hint = suggestKey(via, hostNames);
-      ctx.report('E314', `route via "${via}": no host has that name${hint ? ` (did you mean "${hint}"?)` : ''}; via names the host that dials these destinations`, viaAt);
+    if (typeof via === 'string' && ctx.usable(viaAt) && !names.has(via) && !vips.has(via)) {
+      const hint = isIPv4(via) ? undefined : suggestKey(via, hostNames);
+      const what = isIPv4(via) ? 'no host has that VIP' : 'no host has that name';
+      ctx.report('E314', `route via "${via}": ${what}${hint ? ` (did you mean "${hint}"?)` : ''}; via names the host that dials these destinations, by its name or its VIP`, viaAt);
     }
     const to = r?.['to'];
     if (!Array.isArray(to)) return;

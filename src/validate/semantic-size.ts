@@ -1,5 +1,5 @@
 /**
- * Issue 8, bug 6c: the size of every agent's command line (E318), computed without building the
+ * The size of every agent's command line (E318), computed without building the
  * plan. Each agent's line carries one `--other VIP:PORT/tcp` pair per port every other host
  * publishes (and one `--dns-name NAME=VIP` pair per name of the mesh when it runs DNS or a
  * proxy), so the plan grows as hosts × ports: 5,000 hosts publishing one port each took 0.7 GB to

@@ -9,7 +9,8 @@ import { checkCommands } from './semantic-cmd.js';
 import { SemanticContext } from './semantic-context.js';
 import { checkHostNames, checkVips } from './semantic-hosts.js';
 import { checkPorts } from './semantic-ports.js';
-import { checkDns } from './semantic-dns.js';
+import { checkDns, dnsApplies } from './semantic-dns.js';
+import { checkOriginalKeys } from './semantic-original.js';
 import { checkProxies, checkRoutes } from './semantic-proxy.js';
 import { checkKeepalive } from './semantic-keepalive.js';
 import { checkPlanSize } from './semantic-size.js';
@@ -19,23 +20,29 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   const root = asRecord(value);
   const hostsValue = asRecord(root?.['hosts']);
   if (!root || !hostsValue) return ctx.diagnostics;
-  checkHostNames(ctx, Object.keys(hostsValue));
   const hosts = Object.entries(hostsValue).flatMap(([name, host]) => {
     const record = asRecord(host);
     return record ? [[name, record] as const] : [];
   });
+  const aliased = new Set(hosts.filter(([, h]) => hasAliases(h['aliases']) || hasAliases(asRecord(h['dns'])?.['aliases'])).map(([name]) => name));
+  checkHostNames(ctx, Object.keys(hostsValue), dnsApplies(root['hostTemplate'], hosts), (name) => aliased.has(name));
   checkVips(ctx, hosts);
   checkCommands(ctx, hosts);
   checkPorts(ctx, asRecord(root['hostTemplate'])?.['ports'], hosts);
   checkDns(ctx, root['hostTemplate'], hosts);
   checkProxies(ctx, root['hostTemplate'], hosts);
-  checkRoutes(ctx, root['routes'], Object.keys(hostsValue));
+  checkRoutes(ctx, root['routes'], Object.keys(hostsValue), new Set(hosts.map(([, h]) => h['vip']).filter((v): v is string => typeof v === 'string')));
   checkKeepalive(ctx, root['keepalive']);
-  // Last: it sums what the checks above looked at one host at a time (issue 8, bug 6c).
+  checkOriginalKeys(ctx, root['hostTemplate'], hosts);
+  // Last: it sums what the checks above looked at one host at a time.
   checkPlanSize(ctx, root);
   return ctx.diagnostics;
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function hasAliases(list: unknown): boolean {
+  return Array.isArray(list) && list.length > 0;
 }

@@ -1,4 +1,4 @@
-// Issue 8, finding 8: the manifest's `keepalive` in the plan: Plan.keepalive for the router, and
+// The manifest's `keepalive` in the plan: Plan.keepalive for the router, and
 // the same values on every agent's command line (`--keepalive INTERVAL_MS,TIMEOUT_MS`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

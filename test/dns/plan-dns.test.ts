@@ -49,12 +49,12 @@ test('agent flags round-trip: what plan prints is what the agent parses', () => 
 });
 
 test('agent flags: every problem is reported', () => {
-  const r = buildAgentConfig('127.0.42.101', [], [], { port: '99999', domain: '.x', resolvConf: 'yes', names: ['a_b=1.2.3.4', 'x'] });
+  const r = buildAgentConfig('127.0.42.101', [], [], { port: '99999', domain: '.x', resolvConf: 'yes', names: ['a b=1.2.3.4', 'x'] });
   assert.ok(!r.ok);
   assert.match(r.error, /--dns: "99999"/);
   assert.match(r.error, /--dns-domain/);
   assert.match(r.error, /--dns-resolv-conf: "yes"/);
-  assert.match(r.error, /--dns-name a_b=1.2.3.4/);
+  assert.match(r.error, /--dns-name a b=1.2.3.4/);
   assert.match(r.error, /--dns-name x:/);
 });
 

@@ -1,4 +1,4 @@
-// fast-yaml (issue 2) against `yaml`, the authority: whenever fast-yaml answers, `yaml` must parse
+// fast-yaml against `yaml`, the authority: whenever fast-yaml answers, `yaml` must parse
 // the same text without an error or a warning to the same value, keys in the same order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

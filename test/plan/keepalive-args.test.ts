@@ -1,4 +1,4 @@
-// Issue 8, finding 8: `--keepalive INTERVAL_MS,TIMEOUT_MS`, formatted by compile and parsed by
+// `--keepalive INTERVAL_MS,TIMEOUT_MS`, formatted by compile and parsed by
 // `internal agent`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

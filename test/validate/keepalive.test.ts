@@ -1,4 +1,4 @@
-// Issue 8, finding 8: the manifest's `keepalive`, checked by the schema (each number) and by E317
+// The manifest's `keepalive`, checked by the schema (each number) and by E317
 // (the two together).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Issue 8, bug 6c: E318 bounds each agent's command line, computed without building the plan.
+// E318 bounds each agent's command line, computed without building the plan.
 // agentCommandSizes must measure exactly what compile builds, or the bound means nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,6 +68,15 @@ test('the computed length is compile\'s for every example', () => {
   for (const name of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
     const manifest = load(readFileSync(new URL(name, dir), 'utf8'));
     assert.deepEqual(agentCommandSizes(manifest).map((s) => s.bytes), compiledLengths(manifest), name);
+  }
+});
+
+test('the computed length is compile\'s for the original NoRouter\'s manifests (aliases on hosts, a VIP as via)', () => {
+  const dir = new URL('../fixtures/norouter-original/', import.meta.url);
+  for (const name of readdirSync(dir)) {
+    const r = loadManifest(readFileSync(new URL(`${name}/manifest.yaml`, dir), 'utf8'), 'manifest.yaml');
+    if (!r.manifest) continue;
+    assert.deepEqual(agentCommandSizes(r.manifest).map((s) => s.bytes), compiledLengths(r.manifest), name);
   }
 });
 
