@@ -6,6 +6,7 @@ import { realpathSync } from 'node:fs';
 import { loadManifest } from '../manifest/load.js';
 import { readManifestFile } from '../manifest/read.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
+import { wantsColour } from '../diagnostics/colour.js';
 import { compile } from '../compile/compile.js';
 import type { Manifest } from '../../generated/manifest.js';
 import type { Plan } from '../plan/types.js';
@@ -36,7 +37,7 @@ export function selfCommand(): string[] {
 export async function loadAndReport(file: string, stderr: Writable): Promise<Loaded | undefined> {
   const text = await readManifestFile(file);
   const result = loadManifest(text, file);
-  if (result.diagnostics.length) stderr.write(formatDiagnostics(result.diagnostics, text));
+  if (result.diagnostics.length) stderr.write(formatDiagnostics(result.diagnostics, text, { colour: wantsColour(stderr as { isTTY?: boolean }) }));
   if (!result.ok || result.manifest === undefined) return undefined;
   return { text, manifest: result.manifest, plan: compile(result.manifest, { self: selfCommand() }) };
 }

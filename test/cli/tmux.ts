@@ -27,9 +27,9 @@ export class Terminal {
     this.tmux(['-f', conf, 'new-session', '-d', '-x', '120', '-y', '40', ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), ...wrapped]);
   }
 
-  /** The screen and its scrollback, as text. */
-  screen(): string {
-    return this.tmux(['capture-pane', '-p', '-J', '-S', '-']).replace(/\n+$/, '\n');
+  /** The screen and its scrollback, as text; with `escapes`, the colours as SGR sequences too. */
+  screen(options: { escapes?: boolean } = {}): string {
+    return this.tmux(['capture-pane', '-p', '-J', ...(options.escapes ? ['-e'] : []), '-S', '-']).replace(/\n+$/, '\n');
   }
 
   /** Types keys: tmux key names such as `Enter` and `C-c`, or literal text with `literal`. */

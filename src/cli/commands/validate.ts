@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { loadAndReport } from '../load.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
+import { escapeControls } from '../../terminal/safe-text.js';
 
 export class ValidateCommand extends Command {
   static override paths = [['validate']];
@@ -21,7 +22,7 @@ export class ValidateCommand extends Command {
     const loaded = await loadAndReport(this.file, this.context.stderr);
     if (!loaded) return EXIT_BAD_INPUT;
     const count = loaded.plan.hosts.length;
-    this.context.stdout.write(`${this.file}: ok (${count} ${count === 1 ? 'host' : 'hosts'})\n`);
+    this.context.stdout.write(`${escapeControls(this.file)}: ok (${count} ${count === 1 ? 'host' : 'hosts'})\n`);
     return EXIT_OK;
   }
 }
