@@ -98,6 +98,10 @@ export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: re
         ctx.report('E315', `route destination ${JSON.stringify(text)} is neither an IPv4 CIDR nor a host-name glob: ${parsed.error}`, at);
         return;
       }
+      if (parsed.value.kind === 'glob' && /^[0-9.*?]+$/.test(text) && /[0-9]/.test(text)) {
+        const cidr = cidrForAddressGlob(text);
+        ctx.report('W307', `route destination ${JSON.stringify(text)} is a host-name glob, and an address is never matched against globs: 10.0.0.1 or 010.0.0.1 is matched against the CIDRs only${cidr ? ` (did you mean ${cidr}?)` : ' (write a CIDR such as 10.0.0.0/24)'}`, at);
+      }
       const key = text.toLowerCase();
       const first = seen.get(key);
       if (first) {
@@ -107,4 +111,13 @@ export function checkRoutes(ctx: SemanticContext, routes: unknown, hostNames: re
       seen.set(key, at);
     });
   });
+}
+
+/** `10.*`, `10.1.*`, `10.1.2.*`: the CIDR such a glob was meant to be, when it is that plain. */
+function cidrForAddressGlob(text: string): string | undefined {
+  const match = /^((?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){1,3})\*$/.exec(text);
+  if (!match?.[1]) return undefined;
+  const octets = match[1].slice(0, -1).split('.');
+  const prefix = octets.length * 8;
+  return `${[...octets, ...Array(4 - octets.length).fill('0')].join('.')}/${prefix}`;
 }
