@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { sharedLibraries } from './elf-deps.js';
 import { which } from './processes.js';
 
 /** podman with the runtime chosen on the command line, so no machine configuration is needed. */
@@ -50,10 +51,9 @@ function probe(): string | undefined {
   if (!which('podman')) return '`podman` is not installed (Debian: apt-get install podman runc)';
   if (!which('runc')) return '`runc` is not installed (Debian: apt-get install runc)';
   if (!which(BUSYBOX)) return `${BUSYBOX} is missing (Debian: apt-get install busybox-static)`;
-  const ldd = spawnSync('ldd', [BUSYBOX], { encoding: 'utf8' });
-  if (/=>|ld-linux/.test(ldd.stdout ?? '')) return `${BUSYBOX} is dynamically linked: the images need busybox-static`;
+  if (!which('ldconfig')) return '`ldconfig` is missing (Debian: libc-bin)';
+  if (sharedLibraries([BUSYBOX]).length) return `${BUSYBOX} is dynamically linked: the images need busybox-static`;
   if (!which(MUSL_LOADER)) return `${MUSL_LOADER} is missing (Debian: apt-get install musl)`;
-  if (!which('ldd')) return '`ldd` is missing (Debian: libc-bin)';
   const info = spawnSync(PODMAN[0]!, [...PODMAN.slice(1), 'info', '--format', '{{.Store.GraphDriverName}}'], {
     encoding: 'utf8',
     timeout: 60_000,

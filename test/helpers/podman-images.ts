@@ -8,7 +8,7 @@
  *                  loader/libc, nothing else: no node, no glibc shared objects. (Debian's busybox
  *                  is itself linked statically against glibc, so its resolver is glibc's code.)
  *   glibc-no-node  a usr-merged Debian-like userland without node: dash as /bin/sh, bash,
- *                  coreutils and friends, their shared libraries as ldd names them, ld-linux,
+ *                  coreutils and friends, the shared libraries they need (elf-deps.ts), ld-linux,
  *                  and node's own shared libraries (libstdc++, libgcc_s: a Debian minbase has
  *                  them because apt needs them); busybox-static only as `httpd` and `wget`.
  *                  The host's node can be bind-mounted into it at run time (podman.ts, `node`).
@@ -19,6 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { BUSYBOX, MUSL_LOADER, PODMAN } from './podman-cli.js';
 import { run, runOk, which } from './processes.js';
+import { sharedLibraries } from './elf-deps.js';
 import { Rootfs } from './rootfs-tar.js';
 
 export const IMAGE_NAMES = ['alpine-like', 'glibc-no-node', 'no-shell'] as const;
@@ -125,18 +126,6 @@ function busyboxApplets(): string[] {
   const list = spawnSync(BUSYBOX, ['--list-full'], { encoding: 'utf8' });
   if (list.status !== 0) throw new Error(`${BUSYBOX} --list-full failed: ${list.stderr}`);
   return list.stdout.split('\n').filter((line) => /^[a-z/]+\/[^/\s]+$/.test(line));
-}
-
-/** Every shared object (and the loader) that `programs` load, as absolute paths ldd prints. */
-function sharedLibraries(programs: readonly string[]): string[] {
-  // ldd exits non-zero when one of them is static; the others are still listed.
-  const out = spawnSync('ldd', programs, { encoding: 'utf8' }).stdout ?? '';
-  const libs = new Set<string>();
-  for (const line of out.split('\n')) {
-    const m = /=>\s+(\/\S+)/.exec(line) ?? /^\s+(\/\S+)\s+\(0x/.exec(line);
-    if (m?.[1]) libs.add(m[1]);
-  }
-  return [...libs].sort();
 }
 
 /** Where a host path goes in the usr-merged image: /lib/x → usr/lib/x, /usr/bin/x → usr/bin/x. */

@@ -5,7 +5,8 @@ import {
   canRunPodman, ensureImage, fetchInNetnsOf, OWNER_LABEL, ownContainers, PODMAN, removeAllContainers,
   rootfsOf, startContainer,
 } from './podman.js';
-import { REPO_ROOT, run, runOk } from './processes.js';
+import { sharedLibraries } from './elf-deps.js';
+import { REPO_ROOT, run, runOk, which } from './processes.js';
 import { withTimeout } from './wait.js';
 
 const skip = canRunPodman();
@@ -26,6 +27,15 @@ test('image archives are deterministic: the same inputs give the same hash, henc
   for (const name of ['alpine-like', 'no-shell'] as const) {
     assert.equal(rootfsOf(name).archive().sha256, rootfsOf(name).archive().sha256, name);
   }
+});
+
+test('sharedLibraries finds every file ldd lists, for this node and a shell', { skip: which('ldd') ? undefined : '`ldd` is not installed' }, async () => {
+  const programs = [process.execPath, which('sh')!];
+  const ldd = await run(['ldd', ...programs]);
+  const listed = new Set(ldd.stdout.match(/\/\S+(?= \(0x)/g) ?? []);
+  assert.ok(listed.size > 2, ldd.stdout);
+  const ours = sharedLibraries(programs);
+  for (const path of listed) assert.ok(ours.includes(path), `${path} (ldd) is missing from ${ours.join(', ')}`);
 });
 
 describe('podman test images', { skip, timeout: 180_000 }, () => {

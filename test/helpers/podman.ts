@@ -21,7 +21,7 @@
  * fails or is cancelled. sweepStaleContainers removes those of processes that no longer exist.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canRunPodman, PODMAN, ulimitArgs } from './podman-cli.js';
@@ -71,6 +71,8 @@ export interface Container {
   fetch(url: string, timeoutMs?: number): Promise<string>;
   /** The pid of its main process on this machine (0 when it is not running). */
   pid(): Promise<number>;
+  /** Its network namespace as the kernel names it (`net:[4026532173]`): changes when it restarts. */
+  netns(): Promise<string>;
   /** Resolves once something listens on 127.0.0.1:`port` (or *:port) in its network namespace. */
   waitListening(port: number, timeoutMs?: number): Promise<void>;
   /** Removes it (and any container sharing its network, such as a sidecar). */
@@ -113,6 +115,9 @@ function containerHandle(name: string, id: string, image: string): Container {
     async pid() {
       const r = await runOk(['podman', 'inspect', '--format', '{{.State.Pid}}', name], { timeoutMs: 30_000 });
       return Number(r.stdout.trim());
+    },
+    async netns() {
+      return readlinkSync(`/proc/${await handle.pid()}/ns/net`);
     },
     async waitListening(port, timeoutMs = 10_000) {
       await waitFor(async () => listensOn(await handle.pid(), port), {
@@ -175,21 +180,41 @@ export async function fetchInNetnsOf(app: Container, url: string, timeoutMs = 50
   return wget(prefix, url, timeoutMs);
 }
 
+export interface SidecarOptions {
+  /**
+   * Also join the app's pid namespace (`--pid container:APP`, the default). When the app's
+   * container stops, the kernel then kills the sidecar with it (its init is gone), the router
+   * sees the agent exit and restarts the sidecar, which joins the app's new namespace. Without
+   * it a sidecar outlives an app restart in the old, orphaned namespace (test/e2e/sidecar.test.ts).
+   */
+  sharePid?: boolean;
+}
+
+/** The label on a sidecar naming the container it serves. */
+export const SIDECAR_LABEL = 'norouter-test-sidecar-of';
+
 /**
  * The manifest `cmd` of a sidecar agent for `app`: `podman run -i --rm --network container:APP`
  * of glibc-no-node with the host's node and the built CLI bind-mounted read-only, ending in
  * `node /norouter.cjs` (the router appends `internal agent …`). Its published ports and the
  * other hosts' VIPs then live in the app's network namespace.
  */
-export async function sidecarCmd(app: Container): Promise<string[]> {
+export async function sidecarCmd(app: Container, options: SidecarOptions = {}): Promise<string[]> {
   const image = await ensureImage('glibc-no-node');
   return [
-    ...PODMAN, 'run', '-i', '--rm', '--label', OWNER, ...ulimitArgs(),
+    ...PODMAN, 'run', '-i', '--rm', '--label', OWNER, '--label', `${SIDECAR_LABEL}=${app.name}`, ...ulimitArgs(),
     '--network', `container:${app.name}`,
+    ...(options.sharePid === false ? [] : ['--pid', `container:${app.name}`]),
     '-v', `${hostNodePath()}:${NODE_IN_CONTAINER}:ro`,
     '-v', `${CLI_PATH}:${CLI_IN_CONTAINER}:ro`,
     image.tag, 'node', CLI_IN_CONTAINER,
   ];
+}
+
+/** The ids of the running sidecars that sidecarCmd made for `app`. */
+export async function sidecarsOf(app: Container): Promise<string[]> {
+  const r = await runOk(['podman', 'ps', '--quiet', '--filter', `label=${SIDECAR_LABEL}=${app.name}`], { timeoutMs: 60_000 });
+  return r.stdout.split('\n').filter(Boolean);
 }
 
 /** The ids of every container (running or not) labelled as this process's. */
