@@ -129,14 +129,18 @@ describe('a container without a shell joins the mesh through a sidecar', { skip:
     const app = await startContainer({ image: 'no-shell', page: 'hello from app' });
     await app.waitListening(80);
     const localHost: MeshHost = { name: 'local', vip: nextVip(), ports: [`8080:127.0.0.1:${local.port}`] };
-    const appHost: MeshHost = { name: 'app', vip: nextVip(), cmd: await sidecarCmd(app), ports: ['8080:127.0.0.1:80'] };
+    // `bootstrap: true`: the sidecar's image has node and nothing else of ours; the router sends
+    // itself over the sidecar's stdin, at the first start and at the restart alike.
+    const appHost: MeshHost = {
+      name: 'app', vip: nextVip(), cmd: await sidecarCmd(app, { bootstrap: true }), bootstrap: true, ports: ['8080:127.0.0.1:80'],
+    };
     const m = await mesh([localHost, appHost]);
     await waitForBody(undefined, `http://${appHost.vip}:8080/`, 'hello from app', SETTLE_MS);
 
     const mark = m.router.lines.length;
     await restartApp(app);
     // The kernel kills every process of a pid namespace whose init exits: the agent with it.
-    await waitForLineAfter(m.router, mark, /^norouter: app: agent exited with status 137\b/);
+    await waitForLineAfter(m.router, mark, /^norouter: app: agent exited\b/);
     await waitForLineAfter(m.router, mark, /^norouter: app: up \(/);
     await waitForBody(undefined, `http://${appHost.vip}:8080/`, 'hello from app', SETTLE_MS);
     await waitForBodyInNetnsOf(app, `http://${localHost.vip}:8080/`, 'hello from local');

@@ -188,6 +188,11 @@ export interface SidecarOptions {
    * it a sidecar outlives an app restart in the old, orphaned namespace (test/e2e/sidecar.test.ts).
    */
   sharePid?: boolean;
+  /**
+   * End in `node` alone, for a host with `bootstrap: true` (the router sends itself over stdin),
+   * instead of mounting the built CLI and ending in `node /norouter.cjs`.
+   */
+  bootstrap?: boolean;
 }
 
 /** The label on a sidecar naming the container it serves. */
@@ -196,7 +201,7 @@ export const SIDECAR_LABEL = 'norouter-test-sidecar-of';
 /**
  * The manifest `cmd` of a sidecar agent for `app`: `podman run -i --rm --network container:APP`
  * of glibc-no-node with the host's node and the built CLI bind-mounted read-only, ending in
- * `node /norouter.cjs` (the router appends `internal agent …`). Its published ports and the
+ * `node /norouter.cjs` (the router appends `internal agent …`), or in `node` with `bootstrap`. Its published ports and the
  * other hosts' VIPs then live in the app's network namespace.
  */
 export async function sidecarCmd(app: Container, options: SidecarOptions = {}): Promise<string[]> {
@@ -206,8 +211,7 @@ export async function sidecarCmd(app: Container, options: SidecarOptions = {}): 
     '--network', `container:${app.name}`,
     ...(options.sharePid === false ? [] : ['--pid', `container:${app.name}`]),
     '-v', `${hostNodePath()}:${NODE_IN_CONTAINER}:ro`,
-    '-v', `${CLI_PATH}:${CLI_IN_CONTAINER}:ro`,
-    image.tag, 'node', CLI_IN_CONTAINER,
+    ...(options.bootstrap ? [image.tag, 'node'] : ['-v', `${CLI_PATH}:${CLI_IN_CONTAINER}:ro`, image.tag, 'node', CLI_IN_CONTAINER]),
   ];
 }
 
