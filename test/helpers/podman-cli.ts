@@ -54,6 +54,7 @@ function probe(): string | undefined {
   if (!which('ldconfig')) return '`ldconfig` is missing (Debian: libc-bin)';
   if (sharedLibraries([BUSYBOX]).length) return `${BUSYBOX} is dynamically linked: the images need busybox-static`;
   if (!which(MUSL_LOADER)) return `${MUSL_LOADER} is missing (Debian: apt-get install musl)`;
+  if (!which('musl-gcc')) return '`musl-gcc` is missing (Debian: apt-get install musl-tools)';
   const info = spawnSync(PODMAN[0]!, [...PODMAN.slice(1), 'info', '--format', '{{.Store.GraphDriverName}}'], {
     encoding: 'utf8',
     timeout: 60_000,

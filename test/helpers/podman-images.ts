@@ -5,8 +5,10 @@
  * building costs well under a second or two, reusing it only the `podman image exists` check.
  *
  *   alpine-like    busybox-static with its applet symlinks (sh, wget, httpd, cat…) and musl's
- *                  loader/libc, nothing else: no node, no glibc shared objects. (Debian's busybox
- *                  is itself linked statically against glibc, so its resolver is glibc's code.)
+ *                  loader/libc, nothing else: no node, no glibc shared objects. Debian's busybox
+ *                  is itself linked statically against glibc, so its resolver (wget's) is glibc's
+ *                  code: /usr/bin/getaddrinfo NAME (test/fixtures/bin/getaddrinfo.c, built with
+ *                  musl-gcc against the image's own musl) resolves as Alpine's programs do.
  *   glibc-no-node  a usr-merged Debian-like userland without node: dash as /bin/sh, bash,
  *                  coreutils and friends, the shared libraries they need (elf-deps.ts), ld-linux,
  *                  and node's own shared libraries (libstdc++, libgcc_s: a Debian minbase has
@@ -16,9 +18,12 @@
  *                  applet named by argv[0]), /etc/passwd and /tmp. No shell, no wget.
  */
 import { spawnSync } from 'node:child_process';
-import { realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, realpathSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BUSYBOX, MUSL_LOADER, PODMAN } from './podman-cli.js';
-import { run, runOk, which } from './processes.js';
+import { REPO_ROOT, run, runOk, which } from './processes.js';
 import { sharedLibraries } from './elf-deps.js';
 import { Rootfs } from './rootfs-tar.js';
 
@@ -93,7 +98,24 @@ function alpineLike(): Rootfs {
     if (applet !== 'bin/busybox') fs.symlink(applet, '/bin/busybox');
   }
   // Alpine's layout: the loader is libc, and libc.musl-x86_64.so.1 points at it.
-  return fs.copy('lib/ld-musl-x86_64.so.1', MUSL_LOADER).symlink('lib/libc.musl-x86_64.so.1', 'ld-musl-x86_64.so.1');
+  return fs
+    .copy('lib/ld-musl-x86_64.so.1', MUSL_LOADER)
+    .symlink('lib/libc.musl-x86_64.so.1', 'ld-musl-x86_64.so.1')
+    .copy('usr/bin/getaddrinfo', muslGetaddrinfo());
+}
+
+/** test/fixtures/bin/getaddrinfo.c linked dynamically against musl, compiled once per source. */
+function muslGetaddrinfo(): string {
+  const source = join(REPO_ROOT, 'test/fixtures/bin/getaddrinfo.c');
+  const hash = createHash('sha256').update(readFileSync(source)).digest('hex').slice(0, 16);
+  const bin = join(tmpdir(), `norouter-test-getaddrinfo-musl-${hash}`);
+  if (existsSync(bin)) return bin;
+  // Compiled beside its final name and renamed: concurrent test processes never see half a file.
+  const partial = `${bin}.${process.pid}`;
+  const cc = spawnSync('musl-gcc', ['-O2', '-o', partial, source], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`musl-gcc ${source} failed: ${cc.stderr || cc.error?.message}`);
+  renameSync(partial, bin);
+  return bin;
 }
 
 function glibcNoNode(): Rootfs {

@@ -62,6 +62,10 @@ describe('podman test images', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(lib.stdout.split('\n').filter(Boolean), ['ld-musl-x86_64.so.1', 'libc.musl-x86_64.so.1']);
     // A program linked against musl runs: the loader is found where Alpine puts it.
     assert.equal((await c.exec(['/lib/ld-musl-x86_64.so.1'])).stderr.split('\n')[0], 'musl libc (x86_64)');
+    // musl's own resolver, through the image's libc (/etc/hosts here: no query leaves the machine).
+    const gai = await c.exec(['getaddrinfo', 'localhost']);
+    assert.equal(gai.code, 0, gai.stderr);
+    assert.match(gai.stdout, /^127\.0\.0\.1$/m);
   });
 
   test('glibc-no-node: dash as sh, glibc, serves and fetches, and has no node unless mounted', async () => {
