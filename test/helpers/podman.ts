@@ -90,8 +90,10 @@ export async function startContainer(options: ContainerOptions): Promise<Contain
   writeFileSync(join(www, 'index.html'), options.page ?? `hello from ${name}`);
   const serve = options.image === 'no-shell' ? '/httpd' : 'httpd';
   const cmd = options.cmd ?? [serve, '-f', '-p', '127.0.0.1:80', '-h', '/www'];
+  // --replace: a container with this name can only be a leftover of a dead process that had
+  // our pid (names carry it), never one of a live test.
   const argv = [
-    ...PODMAN, 'run', '-d', '--name', name, '--label', OWNER, ...ulimitArgs(),
+    ...PODMAN, 'run', '-d', '--replace', '--name', name, '--label', OWNER, ...ulimitArgs(),
     '-v', `${www}:/www:ro`,
     ...(options.node ? ['-v', `${hostNodePath()}:${NODE_IN_CONTAINER}:ro`] : []),
     ...(options.runArgs ?? []),
