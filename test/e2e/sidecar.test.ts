@@ -124,6 +124,19 @@ describe('a container without a shell joins the mesh through a sidecar', { skip:
     assert.ok(await httpGetIn(ns, `http://${appHost.vip}:8080/`, 2000).then(() => false, () => true), 'its VIP is gone');
   });
 
+  test('a router killed with SIGKILL leaves no sidecar behind', async () => {
+    const app = await startContainer({ image: 'no-shell', page: 'hello from app' });
+    await app.waitListening(80);
+    const appHost: MeshHost = { name: 'app', vip: nextVip(), cmd: await sidecarCmd(app), ports: ['8080:127.0.0.1:80'] };
+    const m = await mesh([{ name: 'local', vip: nextVip() }, appHost]);
+    await waitForBody(undefined, `http://${appHost.vip}:8080/`, 'hello from app', SETTLE_MS);
+    assert.equal((await sidecarsOf(app)).length, 1);
+    // Nothing of the router runs its cleanup: the `podman run -i` client sees its input end,
+    // the agent exits on end of input, and `--rm` removes the container.
+    await m.stop('SIGKILL');
+    await waitFor(async () => (await sidecarsOf(app)).length === 0, { timeoutMs: SETTLE_MS, what: 'the sidecar to exit' });
+  });
+
   test('the app restarts: a sidecar in its pid namespace dies with it and is started anew in the new namespace', async () => {
     const local = await serve(startHttpServer('hello from local'));
     const app = await startContainer({ image: 'no-shell', page: 'hello from app' });
