@@ -10,7 +10,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { httpGet, httpGetIn, waitForBody } from '../helpers/http.js';
+import { httpGet, waitForBody } from '../helpers/http.js';
 import { startMesh, nsHostCmd, type Mesh, type MeshHost } from '../helpers/mesh.js';
 import { canUseNetns, createNetns, destroyAllNetns } from '../helpers/netns.js';
 import {
@@ -121,7 +121,6 @@ describe('a container without a shell joins the mesh through a sidecar', { skip:
       timeoutMs: SETTLE_MS,
       what: 'the sidecar container to be removed',
     });
-    assert.ok(await httpGetIn(ns, `http://${appHost.vip}:8080/`, 2000).then(() => false, () => true), 'its VIP is gone');
   });
 
   test('a router killed with SIGKILL leaves no sidecar behind', async () => {
