@@ -157,6 +157,16 @@ describe('a container without a shell joins the mesh through a sidecar', { skip:
     await waitForBody(undefined, `http://${appHost.vip}:8080/`, 'hello from app', SETTLE_MS);
     await waitForBodyInNetnsOf(app, `http://${localHost.vip}:8080/`, 'hello from local');
     assert.equal((await sidecarsOf(app)).length, 1, 'one sidecar, the new one');
+
+    // Podman starts a container's dependencies: the next sidecar start brings a stopped app back
+    // up (Docker refuses to join a container that is not running). A stop does not stick while
+    // the mesh runs.
+    const stopMark = m.router.lines.length;
+    await runOk([...PODMAN, 'stop', '--time', '0', app.name], { timeoutMs: 60_000 });
+    await waitForLineAfter(m.router, stopMark, /^norouter: app: up \(/);
+    const state = await runOk(['podman', 'inspect', '--format', '{{.State.Status}}', app.name]);
+    assert.equal(state.stdout.trim(), 'running');
+    await waitForBody(undefined, `http://${appHost.vip}:8080/`, 'hello from app', SETTLE_MS);
   });
 
   test('the app restarts: a sidecar sharing only its network stays behind, up but cut off, until restarted', async () => {
