@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import {
   canRunPodman, ensureImage, fetchInNetnsOf, OWNER_LABEL, ownContainers, PODMAN, removeAllContainers,
-  rootfsOf, startContainer,
+  rootfsOf, startContainer, sweepStaleContainers, ulimitArgs,
 } from './podman.js';
 import { sharedLibraries } from './elf-deps.js';
 import { REPO_ROOT, run, runOk, which } from './processes.js';
@@ -120,6 +120,19 @@ describe('podman test images', { skip, timeout: 180_000 }, () => {
     assert.deepEqual(await ownContainers(), []);
     assert.equal(await exists(app.name), false);
     assert.equal(await exists(side.name), false);
+  });
+
+  test('sweepStaleContainers removes the containers of dead test processes, and only those', async () => {
+    const image = await ensureImage('alpine-like');
+    // A pid above the kernel's maximum (4,194,304) can belong to no live process.
+    const dead = 4_194_400 + (process.pid % 1000);
+    const name = `nrt-${dead}-1`;
+    await runOk([...PODMAN, 'run', '-d', '--replace', '--name', name, '--label', `${OWNER_LABEL}=${dead}`, ...ulimitArgs(), image.tag, 'sleep', '300'], { timeoutMs: 60_000 });
+    const mine = await startContainer({ image: 'alpine-like', cmd: ['sleep', '300'] });
+    const swept = sweepStaleContainers();
+    assert.ok(swept.length >= 1);
+    assert.equal(await exists(name), false);
+    assert.equal(await exists(mine.name), true);
   });
 
   test('a test process that dies before its cleanup leaves no container behind', async () => {

@@ -18,7 +18,8 @@
  * Names are `nrt-<pid>-<n>` and every container (sidecars and throwaway ones included) carries
  * the label `norouter-test-pid=<pid>`: concurrent test processes never touch each other's, and
  * removeAllContainers removes exactly this process's, also from an 'exit' handler when a test
- * fails or is cancelled. sweepStaleContainers removes those of processes that no longer exist.
+ * fails or is cancelled. sweepStaleContainers (run before this process's first container)
+ * removes those of processes that no longer exist.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
@@ -83,6 +84,8 @@ export interface Container {
 export async function startContainer(options: ContainerOptions): Promise<Container> {
   const reason = canRunPodman();
   if (reason) throw new Error(reason);
+  // Once per process: containers of test runs killed with SIGKILL would pile up otherwise.
+  if (counter === 0) sweepStaleContainers();
   const image = await ensureImage(options.image);
   const name = `nrt-${process.pid}-${++counter}`;
   const www = mkdtempSync(join(tmpdir(), 'nrt-www-'));
