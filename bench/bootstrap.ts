@@ -1,8 +1,9 @@
 /**
- * Issue 7: what bootstrapping costs. The bytes sent (the single-file CLI raw, gzipped, and the
- * stream with its header), the loader's size on the command line, the router's one-time cost of
- * compressing it, and the time from spawn to the agent's HELLO on stdout for the same host
- * (a network namespace through `ip netns exec`, and this machine through a real `ssh`):
+ * What bootstrapping costs (docs/benchmarks.md, "Bootstrap"). The bytes sent (the single-file CLI
+ * raw, gzipped, and the stream with its header), the loader's size on the command line, the
+ * router's one-time cost of compressing it, and the time from spawn to the agent's HELLO on stdout
+ * for the same host (a network namespace through `ip netns exec`, and this machine through a real
+ * `ssh`):
  *
  *   installed, warm   `node dist/norouter.cjs internal agent …`, its code cache filled
  *   installed, cold   the same with an empty cache directory (a new build's first run)

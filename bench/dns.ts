@@ -1,5 +1,5 @@
 /**
- * Issue 5: the DNS add-on's server under load. dnsperf (Debian's) against, in the same run:
+ * The DNS add-on's server under load. dnsperf (Debian's) against, in the same run:
  * norouter's DnsServer answering 100 host names, a plain dns2 server answering the same names
  * (the reference: ours must reach ≥ 90% of its rate), and names relayed by ours to a plain dns2
  * upstream, beside that upstream queried directly. Queries per second and p99 latency (from

@@ -1,9 +1,9 @@
 /**
- * Issue 3's mesh budgets, each a ratio against a reference measured in the same run: a client in
- * one network namespace, a server in another, joined either by the mesh (`norouter run`, one
- * agent per namespace, the client dials the server host's VIP) or by a chain of three socat
- * processes shaped like agent → router → agent (bench/lib/socat-chain.ts). Runs alternate
- * between the two so both see the same machine state (DESIGN.md: the machine is noisy).
+ * The mesh budgets (docs/benchmarks.md, "Mesh"), each a ratio against a reference measured in the
+ * same run: a client in one network namespace, a server in another, joined either by the mesh
+ * (`norouter run`, one agent per namespace, the client dials the server host's VIP) or by a chain
+ * of three socat processes shaped like agent → router → agent (bench/lib/socat-chain.ts). Runs
+ * alternate between the two so both see the same machine state (the machine is shared and noisy).
  *
  * Needs root (namespaces), socat, iperf3 and nsenter; without them it is skipped with the reason.
  */
@@ -18,13 +18,13 @@ import { SocatChain } from './lib/socat-chain.js';
 import { Worker } from './lib/worker-client.js';
 
 /**
- * socat -b for all three hops of the reference: 8192, socat's default, because issue 3 names the
- * reference as that exact command line with no -b. The fastest setting (-b 262144, DESIGN.md:
- * 490 MB/s at 8 KiB, 860+ at 256 KiB) is measured too and shown as information.
+ * socat -b for all three hops of the reference: 8192, socat's default, because the budget names
+ * the reference as that exact command line with no -b (docs/benchmarks.md, "Mesh"). The fastest
+ * setting (-b 262144; figures in docs/benchmarks.md) is measured too and shown as information.
  */
 export const SOCAT_BUFFER = Number(process.env.NOROUTER_BENCH_SOCAT_B ?? 8192);
 const SOCAT_TUNED_BUFFER = 262_144;
-/** The whole mesh bench must finish within this (issue 3: about 3 minutes). */
+/** The whole mesh bench must finish within this: it is meant to take a few minutes at most. */
 const DEADLINE_MS = 240_000;
 
 const VIP1 = '127.0.42.101';

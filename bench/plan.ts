@@ -1,7 +1,7 @@
 /**
- * Issue 2's budget: `norouter plan` on a 3-host manifest costs at most 1.5× the wall time of a bare
- * `node -e 0`, and a 1,000-host manifest at most 2× the 3-host time. Runs are interleaved so both
- * sides see the same machine state.
+ * The budget (docs/benchmarks.md, "norouter plan"): `norouter plan` on a 3-host manifest costs at
+ * most 1.5× the wall time of a bare `node -e 0`, and a 1,000-host manifest at most 2× the 3-host
+ * time. Runs are interleaved so both sides see the same machine state.
  *
  * Two 1,000-host manifests: in one every host publishes a port, so every agent's command line
  * lists the 999 others' (~1M `--other` words in all, ~30 MB of output: quadratic in the output

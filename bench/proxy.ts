@@ -1,9 +1,9 @@
 /**
- * Issue 6's budget: traffic through the HTTP proxy and through SOCKS5 runs at ≥ 80% of the same
- * traffic sent straight to the VIP, measured in the same run, alternating (DESIGN.md: the
- * machine is noisy). A client namespace runs both proxies on its own 127.0.0.1; a server
- * namespace publishes an HTTP server (test/fixtures/bin/proxy-target.mjs). Throughput is curl
- * downloading 1 GiB; request rate is bench/lib/proxy-client.ts with keep-alive connections.
+ * The budget (docs/benchmarks.md, "Proxies"): traffic through the HTTP proxy and through SOCKS5
+ * runs at ≥ 80% of the same traffic sent straight to the VIP, measured in the same run, alternating
+ * (the machine is shared and noisy). A client namespace runs both proxies on its own 127.0.0.1; a
+ * server namespace publishes an HTTP server (test/fixtures/bin/proxy-target.mjs). Throughput is
+ * curl downloading 1 GiB; request rate is bench/lib/proxy-client.ts with keep-alive connections.
  *
  * Needs root (namespaces) and curl; without them it is skipped with the reason.
  *
@@ -35,7 +35,7 @@ const BYTES = 1024 * 1024 * 1024;
 const ROUNDS = 5;
 const REQUESTS = 4000;
 const CONCURRENCY = 8;
-/** Issue 6: through a proxy at least this fraction of straight to the VIP. */
+/** Through a proxy at least this fraction of straight to the VIP. */
 const BUDGET = 0.8;
 const BASELINE = process.env['NOROUTER_BENCH_PROXY_BASELINE'];
 const AGENT_FLAGS = (process.env['NOROUTER_BENCH_AGENT_NODE_FLAGS'] ?? '').split(/\s+/).filter(Boolean);

@@ -1,10 +1,11 @@
 /**
- * Issue 4's budget: with `norouter run --watch`, a port published by saving the manifest accepts
- * connections on every host (the local one and two network namespaces) in under 500 ms median,
- * measured from the end of the save (write a temporary file, rename it over the manifest, as
- * editors do) to the first accepted connection, chokidar's awaitWriteFinish included. Then 200
- * reloads that add and remove the same port must leave the listener and descriptor counts as
- * they were, and the memory of the router and agents is reported after 20 and after 200.
+ * The budget (docs/benchmarks.md, "Reload"): with `norouter run --watch`, a port published by
+ * saving the manifest accepts connections on every host (the local one and two network namespaces)
+ * in under 500 ms median, measured from the end of the save (write a temporary file, rename it over
+ * the manifest, as editors do) to the first accepted connection, chokidar's awaitWriteFinish
+ * included. Then 200 reloads that add and remove the same port must leave the listener and
+ * descriptor counts as they were, and the memory of the router and agents is reported after 20 and
+ * after 200.
  *
  * A prober runs on each host (a node child; `ip netns exec` for the namespaces) and reconnects
  * every 2 ms until VIP:PORT accepts, so the measurement costs no process start per attempt.
@@ -20,7 +21,7 @@ import { descendants, killAll, rssKiB, runToEnd, start, stop } from './lib/procs
 import { median } from './lib/stats.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
-/** Issue 4: save → reachable everywhere, median. */
+/** Save → reachable everywhere, median. */
 export const RELOAD_BUDGET_MS = 500;
 const LATENCY_ROUNDS = 20;
 const LEAK_ROUNDS = 200;

@@ -1,7 +1,7 @@
 /**
- * Issue 8's soak: connections opened and closed through the mesh in rounds of 10,000 for
- * several minutes, every byte checked, and no growth in file descriptors, memory or live
- * connections on the router or the agents.
+ * The soak (docs/reliability.md, "Load and soak"): connections opened and closed through the mesh
+ * in rounds of 10,000 for several minutes, every byte checked, and no growth in file descriptors,
+ * memory or live connections on the router or the agents.
  *
  *   npm run bench -- soak [--minutes 3] [--round 10000] [--concurrency 150] [--seed N]
  *   npm run bench -- soak --quick          (a smoke run: half a minute, rounds of 3,000)

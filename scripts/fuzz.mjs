@@ -1,5 +1,5 @@
-// Issue 8: long fuzz runs of the frame decoder, the control messages and the multiplexer
-// (the same targets as test/fuzz/*.test.ts, which run them for ~5 s in `npm test`).
+// docs/reliability.md, "Fuzzing": long fuzz runs of the frame decoder, the control messages and the
+// multiplexer (the same targets as test/fuzz/*.test.ts, which run them for ~5 s in `npm test`).
 //
 // Usage: node --import tsx scripts/fuzz.mjs [--seconds N] [--seed S] [--target decoder|control|mux]… [--save]
 //   --seconds N   time per target (default 60)

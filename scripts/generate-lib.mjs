@@ -1,5 +1,5 @@
 // What `npm run generate` writes, computed without writing, so a test can compare it with the
-// checked-in files (STYLE.md §2: generated/ is never edited by hand and never stale).
+// checked-in files (generated/ is never edited by hand and never stale: README, "Development").
 import { readFileSync } from 'node:fs';
 import { compile } from 'json-schema-to-typescript';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -24,7 +24,7 @@ export async function generateAll() {
     style: { singleQuote: true },
   });
   // Precompiled validator: compiling the schema at run time costs more than the whole of
-  // `norouter plan` is allowed to (issue 2's performance budget).
+  // `norouter plan` is allowed to (its budget: docs/benchmarks.md, "norouter plan").
   const ajv = new Ajv2020.default({
     allErrors: true,
     strict: true,

@@ -1,5 +1,5 @@
 /**
- * Network namespaces for the mesh bench (DESIGN.md, "Testing with real hosts on one machine"):
+ * Network namespaces for the mesh bench, as in the tests (test/helpers/netns.ts):
  * each stands in for a container with its own loopback. Names are `nrb-<pid>-<n>`, unique to
  * this bench process; destroyAll() kills whatever still runs inside them (by pid, from
  * `ip netns pids`) and deletes them, and also runs on process exit.

@@ -1,5 +1,5 @@
 /**
- * The proxy bench's request-rate client (issue 6), run inside the client's namespace:
+ * The proxy bench's request-rate client, run inside the client's namespace:
  *   node --import tsx bench/lib/proxy-client.ts MODE TARGET_HOST TARGET_PORT PROXY_PORT REQUESTS CONCURRENCY
  * MODE: direct (to TARGET), http (absolute URIs through the HTTP proxy on 127.0.0.1:PROXY_PORT),
  * socks (a SOCKS5 tunnel per connection through 127.0.0.1:PROXY_PORT). Keep-alive connections,

@@ -1,5 +1,5 @@
 /**
- * The soak's load (issue 8, bench/soak.ts), one process per host and round, run inside the
+ * The soak's load (bench/soak.ts), one process per host and round, run inside the
  * host's network namespace:
  *   node --import tsx bench/lib/soak-client.ts '{"targets":[…],"count":N,"concurrency":C,"seed":S,"timeoutMs":T}'
  * Opens COUNT connections to the targets (VIP:port through the mesh), CONCURRENCY at a time, each

@@ -1,7 +1,7 @@
 /**
  * The soak's router, in-process (bench/soak.ts, `--router in-process`, the default): the same
  * Router class `norouter run` wraps, in a process of its own inside the first host's namespace,
- * so that the soak can ask it for its own count of live connections (Router.stats(), issue 8):
+ * so that the soak can ask it for its own count of live connections (Router.stats()):
  *   node --import tsx bench/lib/soak-router.ts MANIFEST CLI
  * Prints the readiness summary as `norouter run` does; answers each `stats` line on stdin with
  * `stats {JSON}` on stdout; stops every agent on SIGTERM (or the end of stdin) and exits 0.

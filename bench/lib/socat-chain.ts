@@ -1,7 +1,7 @@
 /**
- * Issue 3's reference path: three socat processes joined by their stdio, shaped like
- * agent → router → agent. The first listens in the client's namespace, the second only relays,
- * the third dials the server in the server's namespace:
+ * The mesh bench's reference path (docs/benchmarks.md, "Mesh"): three socat processes joined by
+ * their stdio, shaped like agent → router → agent. The first listens in the client's namespace, the
+ * second only relays, the third dials the server in the server's namespace:
  *
  *   socat -b B TCP-LISTEN:A,…,fork 'EXEC:socat -b B - EXEC\:hop3'
  *   hop3 (a script): exec nsenter --net=NS2 socat -b B - TCP:127.0.0.1:PORT,nodelay

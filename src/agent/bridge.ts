@@ -30,7 +30,7 @@ export interface BridgeOptions {
 }
 
 /**
- * A local end that is not a socket (issue 6): a proxy waiting for OPEN_OK before it answers its
+ * A local end that is not a socket: a proxy waiting for OPEN_OK before it answers its
  * client, or the HTTP proxy's byte-level session (src/proxy/http-session.ts). The bridge calls it
  * where it would touch a socket.
  */
@@ -90,8 +90,9 @@ export class Bridge {
         const end = conn.context;
         if (end instanceof Socket || end === undefined) resetSocket(end);
         else end.abort(conn, reason, text);
-        // A proxy reports its own refusals (issue 6); a routed dial refused by policy is the proxy's news too.
-        // A peer's violation is reported by whoever called receive(), once per peer and kind (§8.1).
+        // A proxy reports its own refusals; a routed dial refused by policy is the proxy's news
+        // too. A peer's violation is reported by whoever called receive(), once per peer and kind
+        // (§8.1).
         if (end instanceof Socket && !violation && reason !== 'host-down' && reason !== 'shutting-down') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
       },
       onWritable: (conn) => this.resume(conn),
@@ -112,7 +113,7 @@ export class Bridge {
   }
 
   /**
-   * Issue 6: opens a connection for a proxy, to a mesh VIP:port or (with `target`, §13) routed
+   * Opens a connection for a proxy, to a mesh VIP:port or (with `target`, §13) routed
    * through the host `dstIP`. `end` hears OPEN_OK or the refusal; then attach() hands the
    * connection to the client's socket, or `end` keeps it. Undefined when no source port is free.
    */
@@ -120,7 +121,7 @@ export class Bridge {
     return this.mux.open(dstIP, dstPort, end, target);
   }
 
-  /** Issue 6: an open connection's local end becomes `socket`; `head` is what it sent already. */
+  /** An open connection's local end becomes `socket`; `head` is what it sent already. */
   attach(conn: MuxConnection<Endpoint>, socket: Socket, head?: Buffer): void {
     if (conn.closed) {
       resetSocket(socket);

@@ -2,7 +2,8 @@
  * The agent's end of its link (docs/protocol.md §1): frames decoded from `input`, frames
  * batched into `output` with the pipe's backpressure honoured. Frames queued in one turn of the
  * event loop leave together (one corked write), so many small frames cost one write
- * (DESIGN.md: below ~16 KiB per write the per-write cost dominates).
+ * (small writes cost per write, not per byte: docs/benchmarks.md, "History and where the
+ * single-stream time goes").
  */
 import type { Readable, Writable } from 'node:stream';
 import { FrameDecoder, FrameEncoder, controlPayload, PROTO_CONTROL, type ControlMessage, type Frame, type FrameHeader, type ProtocolError } from '../protocol/index.js';

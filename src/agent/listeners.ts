@@ -9,7 +9,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { errorCode, listenHint } from './socket-errors.js';
 
-/** DESIGN.md: small backlogs cause SYN retries under connection bursts; the kernel caps it at somaxconn. */
+/** Small backlogs cause SYN retries under bursts (docs/protocol.md §10); the kernel caps it at somaxconn. */
 export const LISTEN_BACKLOG = 4096;
 /** How often a listen that failed is tried again. */
 export const LISTEN_RETRY_MS = 2_000;

@@ -1,9 +1,9 @@
 /**
  * Lines about single connections (a reset from the peer, a failed dial) are news the first few
- * times, not the 5,000th: a client that retries a dead service, or one that resets every
- * connection it is done with, would flood the router's output (found by the issue 8 soak: 4,549
- * such lines in 4 minutes). Per kind, the first BURST lines of a window are logged; the rest are
- * counted and summed up in one line when the window ends.
+ * times, not the 5,000th: a client that retries a dead service, or one that resets every connection
+ * it is done with, would flood the router's output (found by the soak, docs/reliability.md, bug 13:
+ * 4,549 such lines in 4 minutes). Per kind, the first BURST lines of a window are logged; the rest
+ * are counted and summed up in one line when the window ends.
  */
 export const LOG_BURST = 5;
 export const LOG_WINDOW_MS = 10_000;

@@ -1,7 +1,8 @@
 /**
  * Peers' per-connection protocol violations (docs/protocol.md §8.1), which the mux has already
  * answered with ABORT `protocol-error`: the first of each kind from each peer is logged, the rest
- * counted, so that a hostile or buggy peer cannot flood this agent's log (issue 8, bug 1).
+ * counted, so that a hostile or buggy peer cannot flood this agent's log
+ * (docs/reliability.md, bug 1).
  */
 import { ipToString } from '../protocol/index.js';
 import type { PeerViolation } from '../mux/index.js';

@@ -5,10 +5,10 @@
  * Not resetAndDestroy() while a shutdown is pending (end() called, the FIN not yet out because
  * writes are still queued): libuv's uv_tcp_close_reset() refuses with EINVAL then, and Node has
  * already let go of the handle, so the descriptor is never closed and the process never exits
- * (found by the issue 8 soak: an agent held one CLOSE-state socket after a peer half-closed and
- * then aborted, and had to be killed at stop). Such a socket is closed plainly: the peer had
- * already finished its direction, so the client gets all of it and a FIN, and a write of its
- * own meets a reset.
+ * (found by the soak, docs/reliability.md, bug 11: an agent held one CLOSE-state socket after a
+ * peer half-closed and then aborted, and had to be killed at stop). Such a socket is closed
+ * plainly: the peer had already finished its direction, so the client gets all of it and a FIN, and
+ * a write of its own meets a reset.
  */
 import type { Socket } from 'node:net';
 

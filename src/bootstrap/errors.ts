@@ -1,7 +1,7 @@
 import { OperationalError } from '../errors.js';
 
 /**
- * The router cannot bootstrap hosts (issue 7): it does not run from the single-file CLI whose
+ * The router cannot bootstrap hosts: it does not run from the single-file CLI whose
  * bytes it would send (a development checkout run from source), or that file cannot be read.
  */
 export class BootstrapSourceError extends OperationalError {

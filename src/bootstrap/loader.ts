@@ -1,8 +1,9 @@
 /**
- * The bootstrap loader (issue 7): a few hundred bytes of JavaScript that a host's own `node` runs
- * from its command line, `node --import=data:text/javascript,LOADER -e 0 internal agent …`. It
- * checks the Node version, reads the bootstrap stream (constants.ts) from stdin, puts back the
- * protocol bytes that arrived with it, and runs the single-file CLI from memory on the same
+ * The bootstrap loader (docs/protocol.md §12): a few hundred bytes of JavaScript that a host's own
+ * `node` runs from its command line,
+ * `node --import=data:text/javascript,LOADER -e 0 internal agent …`. It checks the Node version,
+ * reads the bootstrap stream (constants.ts) from stdin, puts back the protocol bytes that arrived
+ * with it, and runs the single-file CLI from memory on the same
  * stdin and stdout. Nothing is written to the host's disk.
  *
  * The argument must mean the same after zero or one round of shell parsing: `ssh HOST -- node

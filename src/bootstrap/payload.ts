@@ -1,6 +1,6 @@
 /**
- * The bytes a bootstrap host receives on stdin (issue 7): constants.ts's header, then the
- * single-file CLI gzipped. The router sends its own file, so every host runs exactly the
+ * The bytes a bootstrap host receives on stdin (docs/protocol.md §12): constants.ts's header, then
+ * the single-file CLI gzipped. The router sends its own file, so every host runs exactly the
  * router's version; it is read and compressed once per router process.
  */
 import { createHash } from 'node:crypto';

@@ -17,7 +17,7 @@ export interface Loaded {
   plan: Plan;
 }
 
-/** The command that starts this same program: node plus the CLI script (DESIGN.md: /proc/self/exe). */
+/** The command that starts this same program: node plus the CLI script (Node's /proc/self/exe). */
 export function selfCommand(): string[] {
   const script = process.argv[1];
   if (script === undefined) throw new Error('Assertion failed: process.argv[1] is not set');

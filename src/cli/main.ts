@@ -1,13 +1,14 @@
 /**
- * The norouter CLI. Command classes are thin (STYLE.md §6); what a command needs beyond its
+ * The norouter CLI. Command classes are thin; what a command needs beyond its
  * options is imported when it runs, so `norouter plan` never loads the runtime.
  *
- * `norouter plan FILE [--json]` has a startup budget (issue 2: at most 1.5× `node -e 0`) and
- * skips clipanion: loading it opens stdin and loads tty for its default context, and building its
- * parser for every command costs more than planning a small manifest. Every other command line
- * (plan with `--help`, a missing FILE, a FILE starting with `-`…) goes through clipanion, which is
- * imported only then. Before it, command-words.ts decides what the first word is: a command, a
- * manifest (`norouter FILE`), or a typo reported with the command meant, without clipanion.
+ * `norouter plan FILE [--json]` has a startup budget (at most 1.5× `node -e 0`: docs/benchmarks.md,
+ * "norouter plan") and skips clipanion: loading it opens stdin and loads tty for its default
+ * context, and building its parser for every command costs more than planning a small manifest.
+ * Every other command line (plan with `--help`, a missing FILE, a FILE starting with `-`…) goes
+ * through clipanion, which is imported only then. Before it, command-words.ts decides what the
+ * first word is: a command, a manifest (`norouter FILE`), or a typo reported with the command
+ * meant, without clipanion.
  */
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -141,7 +142,7 @@ function unknownCommand(route: Extract<FirstWord, { kind: 'unknown' }>, argv: re
   return `${lines.join('\n')}\n`;
 }
 
-/** Operational errors print without a stack (STYLE.md §3); anything else is a bug. */
+/** Operational errors print without a stack (docs/errors.md, "Operational errors"); all else is a bug. */
 function reportFailure(error: unknown, stderr: Writable): number {
   if (isOperationalError(error)) {
     stderr.write(`norouter: error[${error.code}]: ${error.message}\n`);

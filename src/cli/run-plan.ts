@@ -6,7 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';
 
 /**
  * `norouter plan FILE [--json]`: shared by PlanCommand and main's fast path, which reaches it
- * without loading clipanion (issue 2's startup budget).
+ * without loading clipanion (the startup budget in docs/benchmarks.md, "norouter plan").
  */
 export async function runPlan(file: string, json: boolean, stdout: Writable, stderr: Writable): Promise<number> {
   const loaded = await loadAndReport(file, stderr);

@@ -47,7 +47,7 @@ export interface MuxOptions<C> {
 /**
  * Data write() accepts past credit is queued; the adapter pauses its socket when write() returns
  * false, so the queue holds at most about one socket read. This cap turns a forgotten pause into
- * a loud bug instead of unbounded memory (STYLE.md §5).
+ * a loud bug instead of unbounded memory: every buffer fed by a peer is bounded.
  */
 export const MAX_PENDING_SEND = 1024 * 1024;
 

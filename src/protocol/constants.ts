@@ -68,9 +68,9 @@ export const CONTROL_STATUS = 7;
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
 export const FEATURE_PEER_DOWN = 'peer-down';
-/** §13: routed OPENs (DstPort 0, the destination in the payload); issue 6. */
+/** §13: routed OPENs (DstPort 0, the destination in the payload). */
 export const FEATURE_ROUTE = 'route';
-/** §4.6: STATUS (issue 8): the readiness summary names, and the router logs, ports that do not listen. */
+/** §4.6: STATUS: the readiness summary names, and the router logs, ports that do not listen. */
 export const FEATURE_STATUS = 'status';
 export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS];
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */

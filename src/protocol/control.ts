@@ -179,19 +179,19 @@ function isStatus(v: unknown): v is { failed: ListenFailure[] } {
     && v.failed.every((f) => isObject(f) && text(f.listen) && text(f.error));
 }
 
-/** §4.3: the optional `keepalive` member's values (issue 8). */
+/** §4.3: the optional `keepalive` member's values. */
 function isWholeMs(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v > 0;
 }
 
-/** §4.3: the optional `proxy` member (issue 6). */
+/** §4.3: the optional `proxy` member. */
 function isAgentProxy(v: unknown): boolean {
   return isObject(v) && (v.http === undefined || typeof v.http === 'string') && (v.socks === undefined || typeof v.socks === 'string')
     && (v.domain === undefined || typeof v.domain === 'string')
     && Array.isArray(v.names) && v.names.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.vip === 'string');
 }
 
-/** §4.3: the optional `dns` member (issue 5). */
+/** §4.3: the optional `dns` member. */
 function isAgentDns(v: unknown): boolean {
   return isObject(v) && (v.port === undefined || isPort(v.port))
     && (v.domain === undefined || typeof v.domain === 'string')

@@ -18,10 +18,10 @@ export interface DecoderHandlers {
 
 export interface DecoderOptions {
   /**
-   * Hand a data frame that spans input chunks out as slices of those chunks (`payload` plus
-   * `rest`) instead of copying it into one buffer. A 64 KiB frame nearly always arrives in two
-   * reads, so this saves a 64 KiB allocation and copy per frame on every hop (DESIGN.md:
-   * reassembly costs 30-75% more CPU). For consumers that stream payloads on (router, agent).
+   * Hand a data frame that spans input chunks out as slices of those chunks (`payload` plus `rest`)
+   * instead of copying it into one buffer. A 64 KiB frame nearly always arrives in two reads, so
+   * this saves a 64 KiB allocation and copy per frame on every hop (docs/benchmarks.md, "History
+   * and where the single-stream time goes"). For consumers that stream payloads on (router, agent).
    */
   zeroCopyData?: boolean;
 }

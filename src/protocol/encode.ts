@@ -1,8 +1,8 @@
 /**
- * Frame encoding (docs/protocol.md §2). Large payloads are never copied: the encoder returns
- * the header and the payload as separate chunks for a corked/writev write. Small frames are
- * copied into a shared slab so that many of them leave as one chunk (DESIGN.md: below ~16 KiB
- * per write the per-write cost dominates).
+ * Frame encoding (docs/protocol.md §2). Large payloads are never copied: the encoder returns the
+ * header and the payload as separate chunks for a corked/writev write. Small frames are copied into
+ * a shared slab so that many of them leave as one chunk: small writes cost per write, not per byte
+ * (docs/benchmarks.md, "History and where the single-stream time goes").
  */
 import { HEADER_LEN } from './constants.js';
 import type { FrameHeader } from './frame.js';

@@ -1,5 +1,6 @@
 /**
- * Where a proxy request goes (issue 6), decided from the agent's configuration alone. Pure.
+ * Where a proxy request goes (docs/protocol.md §13), decided from the agent's configuration alone.
+ * Pure.
  *
  * 1. A host of the mesh — its name, alias, either with the DNS domain suffix or without, or its
  *    VIP — is reached at its published port over the mesh (a port it does not publish is refused).

@@ -1,5 +1,5 @@
 /**
- * Where an HTTP/1.1 message body ends (RFC 9112 §6, §7.1), for the HTTP proxy (issue 6): the
+ * Where an HTTP/1.1 message body ends (RFC 9112 §6, §7.1), for the HTTP proxy: the
  * proxy passes bodies through unchanged and only needs to know which bytes belong to the
  * message, to find the next one on the connection. A chunked body is followed chunk header by
  * chunk header; the chunk data is skipped, never copied. Pure: no buffers kept.

@@ -1,5 +1,5 @@
 /**
- * The HTTP proxy's CONNECT tunnels (issue 6): once the far side dialled, the client's socket is
+ * The HTTP proxy's CONNECT tunnels: once the far side dialled, the client's socket is
  * handed to the bridge and carries the bytes as a VIP connection would.
  */
 import type { Socket } from 'node:net';

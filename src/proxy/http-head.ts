@@ -1,5 +1,5 @@
 /**
- * HTTP/1.x message heads for the HTTP proxy (issue 6), RFC 9112: the start line and header
+ * HTTP/1.x message heads for the HTTP proxy, RFC 9112: the start line and header
  * fields, parsed only as far as the proxy needs them (the destination, the body's framing, the
  * hop-by-hop fields), and re-emitted from the received lines, byte for byte, minus what a proxy
  * must drop. Strict where leniency lets two parsers disagree about where a message ends

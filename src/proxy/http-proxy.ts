@@ -1,9 +1,10 @@
 /**
- * The HTTP proxy (issue 6): absolute-URI requests of any method, keep-alive and pipelining on
- * the client's connection, each client connection with its own upstream mesh connection
- * (http-session.ts), and CONNECT tunnels (http-connect.ts). A destination outside the mesh and
- * every route gets 403 with a text body saying why; a failed dial 502 (504 on a timeout).
- * Nothing is ever fetched from where the proxy runs unless a route says so.
+ * The HTTP proxy (README, "Proxies and routes: macOS, the BSDs, and whole networks"): absolute-URI
+ * requests of any method, keep-alive and pipelining on the client's connection, each client
+ * connection with its own upstream mesh connection (http-session.ts), and CONNECT tunnels
+ * (http-connect.ts). A destination outside the mesh and every route gets 403 with a text body
+ * saying why; a failed dial 502 (504 on a timeout). Nothing is ever fetched from where the proxy
+ * runs unless a route says so.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { HttpSession } from './http-session.js';

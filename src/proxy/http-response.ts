@@ -1,5 +1,5 @@
 /**
- * The HTTP proxy's own answers (issue 6): refusals (403, 400) and failures (502, 504) with a
+ * The HTTP proxy's own answers: refusals (403, 400) and failures (502, 504) with a
  * text body saying why, written straight to the client's socket. Pure.
  */
 import type { AbortReason } from '../protocol/index.js';

@@ -1,5 +1,5 @@
 /**
- * One client connection of the HTTP proxy (issue 6), without node:http: node:http parsed and
+ * One client connection of the HTTP proxy, without node:http: node:http parsed and
  * re-serialised every request and response twice (its server towards the client, its client
  * upstream), ~100 µs of CPU per small request in the client's agent, which cost the proxy 20–30%
  * of the request rate of a VIP connection (docs/benchmarks.md, "Proxies").

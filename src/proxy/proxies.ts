@@ -1,5 +1,5 @@
 /**
- * The agent's proxy listeners (issue 6). `apply` follows CONFIG: a listener is restarted only
+ * The agent's proxy listeners. `apply` follows CONFIG: a listener is restarted only
  * when its address changes; the routing it does always reads the current configuration.
  */
 import type { Server } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * What the proxies (issue 6) need from their agent: where a destination goes (from the current
+ * What the proxies need from their agent: where a destination goes (from the current
  * configuration, which CONFIG may replace at any time) and a way to open a mesh connection
  * there. Also the pending end a CONNECT or SOCKS client waits on until OPEN_OK or a refusal.
  */

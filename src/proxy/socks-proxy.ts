@@ -1,5 +1,5 @@
 /**
- * The SOCKS proxy (issue 6): SOCKS4, 4a and 5 on one port, told apart by the first byte. The
+ * The SOCKS proxy: SOCKS4, 4a and 5 on one port, told apart by the first byte. The
  * handshake is parsed by socks.ts; a destination is decided like the HTTP proxy's, and the
  * client hears "granted" only once the far side dialled. Refusals are SOCKS reply codes.
  */

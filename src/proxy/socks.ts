@@ -1,5 +1,5 @@
 /**
- * The SOCKS handshakes (issue 6), sans-IO: bytes in, a step out. SOCKS4 and 4a (the 4a form
+ * The SOCKS handshakes, sans-IO: bytes in, a step out. SOCKS4 and 4a (the 4a form
  * carries a host name after the user id), SOCKS5 (RFC 1928) with "no authentication" only and
  * CONNECT only. IPv4 addresses and host names; an IPv6 address gets "address type not supported".
  */

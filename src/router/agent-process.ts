@@ -1,6 +1,6 @@
 /**
  * One run of a host's agent command: the child process, its stderr shown line by line with the
- * host name, and how it ended. No shell: the plan's argv is spawned as is (issue 3).
+ * host name, and how it ended. No shell: the plan's argv is spawned as is.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -25,8 +25,8 @@ export class AgentProcess {
   private readonly lines: LineSplitter;
 
   /**
-   * `stdinPrefix` is written to the agent's stdin before anything else: a bootstrap host's
-   * agent code (issue 7, src/bootstrap/payload.ts), ahead of the HELLO that HostLink queues.
+   * `stdinPrefix` is written to the agent's stdin before anything else: a bootstrap host's agent
+   * code (docs/protocol.md §12, src/bootstrap/payload.ts), ahead of the HELLO that HostLink queues.
    */
   constructor(host: string, argv: readonly string[], onStderrLine: (line: string) => void, stdinPrefix?: Buffer) {
     const [file, ...args] = argv;
@@ -51,7 +51,7 @@ export class AgentProcess {
       let drain: NodeJS.Timeout | undefined;
       this.child.once('exit', () => {
         // What the command left running in its group (a server started beside the agent) goes
-        // with it: the router leaves no process behind (issue 3).
+        // with it: the router leaves no process behind.
         this.kill('SIGTERM');
         drain = setTimeout(() => {
           for (const stream of [this.child.stdin, this.child.stdout, this.child.stderr]) stream.destroy();

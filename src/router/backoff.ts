@@ -1,6 +1,6 @@
 /**
- * Restart delays for an agent that exited: exponential, capped at 30 s (issue 3), reset once
- * the agent has stayed up long enough to count as healthy.
+ * Restart delays for an agent that exited: exponential, capped at 30 s (README, "Running a mesh"),
+ * reset once the agent has stayed up long enough to count as healthy.
  */
 export const BACKOFF_INITIAL_MS = 250;
 export const BACKOFF_MAX_MS = 30_000;

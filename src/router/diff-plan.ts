@@ -1,5 +1,5 @@
 /**
- * What a reload changes (issue 4), computed from two plans: pure, so the decisions are
+ * What a reload changes, computed from two plans: pure, so the decisions are
  * unit-tested without processes. Hosts are matched by name.
  */
 import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
@@ -20,7 +20,7 @@ export interface PlanDiff {
   reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
   unchanged: PlanHost[];
-  /** DNS names (`NAME=VIP`) served before and not after, and the reverse (issue 5). */
+  /** DNS names (`NAME=VIP`) served before and not after, and the reverse. */
   dnsNames?: { added: string[]; removed: string[] };
 }
 
@@ -62,7 +62,7 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         published: [...now.keys()].filter((port) => !was.has(port)),
         withdrawn: [...was.keys()].filter((port) => !now.has(port)),
         retargeted: [...now.keys()].filter((port) => was.has(port) && was.get(port) !== now.get(port)),
-        // Issue 6: its proxies, loopback.disable or routes changed.
+        // Its proxies, loopback.disable or routes changed.
         ...(sameList(formatProxyArgs(prev.agent), formatProxyArgs(host.agent)) ? {} : { proxy: true as const }),
       });
     } else {

@@ -1,5 +1,6 @@
 /**
- * What the router lets an agent open (issue 8: nothing a host is not granted is ever forwarded).
+ * What the router lets an agent open: nothing a host is not granted is ever forwarded
+ * (docs/reliability.md, "Hostile agent (fake agent speaking the protocol)").
  * The target agent refuses such OPENs too (docs/protocol.md §5.4); refusing them here as well
  * means a hostile agent's OPENs never reach another host at all. Pure: built from the plan.
  */

@@ -1,5 +1,5 @@
 /**
- * Watches a manifest for changes with chokidar (issue 4). The directory is watched, not the file:
+ * Watches a manifest for changes with chokidar. The directory is watched, not the file:
  * editors save by writing a temporary file and renaming it over the original (a new inode), vim
  * renames the original away first, and a Kubernetes ConfigMap swaps a `..data` symlink beside
  * the file. Watching the directory, filtered to the manifest's name and `..`-entries, sees every

@@ -2,7 +2,8 @@ import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogLimiter } from '../../src/agent/log-limiter.js';
 
-// Found by the issue 8 soak: one line per connection reset by a peer, 4,549 in 4 minutes.
+// Found by the soak (docs/reliability.md, bug 13): one line per connection reset by a peer, 4,549
+// in 4 minutes.
 test('per kind, the first lines of a window are logged and the rest summed up when it ends', () => {
   mock.timers.enable({ apis: ['setTimeout'] });
   try {

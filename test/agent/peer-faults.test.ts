@@ -36,7 +36,7 @@ async function echo(port: number, data: Buffer): Promise<Buffer> {
   return within(5000, 'echo', readAll(c));
 }
 
-// Bug 1 (docs/reliability.md): a window overrun from a peer made the receiving agent exit and
+// docs/reliability.md, bug 1: a window overrun from a peer made the receiving agent exit and
 // reset every connection it had. Now only that connection is aborted (§8.1) and it is logged once.
 test('a peer that overruns its window loses that connection only: the agent stays up and logs it once', async () => {
   const { b, port, stop } = await setup((s) => s.pipe(s));

@@ -18,10 +18,11 @@ async function pair(): Promise<{ server: Socket; client: Socket; close(): void }
   return { server, client, close: () => { client.destroy(); srv.close(); } };
 }
 
-// Regression (issue 8 soak): the peer half-closed (so the agent called end() on the local
-// socket) and aborted right after, in the same turn: resetAndDestroy() then met the pending
-// shutdown, libuv refused with EINVAL, and Node had already dropped the handle: the descriptor
-// was never closed, the agent held a CLOSE-state socket for good and could not exit by itself.
+// Regression (docs/reliability.md, bug 11, found by the soak): the peer half-closed (so the agent
+// called end() on the local socket) and aborted right after, in the same turn: resetAndDestroy()
+// then met the pending shutdown, libuv refused with EINVAL, and Node had already dropped the
+// handle: the descriptor was never closed, the agent held a CLOSE-state socket for good and could
+// not exit by itself.
 test('a socket reset just after end() is closed, not leaked', async () => {
   const { server, client, close } = await pair();
   try {

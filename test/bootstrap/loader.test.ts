@@ -1,8 +1,8 @@
 /**
- * The bootstrap loader (issue 7) run for real: this machine's node with the loader's arguments,
- * fed crafted streams on stdin. The payloads are tiny CommonJS programs, so each case checks the
- * framing alone: surplus bytes handed to the program, cut-off, bad magic, corruption, a length
- * no bundle has, an old node.
+ * The bootstrap loader (docs/protocol.md §12) run for real: this machine's node with the loader's
+ * arguments, fed crafted streams on stdin. The payloads are tiny CommonJS programs, so each case
+ * checks the framing alone: surplus bytes handed to the program, cut-off, bad magic, corruption, a
+ * length no bundle has, an old node.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

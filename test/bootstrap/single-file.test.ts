@@ -1,5 +1,5 @@
-// Issue 7: dist/norouter.cjs is the whole CLI. Copied alone into an empty directory (no
-// node_modules beside it or above it), it runs with plain node.
+// docs/protocol.md §12: dist/norouter.cjs is the whole CLI. Copied alone into an empty directory
+// (no node_modules beside it or above it), it runs with plain node.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * Issue 7, end to end: hosts whose `cmd` ends in their own `node`, with no norouter on them.
- * The router sends itself over the host's stdin (`bootstrap: true`): through `ip netns exec`
+ * docs/protocol.md §12, end to end: hosts whose `cmd` ends in their own `node`, with no norouter on
+ * them. The router sends itself over the host's stdin (`bootstrap: true`): through `ip netns exec`
  * (argv passed as is, like docker exec) and through a real `ssh` (argv joined and parsed by the
  * remote shell). Real HTTP crosses the mesh; nothing is written to the hosts' disks. Then the
  * failures: a node too old, no node at all, and a bootstrap cut off midway (retried).

@@ -1,5 +1,5 @@
 /**
- * Issue 6, end to end: the HTTP and SOCKS proxies and routes, with real hosts (network
+ * End to end: the HTTP and SOCKS proxies and routes, with real hosts (network
  * namespaces), real servers and real clients (curl with -x, --socks5, --socks5-hostname,
  * --socks4, --socks4a; raw sockets). The local host runs the proxies with `loopback.disable`, as
  * on macOS; a "bastion" namespace has a network of its own (a veth pair made inside it) that only

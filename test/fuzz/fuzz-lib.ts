@@ -1,12 +1,12 @@
 /**
- * Issue 8, hostile input: the fuzz targets shared by the bounded runs in the test suite
+ * docs/reliability.md, "Fuzzing": the fuzz targets shared by the bounded runs in the test suite
  * (test/fuzz/*.test.ts, ~5 s in all) and the long runs of `node --import tsx scripts/fuzz.mjs
  * --seconds N`. Each target takes a seed, builds an input from it (random bytes, or a valid
  * stream mutated by bit flips, truncations, splices, Len rewrites), runs it through the code under
  * test and returns the first broken invariant as a Failure, with the input, so that it can be
  * saved under test/fixtures/fuzz/ and replayed forever (test/fuzz/regressions.test.ts).
  *
- * Invariants (docs/protocol.md §8.2, §8.1, STYLE.md §5):
+ * Invariants (docs/protocol.md §8.2, §8.1; every buffer fed by input is bounded):
  * - decoder: push() never throws and returns; bufferedBytes ≤ MAX_FRAME_LEN + 4 after every push;
  *   after its first error it emits nothing more and `live` is false; every frame it emits passes
  *   checkFrame; the frames and the error do not depend on how the input is chunked, nor on
@@ -363,9 +363,10 @@ export function checkChunks(target: Target, chunks: readonly Buffer[], seed: num
 }
 
 /**
- * Bugs the fuzzers found that are not fixed yet (issue 8's report), by the problem text they
- * produce. Runs count them apart so that the suite stays green while each has a todo test;
- * remove an entry when its fix lands and the fixture then passes as a plain regression test.
+ * Bugs the fuzzers found that are not fixed yet (docs/reliability.md, "Bugs and gaps found, with
+ * proposed patches"), by the problem text they produce. Runs count them apart so that the suite
+ * stays green while each has a todo test; remove an entry when its fix lands and the fixture then
+ * passes as a plain regression test.
  */
 // Both bugs the fuzzer found (GOODBYE text over MAX_ABORT_TEXT; WINDOW before OPEN_OK pushing
 // the credit past MAX_WINDOW) are fixed; their inputs stay in test/fixtures/fuzz as regressions.

@@ -1,9 +1,9 @@
 /**
- * Issue 8, hostile input: bounded fuzz runs (about 5 s in all) of the frame decoder, the control
- * messages and the multiplexer. The invariants are in fuzz-lib.ts; longer runs:
- * `node --import tsx scripts/fuzz.mjs --seconds N [--save]`. Seeds are fixed so that `npm test`
- * is deterministic (set NOROUTER_FUZZ_SEED to explore others); a failure names its seed, and
- * `--save` turns it into a fixture under test/fixtures/fuzz/ that regressions.test.ts replays.
+ * docs/reliability.md, "Fuzzing": bounded fuzz runs (about 5 s in all) of the frame decoder, the
+ * control messages and the multiplexer. The invariants are in fuzz-lib.ts; longer runs:
+ * `node --import tsx scripts/fuzz.mjs --seconds N [--save]`. Seeds are fixed so that `npm test` is
+ * deterministic (set NOROUTER_FUZZ_SEED to explore others); a failure names its seed, and `--save`
+ * turns it into a fixture under test/fixtures/fuzz/ that regressions.test.ts replays.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

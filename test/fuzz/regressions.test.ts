@@ -1,8 +1,8 @@
 /**
- * Issue 8: every input a fuzzer once failed on, replayed (test/fixtures/fuzz/*.json, written by
- * `scripts/fuzz.mjs --save` or by hand). A fixture whose failure is a known, unfixed bug
- * (KNOWN_BUGS in fuzz-lib.ts) runs as a todo test naming the bug; once the bug is fixed and its
- * KNOWN_BUGS entry removed, it is an ordinary regression test.
+ * docs/reliability.md, "Fuzzing": every input a fuzzer once failed on, replayed
+ * (test/fixtures/fuzz/*.json, written by `scripts/fuzz.mjs --save` or by hand). A fixture whose
+ * failure is a known, unfixed bug (KNOWN_BUGS in fuzz-lib.ts) runs as a todo test naming the bug;
+ * once the bug is fixed and its KNOWN_BUGS entry removed, it is an ordinary regression test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -15,9 +15,9 @@ export interface MeshHost {
   /** Omit for the local host (the router's own machine). */
   cmd?: string[];
   ports?: string[];
-  /** Issue 7: cmd ends in the host's node, and the router sends itself over stdin. */
+  /** docs/protocol.md §12: cmd ends in the host's node, and the router sends itself over stdin. */
   bootstrap?: boolean;
-  /** Issue 6: proxies and `loopback.disable`, as in the manifest. */
+  /** Proxies and `loopback.disable`, as in the manifest. */
   http?: { listen: string };
   socks?: { listen: string };
   loopback?: { disable: boolean };
@@ -31,7 +31,7 @@ export interface Mesh {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** The manifest's text (`top`: more top-level keys, such as issue 6's `routes`). JSON is YAML, and it needs no quoting rules. */
+/** The manifest's text (`top`: more top-level keys, such as `routes`). JSON is YAML, and it needs no quoting rules. */
 export function manifestText(hosts: readonly MeshHost[], top: Record<string, unknown> = {}): string {
   const out: Record<string, Omit<MeshHost, 'name'>> = {};
   for (const { name, ...rest } of hosts) out[name] = rest;

@@ -1,7 +1,7 @@
 /**
- * Network namespaces as stand-ins for containers (DESIGN.md, "Testing with real hosts on one
- * machine"): each has its own loopback, so a VIP exists inside only through our agent, and
- * `ip netns exec NS …` pipes stdio exactly like `docker exec -i`.
+ * Network namespaces as stand-ins for containers (README, "Development"): each has its own
+ * loopback, so a VIP exists inside only through our agent, and `ip netns exec NS …` pipes stdio
+ * exactly like `docker exec -i`.
  *
  * Names are `nrt-<pid>-<n>`: unique per test process, so concurrent test runs (and other
  * engineers' runs on the same machine) never touch each other's namespaces, and a leftover

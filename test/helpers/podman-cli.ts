@@ -1,8 +1,8 @@
 /**
- * How podman is invoked by the tests, and whether it can be. DESIGN.md ("Testing with real hosts
- * on one machine") has the facts: rootful, the runc runtime (crun refuses this kernel's cgroup
- * layout, and Debian's podman picks crun when both are installed), overlay storage, and explicit
- * ulimits no higher than our own hard limits (podman's defaults fail with EPERM).
+ * How podman is invoked by the tests, and whether it can be. As measured on this machine (.ci/run
+ * installs podman with runc for the same reason): rootful, the runc runtime (crun refuses this
+ * kernel's cgroup layout, and Debian's podman picks crun when both are installed), overlay storage,
+ * and explicit ulimits no higher than our own hard limits (podman's defaults fail with EPERM).
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
- * Real podman containers as mesh hosts. DESIGN.md ("Testing with real hosts on one machine",
- * "Hosts without Node") says how podman runs here; test/helpers/podman-images.ts says what is in
+ * Real podman containers as mesh hosts. test/helpers/podman-cli.ts says how podman runs here;
+ * test/helpers/podman-images.ts says what is in
  * each image. Every container has its own loopback (podman's default network) and a bind-mounted
  * /etc/resolv.conf, as with Docker.
  *

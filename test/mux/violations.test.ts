@@ -1,4 +1,4 @@
-// Bug 1 (docs/reliability.md): a TCP frame whose state was wrong for its connection (a window
+// docs/reliability.md, bug 1: a TCP frame whose state was wrong for its connection (a window
 // overrun, a second OPEN for a live tuple…) was link-fatal, so a hostile or buggy agent could make
 // any other agent exit and reset all of its connections. It is now connection-fatal (§8.1): the
 // receiver answers ABORT `protocol-error` on that tuple only and goes on with the others.

@@ -161,7 +161,7 @@ const malformed: [string, Buffer, ProtocolError['code']][] = [
   ['ABORT with 1 byte', encodeFrame(header({ flags: FLAG_ABORT }), Buffer.alloc(1)), 'bad-payload'],
   ['empty data frame', encodeFrame(header({}), Buffer.alloc(0)), 'bad-payload'],
   ['data frame over 64 KiB', encodeFrame(header({}), Buffer.alloc(MAX_DATA_PAYLOAD + 1)), 'bad-payload'],
-  // §13 (issue 6): DstPort 0 marks a routed connection; the initiator's own port is never 0.
+  // §13: DstPort 0 marks a routed connection; the initiator's own port is never 0.
   ['TCP initiator port 0', encodeFrame(header({ srcPort: 0 }), Buffer.alloc(1)), 'bad-address'],
   ['TCP initiator port 0 from the acceptor', encodeFrame(header({ dstPort: 0, flags: FLAG_FROM_ACCEPTOR }), Buffer.alloc(1)), 'bad-address'],
   ['routed OPEN without a destination', encodeFrame(header({ dstPort: 0, flags: FLAG_OPEN }), Buffer.alloc(4)), 'bad-payload'],

@@ -1,4 +1,4 @@
-// Issue 6, docs/protocol.md §13: the host that dials a route checks every routed OPEN against its
+// docs/protocol.md §13: the host that dials a route checks every routed OPEN against its
 // own routes; one they do not allow is answered ABORT `policy` and never dialled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

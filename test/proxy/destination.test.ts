@@ -1,4 +1,4 @@
-// Issue 6: where a proxy request goes, decided from the agent's configuration alone.
+// Where a proxy request goes, decided from the agent's configuration alone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Directory, RouteTable, type RoutableHost } from '../../src/proxy/destination.js';

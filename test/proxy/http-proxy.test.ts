@@ -1,4 +1,4 @@
-// Issue 6: the HTTP proxy's own HTTP/1.1 handling (src/proxy/http-session.ts), in process: two
+// The HTTP proxy's own HTTP/1.1 handling (src/proxy/http-session.ts), in process: two
 // bridges joined frame by frame stand for the client's agent and the web host's agent, whose
 // forward dials real servers on 127.0.0.1 (node:http ones, and raw TCP ones that answer exactly
 // the bytes a test needs). Every framing the proxy follows instead of re-serialising has a test.

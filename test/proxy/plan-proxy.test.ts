@@ -1,4 +1,4 @@
-// Issue 6: proxies, loopback.disable and routes in the plan, and the agent flags round trip.
+// Proxies, loopback.disable and routes in the plan, and the agent flags round trip.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.js';

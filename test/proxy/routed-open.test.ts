@@ -1,4 +1,4 @@
-// Issue 6, docs/protocol.md §13: a routed connection (DstPort 0, the destination in OPEN's
+// docs/protocol.md §13: a routed connection (DstPort 0, the destination in OPEN's
 // payload) through two multiplexers joined frame by frame, every frame checked as the decoder does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

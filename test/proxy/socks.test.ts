@@ -1,4 +1,4 @@
-// Issue 6: the SOCKS handshakes, byte by byte as curl sends them, and split at every boundary.
+// The SOCKS handshakes, byte by byte as curl sends them, and split at every boundary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSocks, socksReply, SOCKS4_REJECTED, SOCKS5_REPLY, type SocksStep } from '../../src/proxy/socks.js';

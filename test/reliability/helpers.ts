@@ -1,6 +1,6 @@
 /**
- * Shared by the issue 8 reliability tests: the fake agent and tcp-server fixtures, byte-exact
- * echo checks, and the numbers in the router's log lines.
+ * Shared by the reliability tests (docs/reliability.md): the fake agent and tcp-server fixtures,
+ * byte-exact echo checks, and the numbers in the router's log lines.
  */
 import { fileURLToPath } from 'node:url';
 import { TCP_SERVER, randomPayload, sha256, startFixture, type Service } from '../helpers/services.js';

@@ -1,13 +1,13 @@
 /**
- * Issue 8, hostile input: an agent that speaks the protocol (test/fixtures/reliability/
- * fake-agent.ts, built on src/protocol's encoder) and abuses it: frames from another host's VIP,
- * OPENs to ports nobody publishes, window overruns, duplicate OPENs, tiny windows, oversized and
- * malformed frames, floods of OPENs. Each case runs a real router with a real victim agent in a
- * network namespace (publishing an echo and a counting server) and a real bystander agent (the
- * local host, through which the test's own connections go), and checks what the router and the
- * victim do, and that nothing reaches a service it should not.
+ * docs/reliability.md, "Hostile agent (fake agent speaking the protocol)": an agent that speaks the
+ * protocol (test/fixtures/reliability/fake-agent.ts, built on src/protocol's encoder) and abuses
+ * it: frames from another host's VIP, OPENs to ports nobody publishes, window overruns, duplicate
+ * OPENs, tiny windows, oversized and malformed frames, floods of OPENs. Each case runs a real
+ * router with a real victim agent in a network namespace (publishing an echo and a counting server)
+ * and a real bystander agent (the local host, through which the test's own connections go), and
+ * checks what the router and the victim do, and that nothing reaches a service it should not.
  *
- * The bar (issue 8): rejected, counted and logged once per kind, never forwarded, and the
+ * The bar: rejected, counted and logged once per kind, never forwarded, and the
  * sending link closed when it is plainly hostile. Cases that fall short today are todo.
  */
 import { after, describe, test } from 'node:test';

@@ -1,9 +1,9 @@
 /**
- * Issue 8: nothing listens beyond what the manifest asks for. Lists every listening socket (TCP
- * and UDP, `ss -Hltnup`) of the router and of each agent, in each agent's own network namespace,
- * and compares with the plan: the router listens on nothing; each agent on exactly the other
- * hosts' published VIP:ports plus its own forwards' listen ports on its own VIP (no wildcard
- * address, no debug port, no UDP without DNS).
+ * docs/reliability.md, "Listening sockets": nothing listens beyond what the manifest asks for.
+ * Lists every listening socket (TCP and UDP, `ss -Hltnup`) of the router and of each agent, in each
+ * agent's own network namespace, and compares with the plan: the router listens on nothing; each
+ * agent on exactly the other hosts' published VIP:ports plus its own forwards' listen ports on its
+ * own VIP (no wildcard address, no debug port, no UDP without DNS).
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -55,7 +55,7 @@ test('cmd or vip changed: that host alone is restarted', () => {
 });
 
 // Both ends read the keepalive once, when the link starts: a new one means a new agent (and a
-// new link). Found in review: it was taken for a configuration CONFIG could carry.
+// new link). The bug: a changed keepalive was taken for a configuration CONFIG could carry.
 test('the keepalive changed, set or unset: every host restarts', () => {
   const next: Manifest = { ...structuredClone(base), keepalive: { interval: 1, timeout: 5 } };
   const d = diffPlans(plan(base), plan(next));

@@ -31,7 +31,7 @@ export class InternalAgentCommand extends Command {
   socksProxy = Option.String('--socks-proxy', { description: 'Run a SOCKS4/4a/5 proxy into the mesh on ADDRESS:PORT' });
   noLoopback = Option.Boolean('--no-loopback', false, { description: 'Listen on no VIP: only the proxies reach the mesh' });
   routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host: ROUTE is VIA_VIP=CIDR_OR_GLOB[,…]' });
-  // Issue 8, finding 8: the manifest's `keepalive`, in ms; hidden, as only compile writes it.
+  // The manifest's `keepalive` in ms (docs/reliability.md, bug 8); hidden: only compile writes it.
   keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 
   override async execute(): Promise<number> {
@@ -44,7 +44,7 @@ export class InternalAgentCommand extends Command {
     }
     const { runAgent } = await import('../../agent/run-agent.js');
     // A signal stops the agent as its input closing does: what it changed on the host (the DNS
-    // add-on's files) is restored before it exits (issue 5).
+    // add-on's files) is restored before it exits (README, "Name resolution (DNS)").
     const stop = new AbortController();
     const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
     const onSignal = (signal: NodeJS.Signals): void => stop.abort(signal);
@@ -63,10 +63,10 @@ export class InternalAgentCommand extends Command {
 }
 
 /**
- * The agent has closed everything it knows of and the process should end by itself. Should a
- * handle outlive it (a bug), it must not keep the agent alive: with the router gone nothing
- * would ever stop it (docs/protocol.md §9, issue 8: every agent exits within 2 s of its input
- * closing). The timer is unref'd: it fires only when something else holds the process, and
+ * The agent has closed everything it knows of and the process should end by itself. Should a handle
+ * outlive it (a bug), it must not keep the agent alive: with the router gone nothing would ever
+ * stop it (docs/protocol.md §9; docs/reliability.md, "Faults": every agent exits within 2 s of its
+ * input closing). The timer is unref'd: it fires only when something else holds the process, and
  * then says what.
  */
 const EXIT_GRACE_MS = 1_000;
