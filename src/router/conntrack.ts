@@ -65,6 +65,8 @@ interface Initiator {
 export class ConnTrack {
   private readonly initiators = new Map<number, Initiator>();
   private live = 0;
+  /** Connections not yet answered (OPEN_OK or ABORT), by acceptor VIP: each may still bring PRE_OPEN_WINDOW. */
+  private readonly opening = new Map<number, number>();
 
   constructor(private readonly limits: ConnLimits = { perPeer: MAX_CONNECTIONS_PER_PEER }) {}
 
@@ -76,6 +78,15 @@ export class ConnTrack {
   /** Live connections from one host to another. */
   between(initiatorIP: number, acceptorIP: number): number {
     return this.initiators.get(initiatorIP)?.perPeer.get(acceptorIP) ?? 0;
+  }
+
+  /**
+   * Connections towards `acceptorIP` that it has not answered yet. Each may bring the acceptor
+   * PRE_OPEN_WINDOW bytes before it answers (§6.2): what the router may have to queue for a host
+   * that does not read, beyond what it queued already.
+   */
+  openingTo(acceptorIP: number): number {
+    return this.opening.get(acceptorIP) ?? 0;
   }
 
   /**
@@ -104,7 +115,7 @@ export class ConnTrack {
           return violation('bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`, frame);
         }
         if (conn.toAcceptor + window - PRE_OPEN_WINDOW > MAX_WINDOW) return violation('window-overflow', `OPEN_OK window ${window} takes the credit above ${MAX_WINDOW}`, frame);
-        conn.opening = false;
+        this.answered(conn);
         conn.toAcceptor += window - PRE_OPEN_WINDOW;
         return FORWARD;
       }
@@ -142,6 +153,7 @@ export class ConnTrack {
   linkDown(vip: number): void {
     const own = this.initiators.get(vip);
     if (own) {
+      for (const conn of own.byPort.values()) this.answered(conn);
       this.live -= own.byPort.size;
       this.initiators.delete(vip);
     }
@@ -178,16 +190,27 @@ export class ConnTrack {
       acceptorClosed: false,
     });
     initiator.perPeer.set(frame.dstIP, peers + 1);
+    this.opening.set(frame.dstIP, this.openingTo(frame.dstIP) + 1);
     this.live++;
     return FORWARD;
   }
 
   private forget(initiator: Initiator, port: number, conn: Tracked): void {
     if (!initiator.byPort.delete(port)) return;
+    this.answered(conn);
     this.live--;
     const n = (initiator.perPeer.get(conn.acceptorIP) ?? 1) - 1;
     if (n > 0) initiator.perPeer.set(conn.acceptorIP, n);
     else initiator.perPeer.delete(conn.acceptorIP);
+  }
+
+  /** The connection is no longer waiting for its acceptor's answer. */
+  private answered(conn: Tracked): void {
+    if (!conn.opening) return;
+    conn.opening = false;
+    const n = this.openingTo(conn.acceptorIP) - 1;
+    if (n > 0) this.opening.set(conn.acceptorIP, n);
+    else this.opening.delete(conn.acceptorIP);
   }
 }
 

@@ -19,6 +19,14 @@ import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 
+/**
+ * OPENs one host may leave unanswered (no OPEN_OK or ABORT yet) before more are refused
+ * (`resource-limit`). Each may bring PRE_OPEN_WINDOW (64 KiB) for the router to queue: with
+ * MAX_OPEN_BACKLOG, 48 MiB at most towards a host that reads nothing, below MAX_LINK_BACKLOG. A
+ * healthy agent answers within a dial's time, so hundreds of connections opened at once pass.
+ */
+export const MAX_UNANSWERED_OPENS = 512;
+
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
 
@@ -340,6 +348,13 @@ export class Router {
     const queued = to.backlog;
     if (queued > MAX_OPEN_BACKLOG) {
       return { kind: 'not-reading', reason: 'resource-limit', text: `${to.host.name} is not reading its link (${(queued / 2 ** 20).toFixed(1)} MiB queued)` };
+    }
+    // What is queued now says nothing about OPENs admitted whose data is still on its way: in a
+    // burst thousands pass before the first of their bytes arrives, and each may bring
+    // PRE_OPEN_WINDOW. Unanswered OPENs are capped too, so the bound does not depend on timing.
+    const unanswered = this.conns.openingTo(to.vip);
+    if (unanswered >= MAX_UNANSWERED_OPENS) {
+      return { kind: 'not-answering', reason: 'resource-limit', text: `${to.host.name} has not answered ${unanswered} OPENs` };
     }
     // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
     // (and every frame of a routed connection) for a malformed frame and drop its link. The
