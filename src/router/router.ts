@@ -155,6 +155,15 @@ export class Router {
     }
   }
 
+  /** Kills every agent and its process group at once: the last resort of a stop past its deadline. */
+  killAll(): void {
+    this.stopping = true;
+    for (const state of this.hosts.values()) {
+      clearTimeout(state.restartTimer);
+      state.proc?.kill('SIGKILL');
+    }
+  }
+
   /** Stops one host's agent for good: close its input, wait up to the grace time, then kill. */
   private async retire(state: HostState, graceMs = STOP_GRACE_MS): Promise<void> {
     state.retired = true;
