@@ -18,6 +18,9 @@ import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.j
 import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
+import { escapeControls } from '../terminal/safe-text.js';
+import { QUICK_FAILURE_MS, StartFailures } from './start-failures.js';
+import { startHint } from './start-hint.js';
 
 /**
  * OPENs one host may leave unanswered (no OPEN_OK or ABORT yet) before more are refused
@@ -75,6 +78,12 @@ interface HostState {
    */
   refused: Map<string, number>;
   opens: OpenBucket;
+  /** Identical quick start failures in a row (start-failures.ts). */
+  failures: StartFailures;
+  /** Whether the current run said HELLO. */
+  cameUp: boolean;
+  /** Not restarted until the manifest changes for this host, or SIGHUP (retryGivenUp). */
+  givenUp: boolean;
   /** The agent's last STATUS: what it could not listen on (§4.6). */
   notListening?: ListenFailure[];
   statusTimer?: NodeJS.Timeout;
@@ -121,6 +130,8 @@ export class Router {
     for (const { host } of diff.reconfigured) {
       const state = this.hosts.get(host.name);
       if (state?.link?.state === 'up') this.configure(state, state.link);
+      // The manifest changed for a host given up on: the change may be its fix.
+      if (state?.givenUp) this.retry(state, 'its manifest entry changed');
     }
     // Replaced agents must be gone before their successors start: both would listen on the
     // same addresses when they share a network namespace.
@@ -143,6 +154,20 @@ export class Router {
       if (state && !state.proc) this.spawn(state);
     }
     return diff;
+  }
+
+  /** Starts every host given up on again (SIGHUP): the user says the cause is fixed. */
+  retryGivenUp(why: string): void {
+    for (const state of this.hosts.values()) if (state.givenUp) this.retry(state, why);
+  }
+
+  private retry(state: HostState, why: string): void {
+    if (state.retired || this.stopping || state.proc) return;
+    state.givenUp = false;
+    state.failures.reset();
+    state.backoff = new Backoff();
+    this.options.log(`${state.plan.name}: starting again (${why})`);
+    this.spawn(state);
   }
 
   /** Closes every agent's stdin, waits up to STOP_GRACE_MS, then kills what is left. */
@@ -203,6 +228,7 @@ export class Router {
     }
     const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
     state.proc = proc;
+    state.cameUp = false;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
@@ -214,6 +240,7 @@ export class Router {
 
   private linkUp(state: HostState, link: HostLink): void {
     this.byVip.set(link.vip, state);
+    state.cameUp = true;
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readySent) this.options.log(`${state.plan.name}: up (${Date.now() - link.proc.startedAt} ms)`);
@@ -265,7 +292,8 @@ export class Router {
     }
     // A link whose output merely ended is reported by the process's exit; any other reason (a
     // protocol error, even before HELLO: a login banner, a shell prompt) is said here.
-    if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${reason}`);
+    // The reason may quote the agent (its GOODBYE, its HELLO, its first bytes): one line, escaped.
+    if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${escapeControls(reason)}`);
     // Every connection to or from this host is reset on the other side (docs/protocol.md §4.4).
     for (const other of this.hosts.values()) {
       if (other !== state && other.link?.state === 'up' && other.link.features.has(FEATURE_PEER_DOWN)) {
@@ -294,16 +322,25 @@ export class Router {
     state.proc = undefined;
     if (state.retired || this.stopping) return;
     const upFor = Date.now() - proc.startedAt;
-    const delay = state.backoff.next(upFor);
-    const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
-    // Issue 7: a bootstrap that failed (no node, too old, cut off) says so, naming the host.
-    const why = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) : undefined;
+    const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${escapeControls(l)}`).join('\n')}`;
+    // What went wrong and how to fix it, naming the host: a bootstrap that failed (no node, too
+    // old, cut off), a command or norouter not found, not executable. Quotes the host's stderr.
+    const hint = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) ?? startHint(state.plan, end) : startHint(state.plan, end);
+    const why = hint === undefined ? undefined : escapeControls(hint);
     this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
-    this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     if (state.outcome === undefined) {
-      state.outcome = { up: false, problem: end.startError ? end.startError.message : why ?? describeEnd(end, upFor) };
+      state.outcome = { up: false, problem: `${end.startError ? end.startError.message : describeEnd(end, upFor)}${why ? `: ${why}` : ''}` };
       this.maybeReady();
     }
+    const verdict = state.failures.record(end, upFor, state.cameUp);
+    if (verdict.giveUp) {
+      state.givenUp = true;
+      const last = end.lastLines.at(-1);
+      this.options.log(`${state.plan.name}: given up after ${verdict.repeated} identical failures, each within ${QUICK_FAILURE_MS / 1000} s of its start (${end.startError ? end.startError.message : `status ${end.code ?? end.signal}${last ? `, "${escapeControls(last)}"` : ''}`}): ${why ?? 'it fails the same way every time; see its last lines above'}. It is not restarted until the manifest changes for this host, or on SIGHUP`);
+      return;
+    }
+    const delay = state.backoff.next(upFor);
+    this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     state.restartTimer = setTimeout(() => {
       state.restartTimer = undefined;
       if (!state.retired && !this.stopping) this.spawn(state);
@@ -374,6 +411,13 @@ export class Router {
     return undefined;
   }
 
+  /** Where a host stands: its agent running, a restart pending, given up on, or not started. */
+  hostStatus(name: string): 'running' | 'restarting' | 'given-up' | 'stopped' | undefined {
+    const state = this.hosts.get(name);
+    if (!state) return undefined;
+    return state.proc ? 'running' : state.restartTimer ? 'restarting' : state.givenUp ? 'given-up' : 'stopped';
+  }
+
   /** Live connections the router is switching (what a soak watches). */
   stats(): { connections: number } {
     return { connections: this.conns.size };
@@ -416,7 +460,7 @@ export class Router {
 }
 
 function newState(plan: PlanHost): HostState {
-  return { plan, backoff: new Backoff(), retired: false, refused: new Map(), opens: new OpenBucket() };
+  return { plan, backoff: new Backoff(), retired: false, refused: new Map(), opens: new OpenBucket(), failures: new StartFailures(), cameUp: false, givenUp: false };
 }
 
 function vipSet(plan: Plan): Set<number> {

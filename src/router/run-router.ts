@@ -6,6 +6,7 @@
 import type { Writable } from 'node:stream';
 import type { Plan } from '../plan/types.js';
 import { describeFailures } from './describe-failures.js';
+import { escapeControls } from '../terminal/safe-text.js';
 import { Router, STOP_GRACE_MS, type ReadySummary } from './router.js';
 import { PIPE_DRAIN_MS } from './agent-process.js';
 import { EXIT_OK } from '../cli/exit-codes.js';
@@ -54,7 +55,7 @@ export function formatReady(summary: ReadySummary): string {
     host.name,
     host.vip,
     host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`).join(', ') || '-',
-    !isUp ? `DOWN: ${problem ?? ''}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
+    !isUp ? `DOWN: ${escapeControls(problem ?? '')}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
   ]);
   const table = [['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows];
   const widths = (table[0] ?? []).map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
@@ -64,15 +65,21 @@ export function formatReady(summary: ReadySummary): string {
 
 export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<number> {
   const { stderr } = options;
-  const log = (line: string) => stderr.write(`norouter: ${line}\n`);
+  // Router messages quote hosts (their GOODBYE, errors, STATUS, stderr tails): each quote is
+  // escaped where it is inserted, so that no newline of theirs forges a line; every other control
+  // is escaped here too, whatever a quote's author forgot. An agent's stderr line is a host's own
+  // text, escaped whole: no screen clearing, no window title, no `norouter:` line of its making.
+  const log = (message: string) => stderr.write(`norouter: ${message.split('\n').map(escapeControls).join('\n')}\n`);
   const router = new Router(plan, {
     log,
-    agentLog: (host, line) => stderr.write(`[${host}] ${line}\n`),
+    agentLog: (host, line) => stderr.write(`[${host}] ${escapeControls(line)}\n`),
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
     onReady: (summary) => options.stdout.write(formatReady(summary)),
   });
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
-  const onHup = () => void reloader.reload('SIGHUP', true);
+  // SIGHUP also starts again every host given up on (start-failures.ts), after the reload, so a
+  // host the reload replaces is not started twice.
+  const onHup = () => void reloader.reload('SIGHUP', true).then(() => router.retryGivenUp('SIGHUP'));
   process.on('SIGHUP', onHup);
   router.start();
 
@@ -81,7 +88,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
     const { watchManifest } = await import('../watch/watch-manifest.js');
     watcher = watchManifest(options.file, () => void reloader.reload('file changed'), (error) => log(`watching ${options.file}: ${error.message}`));
     await watcher.ready;
-    log(`watching ${options.file} for changes`);
+    log(`watching ${escapeControls(options.file)} for changes`);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
