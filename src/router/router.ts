@@ -21,6 +21,7 @@ import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { QUICK_FAILURE_MS, StartFailures } from './start-failures.js';
 import { startHint } from './start-hint.js';
+import { Watchdog } from './watchdog.js';
 
 /**
  * OPENs one host may leave unanswered (no OPEN_OK or ABORT yet) before more are refused
@@ -48,6 +49,11 @@ export interface RouterOptions {
   onReady?(summary: ReadySummary): void;
   /** Called every time an agent says HELLO (tests and benchmarks wait on it). */
   onHostUp?(host: PlanHost): void;
+  /**
+   * Starts a watchdog process (watchdog.ts) that ends every agent's process group should this
+   * process die without stopping them (SIGKILL). `norouter run` sets it.
+   */
+  watchdog?: boolean;
 }
 
 export interface ReadySummary {
@@ -100,6 +106,7 @@ export class Router {
   private readonly startedAt = Date.now();
   private stopping = false;
   private readySent = false;
+  private readonly watchdog: Watchdog | undefined;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
@@ -107,6 +114,7 @@ export class Router {
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.vips = vipSet(plan);
+    this.watchdog = options.watchdog ? new Watchdog() : undefined;
   }
 
   start(): void {
@@ -174,6 +182,7 @@ export class Router {
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.hosts.values()].map((state) => this.retire(state, graceMs)));
+    this.watchdog?.close();
     // Only the first refusal of each kind was logged: say how many there were in all.
     for (const [name, counts] of this.refusals()) {
       this.options.log(`${name}: refused in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
@@ -228,6 +237,13 @@ export class Router {
     }
     const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
     state.proc = proc;
+    // The group outlives the command's own exit only until AgentProcess signals it; from then on
+    // the watchdog no longer needs it (and must not signal a number the kernel may reuse).
+    const pgid = proc.pid;
+    if (pgid !== undefined) {
+      this.watchdog?.add(pgid);
+      void proc.ended.then(() => this.watchdog?.remove(pgid));
+    }
     state.cameUp = false;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),

@@ -72,6 +72,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   const log = (message: string) => stderr.write(`norouter: ${message.split('\n').map(escapeControls).join('\n')}\n`);
   const router = new Router(plan, {
     log,
+    watchdog: true,
     agentLog: (host, line) => stderr.write(`[${host}] ${escapeControls(line)}\n`),
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
     onReady: (summary) => options.stdout.write(formatReady(summary)),
