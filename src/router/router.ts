@@ -345,7 +345,8 @@ export class Router {
     const why = hint === undefined ? undefined : escapeControls(hint);
     this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
     if (state.outcome === undefined) {
-      state.outcome = { up: false, problem: `${end.startError ? end.startError.message : describeEnd(end, upFor)}${why ? `: ${why}` : ''}` };
+      // The summary's cell: the hint says it all when there is one (it names the status).
+      state.outcome = { up: false, problem: end.startError ? `${end.startError.message}${why ? `: ${why}` : ''}` : why ?? describeEnd(end, upFor) };
       this.maybeReady();
     }
     const verdict = state.failures.record(end, upFor, state.cameUp);
