@@ -65,8 +65,6 @@ interface Initiator {
 export class ConnTrack {
   private readonly initiators = new Map<number, Initiator>();
   private live = 0;
-  /** Connections not yet answered (OPEN_OK or ABORT), by acceptor VIP: each may still bring PRE_OPEN_WINDOW. */
-  private readonly opening = new Map<number, number>();
 
   constructor(private readonly limits: ConnLimits = { perPeer: MAX_CONNECTIONS_PER_PEER }) {}
 
@@ -78,15 +76,6 @@ export class ConnTrack {
   /** Live connections from one host to another. */
   between(initiatorIP: number, acceptorIP: number): number {
     return this.initiators.get(initiatorIP)?.perPeer.get(acceptorIP) ?? 0;
-  }
-
-  /**
-   * Connections towards `acceptorIP` that it has not answered yet. Each may bring the acceptor
-   * PRE_OPEN_WINDOW bytes before it answers (§6.2): what the router may have to queue for a host
-   * that does not read, beyond what it queued already.
-   */
-  openingTo(acceptorIP: number): number {
-    return this.opening.get(acceptorIP) ?? 0;
   }
 
   /**
@@ -115,7 +104,7 @@ export class ConnTrack {
           return violation('bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`, frame);
         }
         if (conn.toAcceptor + window - PRE_OPEN_WINDOW > MAX_WINDOW) return violation('window-overflow', `OPEN_OK window ${window} takes the credit above ${MAX_WINDOW}`, frame);
-        this.answered(conn);
+        conn.opening = false;
         conn.toAcceptor += window - PRE_OPEN_WINDOW;
         return FORWARD;
       }
@@ -149,11 +138,26 @@ export class ConnTrack {
     }
   }
 
+  /**
+   * Forgets the connection of `frame` when it is data from the initiator of a connection its
+   * acceptor has not answered yet (pre-open data, §6.2): the router then aborts it both ways
+   * rather than queue it for an acceptor that is not reading. False for any other frame.
+   */
+  abortOpening(frame: Frame): boolean {
+    const kind = tcpKind(frame.flags);
+    if ((kind !== 'data' && kind !== 'close-write') || (frame.flags & FLAG_FROM_ACCEPTOR) !== 0) return false;
+    const initiator = this.initiators.get(frame.srcIP);
+    const conn = initiator?.byPort.get(frame.srcPort);
+    if (!initiator || !conn?.opening || conn.acceptorIP !== frame.dstIP || conn.acceptorPort !== frame.dstPort) return false;
+    this.forget(initiator, frame.srcPort, conn);
+    if (initiator.byPort.size === 0) this.initiators.delete(frame.srcIP);
+    return true;
+  }
+
   /** A host's link ended: every connection it initiated or accepted is gone (PEER_DOWN, §4.4). */
   linkDown(vip: number): void {
     const own = this.initiators.get(vip);
     if (own) {
-      for (const conn of own.byPort.values()) this.answered(conn);
       this.live -= own.byPort.size;
       this.initiators.delete(vip);
     }
@@ -190,27 +194,16 @@ export class ConnTrack {
       acceptorClosed: false,
     });
     initiator.perPeer.set(frame.dstIP, peers + 1);
-    this.opening.set(frame.dstIP, this.openingTo(frame.dstIP) + 1);
     this.live++;
     return FORWARD;
   }
 
   private forget(initiator: Initiator, port: number, conn: Tracked): void {
     if (!initiator.byPort.delete(port)) return;
-    this.answered(conn);
     this.live--;
     const n = (initiator.perPeer.get(conn.acceptorIP) ?? 1) - 1;
     if (n > 0) initiator.perPeer.set(conn.acceptorIP, n);
     else initiator.perPeer.delete(conn.acceptorIP);
-  }
-
-  /** The connection is no longer waiting for its acceptor's answer. */
-  private answered(conn: Tracked): void {
-    if (!conn.opening) return;
-    conn.opening = false;
-    const n = this.openingTo(conn.acceptorIP) - 1;
-    if (n > 0) this.opening.set(conn.acceptorIP, n);
-    else this.opening.delete(conn.acceptorIP);
   }
 }
 

@@ -8,7 +8,7 @@ import type { Plan } from '../plan/types.js';
 
 export interface Refusal {
   /** Counted and logged once per kind and host. */
-  kind: 'unpublished-port' | 'not-a-route-host' | 'open-flood' | 'not-reading' | 'not-answering' | 'agent-too-old' | 'connection-limit';
+  kind: 'unpublished-port' | 'not-a-route-host' | 'open-flood' | 'not-reading' | 'agent-too-old' | 'connection-limit';
   reason: 'policy' | 'resource-limit';
   text: string;
 }

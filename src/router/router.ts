@@ -5,7 +5,7 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortPayload, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
   type Frame, type ListenFailure,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
@@ -22,14 +22,6 @@ import { escapeControls } from '../terminal/safe-text.js';
 import { QUICK_FAILURE_MS, StartFailures } from './start-failures.js';
 import { startHint } from './start-hint.js';
 import { Watchdog } from './watchdog.js';
-
-/**
- * OPENs one host may leave unanswered (no OPEN_OK or ABORT yet) before more are refused
- * (`resource-limit`). Each may bring PRE_OPEN_WINDOW (64 KiB) for the router to queue: with
- * MAX_OPEN_BACKLOG, 48 MiB at most towards a host that reads nothing, below MAX_LINK_BACKLOG. A
- * healthy agent answers within a dial's time, so hundreds of connections opened at once pass.
- */
-export const MAX_UNANSWERED_OPENS = 512;
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -389,6 +381,11 @@ export class Router {
     const verdict = this.conns.check(frame);
     switch (verdict.kind) {
       case 'forward':
+        // The OPEN check sees only what is queued already: in a burst thousands of OPENs pass
+        // before the first of their data arrives, each bringing up to PRE_OPEN_WINDOW. Data of a
+        // connection its acceptor has not answered, towards a link past MAX_OPEN_BACKLOG, ends
+        // that connection both ways instead, so what the router queues does not depend on timing.
+        if (to.backlog > MAX_OPEN_BACKLOG && this.conns.abortOpening(frame)) return this.shed(state, from, to, frame);
         to.send(frame, frame.payload, frame.rest);
         return;
       case 'drop':
@@ -411,13 +408,6 @@ export class Router {
     const queued = to.backlog;
     if (queued > MAX_OPEN_BACKLOG) {
       return { kind: 'not-reading', reason: 'resource-limit', text: `${to.host.name} is not reading its link (${(queued / 2 ** 20).toFixed(1)} MiB queued)` };
-    }
-    // What is queued now says nothing about OPENs admitted whose data is still on its way: in a
-    // burst thousands pass before the first of their bytes arrives, and each may bring
-    // PRE_OPEN_WINDOW. Unanswered OPENs are capped too, so the bound does not depend on timing.
-    const unanswered = this.conns.openingTo(to.vip);
-    if (unanswered >= MAX_UNANSWERED_OPENS) {
-      return { kind: 'not-answering', reason: 'resource-limit', text: `${to.host.name} has not answered ${unanswered} OPENs` };
     }
     // §13: a routed OPEN goes only to an agent that dials routes; an older one would take it
     // (and every frame of a routed connection) for a malformed frame and drop its link. The
@@ -443,6 +433,14 @@ export class Router {
   /** OPENs refused so far, per host and kind (what `stop` reports). */
   refusals(): Map<string, Map<string, number>> {
     return new Map([...this.hosts].filter(([, s]) => s.refused.size).map(([name, s]) => [name, new Map(s.refused)]));
+  }
+
+  /** Aborts a connection not yet answered, both ways: its acceptor is not reading its link. */
+  private shed(state: HostState, from: HostLink, to: HostLink, frame: Frame): void {
+    const text = `${to.host.name} is not reading its link (${(to.backlog / 2 ** 20).toFixed(1)} MiB queued)`;
+    this.refuse(state, from, { kind: 'not-reading', reason: 'resource-limit', text }, frame);
+    const { srcIP, srcPort, dstIP, dstPort, proto } = frame;
+    to.send({ srcIP, srcPort, dstIP, dstPort, proto, flags: FLAG_ABORT }, abortPayload('resource-limit', text));
   }
 
   private refuse(state: HostState, from: HostLink, refusal: Refusal, frame: Frame): void {

@@ -21,8 +21,7 @@ import { tcpExchange } from '../helpers/tcp.js';
 import { nextVip } from '../helpers/vips.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 import { echoExact, fakeAgentCmd, numbersIn, startTarget } from './helpers.js';
-import { MAX_UNANSWERED_OPENS, Router } from '../../src/router/router.js';
-import { PRE_OPEN_WINDOW } from '../../src/protocol/index.js';
+import { Router } from '../../src/router/router.js';
 import { MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { compile } from '../../src/compile/compile.js';
@@ -187,7 +186,7 @@ describe('one mesh, five hosts failing five ways', { skip: NETNS_SKIP, timeout: 
   });
 });
 
-describe('a host command that writes garbage and ignores its input closing (a hung exec)', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+describe('a host command that writes garbage and ignores its input closing (a hung exec)', { skip: NETNS_SKIP, timeout: 90_000 }, () => {
   // Regression: after a link-fatal error the router closed the agent's stdin and waited for its
   // exit for ever: nothing killed a command that did not exit (kubectl exec is known not to pass
   // EOF on). The host was never restarted, nothing was logged, and `ready` never printed.
@@ -205,7 +204,7 @@ describe('a host command that writes garbage and ignores its input closing (a hu
   });
 });
 
-describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS_SKIP, timeout: 180_000 }, () => {
   test('is detected by the keepalive within its timeout, logged with the host name, killed and restarted (Router with a 0.6 s timeout)', async () => {
     // The Router class takes the keepalive as an option too, and still spawns real agents; the
     // tests below set it through the manifest and `norouter run`.
@@ -368,10 +367,9 @@ describe('a host that does not read its link, offered thousands of connections',
       assert.equal(up.get('stalled'), 1, 'the stalled host was restarted: the bound under test is the OPEN cap, not the link being killed');
       // Without the bound the second batch retains what it offered; with it, next to nothing.
       assert.ok(second - first < offered / 8, `the second batch of ${mib(offered)} added ${mib(second - first)} to the router's retained memory`);
-      // What the router may queue for a host that reads nothing: MAX_OPEN_BACKLOG, plus a
-      // window for each OPEN it has not answered; the rest is per-connection books.
-      const cap = MAX_OPEN_BACKLOG + MAX_UNANSWERED_OPENS * PRE_OPEN_WINDOW;
-      assert.ok(first - base < cap + offered / 16, `one batch of ${mib(offered)} left ${mib(first - base)} retained (cap ${mib(cap)} queued)`);
+      // What the router may queue for a host that reads nothing is MAX_OPEN_BACKLOG (and a frame);
+      // the rest is per-connection books.
+      assert.ok(first - base < MAX_OPEN_BACKLOG + offered / 16, `one batch of ${mib(offered)} left ${mib(first - base)} retained (cap ${mib(MAX_OPEN_BACKLOG)} queued)`);
     } finally {
       for (const c of clients) c.kill('SIGKILL');
       await router.stop(2000);
@@ -434,7 +432,7 @@ async function killTree(router: FollowedProcess): Promise<void> {
  */
 const KEEPALIVE = { interval: 0.5, timeout: 2 };
 
-describe('the router killed with SIGKILL', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+describe('the router killed with SIGKILL', { skip: NETNS_SKIP, timeout: 60_000 }, () => {
   test('every agent exits once its stdin closes', async () => {
     const nsA = await createNetns();
     const nsB = await createNetns();
@@ -459,7 +457,7 @@ describe('the router killed with SIGKILL', { skip: NETNS_SKIP, timeout: 30_000 }
   });
 });
 
-describe('a host command that leaves a background process holding its stdout', { skip: NETNS_SKIP, timeout: 30_000 }, () => {
+describe('a host command that leaves a background process holding its stdout', { skip: NETNS_SKIP, timeout: 60_000 }, () => {
   // Regression: AgentProcess.ended resolved on 'close', which waits until every holder of the child's
   // stdout/stderr closed them, not on the child's exit. A host command that starts anything in
   // the background (`sh -c 'helper & exec norouter …'`) keeps the pipes open after the agent
