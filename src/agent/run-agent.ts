@@ -4,6 +4,7 @@
  * connection over the link, dials its own forwards for the peers' OPENs, and exits when its
  * input closes so that no agent outlives its router (§9).
  */
+import { escapeControls } from '../terminal/safe-text.js';
 import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
@@ -174,7 +175,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           applyDns(current);
           return;
         case 'goodbye':
-          io.log(`router says goodbye: ${msg.reason}${msg.message ? `: ${msg.message}` : ''}`);
+          io.log(`router says goodbye: ${escapeControls(`${msg.reason}${msg.message ? `: ${msg.message}` : ''}`)}`);
           return;
         case 'status':
           return fail(protocolError('bad-control', 'the router sent STATUS, which only agents send'));

@@ -138,6 +138,22 @@ export class ConnTrack {
     }
   }
 
+  /**
+   * Forgets the connection of `frame` when it is data from the initiator of a connection its
+   * acceptor has not answered yet (pre-open data, §6.2): the router then aborts it both ways
+   * rather than queue it for an acceptor that is not reading. False for any other frame.
+   */
+  abortOpening(frame: Frame): boolean {
+    const kind = tcpKind(frame.flags);
+    if ((kind !== 'data' && kind !== 'close-write') || (frame.flags & FLAG_FROM_ACCEPTOR) !== 0) return false;
+    const initiator = this.initiators.get(frame.srcIP);
+    const conn = initiator?.byPort.get(frame.srcPort);
+    if (!initiator || !conn?.opening || conn.acceptorIP !== frame.dstIP || conn.acceptorPort !== frame.dstPort) return false;
+    this.forget(initiator, frame.srcPort, conn);
+    if (initiator.byPort.size === 0) this.initiators.delete(frame.srcIP);
+    return true;
+  }
+
   /** A host's link ended: every connection it initiated or accepted is gone (PEER_DOWN, §4.4). */
   linkDown(vip: number): void {
     const own = this.initiators.get(vip);

@@ -5,7 +5,7 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortPayload, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
   type Frame, type ListenFailure,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
@@ -18,6 +18,10 @@ import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.j
 import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
+import { escapeControls } from '../terminal/safe-text.js';
+import { QUICK_FAILURE_MS, StartFailures } from './start-failures.js';
+import { startHint } from './start-hint.js';
+import { Watchdog } from './watchdog.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -37,6 +41,11 @@ export interface RouterOptions {
   onReady?(summary: ReadySummary): void;
   /** Called every time an agent says HELLO (tests and benchmarks wait on it). */
   onHostUp?(host: PlanHost): void;
+  /**
+   * Starts a watchdog process (watchdog.ts) that ends every agent's process group should this
+   * process die without stopping them (SIGKILL). `norouter run` sets it.
+   */
+  watchdog?: boolean;
 }
 
 export interface ReadySummary {
@@ -67,6 +76,12 @@ interface HostState {
    */
   refused: Map<string, number>;
   opens: OpenBucket;
+  /** Identical quick start failures in a row (start-failures.ts). */
+  failures: StartFailures;
+  /** Whether the current run said HELLO. */
+  cameUp: boolean;
+  /** Not restarted until the manifest changes for this host, or SIGHUP (retryGivenUp). */
+  givenUp: boolean;
   /** The agent's last STATUS: what it could not listen on (§4.6). */
   notListening?: ListenFailure[];
   statusTimer?: NodeJS.Timeout;
@@ -83,6 +98,7 @@ export class Router {
   private readonly startedAt = Date.now();
   private stopping = false;
   private readySent = false;
+  private readonly watchdog: Watchdog | undefined;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
@@ -90,6 +106,7 @@ export class Router {
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.vips = vipSet(plan);
+    this.watchdog = options.watchdog ? new Watchdog() : undefined;
   }
 
   start(): void {
@@ -113,6 +130,8 @@ export class Router {
     for (const { host } of diff.reconfigured) {
       const state = this.hosts.get(host.name);
       if (state?.link?.state === 'up') this.configure(state, state.link);
+      // The manifest changed for a host given up on: the change may be its fix.
+      if (state?.givenUp) this.retry(state, 'its manifest entry changed');
     }
     // Replaced agents must be gone before their successors start: both would listen on the
     // same addresses when they share a network namespace.
@@ -137,13 +156,37 @@ export class Router {
     return diff;
   }
 
+  /** Starts every host given up on again (SIGHUP): the user says the cause is fixed. */
+  retryGivenUp(why: string): void {
+    for (const state of this.hosts.values()) if (state.givenUp) this.retry(state, why);
+  }
+
+  private retry(state: HostState, why: string): void {
+    if (state.retired || this.stopping || state.proc) return;
+    state.givenUp = false;
+    state.failures.reset();
+    state.backoff = new Backoff();
+    this.options.log(`${state.plan.name}: starting again (${why})`);
+    this.spawn(state);
+  }
+
   /** Closes every agent's stdin, waits up to STOP_GRACE_MS, then kills what is left. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.hosts.values()].map((state) => this.retire(state, graceMs)));
+    this.watchdog?.close();
     // Only the first refusal of each kind was logged: say how many there were in all.
     for (const [name, counts] of this.refusals()) {
       this.options.log(`${name}: refused in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
+    }
+  }
+
+  /** Kills every agent and its process group at once: the last resort of a stop past its deadline. */
+  killAll(): void {
+    this.stopping = true;
+    for (const state of this.hosts.values()) {
+      clearTimeout(state.restartTimer);
+      state.proc?.kill('SIGKILL');
     }
   }
 
@@ -186,6 +229,14 @@ export class Router {
     }
     const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
     state.proc = proc;
+    // The group outlives the command's own exit only until AgentProcess signals it; from then on
+    // the watchdog no longer needs it (and must not signal a number the kernel may reuse).
+    const pgid = proc.pid;
+    if (pgid !== undefined) {
+      this.watchdog?.add(pgid);
+      void proc.ended.then(() => this.watchdog?.remove(pgid));
+    }
+    state.cameUp = false;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
@@ -197,6 +248,7 @@ export class Router {
 
   private linkUp(state: HostState, link: HostLink): void {
     this.byVip.set(link.vip, state);
+    state.cameUp = true;
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readySent) this.options.log(`${state.plan.name}: up (${Date.now() - link.proc.startedAt} ms)`);
@@ -248,7 +300,8 @@ export class Router {
     }
     // A link whose output merely ended is reported by the process's exit; any other reason (a
     // protocol error, even before HELLO: a login banner, a shell prompt) is said here.
-    if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${reason}`);
+    // The reason may quote the agent (its GOODBYE, its HELLO, its first bytes): one line, escaped.
+    if (!state.retired && reason !== OUTPUT_CLOSED) this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${escapeControls(reason)}`);
     // Every connection to or from this host is reset on the other side (docs/protocol.md §4.4).
     for (const other of this.hosts.values()) {
       if (other !== state && other.link?.state === 'up' && other.link.features.has(FEATURE_PEER_DOWN)) {
@@ -277,16 +330,26 @@ export class Router {
     state.proc = undefined;
     if (state.retired || this.stopping) return;
     const upFor = Date.now() - proc.startedAt;
-    const delay = state.backoff.next(upFor);
-    const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
-    // Issue 7: a bootstrap that failed (no node, too old, cut off) says so, naming the host.
-    const why = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) : undefined;
+    const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${escapeControls(l)}`).join('\n')}`;
+    // What went wrong and how to fix it, naming the host: a bootstrap that failed (no node, too
+    // old, cut off), a command or norouter not found, not executable. Quotes the host's stderr.
+    const hint = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) ?? startHint(state.plan, end) : startHint(state.plan, end);
+    const why = hint === undefined ? undefined : escapeControls(hint);
     this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
-    this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     if (state.outcome === undefined) {
-      state.outcome = { up: false, problem: end.startError ? end.startError.message : why ?? describeEnd(end, upFor) };
+      // The summary's cell: the hint says it all when there is one (it names the status).
+      state.outcome = { up: false, problem: end.startError ? `${end.startError.message}${why ? `: ${why}` : ''}` : why ?? describeEnd(end, upFor) };
       this.maybeReady();
     }
+    const verdict = state.failures.record(end, upFor, state.cameUp);
+    if (verdict.giveUp) {
+      state.givenUp = true;
+      const last = end.lastLines.at(-1);
+      this.options.log(`${state.plan.name}: given up after ${verdict.repeated} identical failures, each within ${QUICK_FAILURE_MS / 1000} s of its start (${end.startError ? end.startError.message : `status ${end.code ?? end.signal}${last ? `, "${escapeControls(last)}"` : ''}`}): ${why ?? 'it fails the same way every time; see its last lines above'}. It is not restarted until the manifest changes for this host, or on SIGHUP`);
+      return;
+    }
+    const delay = state.backoff.next(upFor);
+    this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     state.restartTimer = setTimeout(() => {
       state.restartTimer = undefined;
       if (!state.retired && !this.stopping) this.spawn(state);
@@ -318,6 +381,11 @@ export class Router {
     const verdict = this.conns.check(frame);
     switch (verdict.kind) {
       case 'forward':
+        // The OPEN check sees only what is queued already: in a burst thousands of OPENs pass
+        // before the first of their data arrives, each bringing up to PRE_OPEN_WINDOW. Data of a
+        // connection its acceptor has not answered, towards a link past MAX_OPEN_BACKLOG, ends
+        // that connection both ways instead, so what the router queues does not depend on timing.
+        if (to.backlog > MAX_OPEN_BACKLOG && this.conns.abortOpening(frame)) return this.shed(state, from, to, frame);
         to.send(frame, frame.payload, frame.rest);
         return;
       case 'drop':
@@ -350,6 +418,13 @@ export class Router {
     return undefined;
   }
 
+  /** Where a host stands: its agent running, a restart pending, given up on, or not started. */
+  hostStatus(name: string): 'running' | 'restarting' | 'given-up' | 'stopped' | undefined {
+    const state = this.hosts.get(name);
+    if (!state) return undefined;
+    return state.proc ? 'running' : state.restartTimer ? 'restarting' : state.givenUp ? 'given-up' : 'stopped';
+  }
+
   /** Live connections the router is switching (what a soak watches). */
   stats(): { connections: number } {
     return { connections: this.conns.size };
@@ -358,6 +433,14 @@ export class Router {
   /** OPENs refused so far, per host and kind (what `stop` reports). */
   refusals(): Map<string, Map<string, number>> {
     return new Map([...this.hosts].filter(([, s]) => s.refused.size).map(([name, s]) => [name, new Map(s.refused)]));
+  }
+
+  /** Aborts a connection not yet answered, both ways: its acceptor is not reading its link. */
+  private shed(state: HostState, from: HostLink, to: HostLink, frame: Frame): void {
+    const text = `${to.host.name} is not reading its link (${(to.backlog / 2 ** 20).toFixed(1)} MiB queued)`;
+    this.refuse(state, from, { kind: 'not-reading', reason: 'resource-limit', text }, frame);
+    const { srcIP, srcPort, dstIP, dstPort, proto } = frame;
+    to.send({ srcIP, srcPort, dstIP, dstPort, proto, flags: FLAG_ABORT }, abortPayload('resource-limit', text));
   }
 
   private refuse(state: HostState, from: HostLink, refusal: Refusal, frame: Frame): void {
@@ -392,7 +475,7 @@ export class Router {
 }
 
 function newState(plan: PlanHost): HostState {
-  return { plan, backoff: new Backoff(), retired: false, refused: new Map(), opens: new OpenBucket() };
+  return { plan, backoff: new Backoff(), retired: false, refused: new Map(), opens: new OpenBucket(), failures: new StartFailures(), cameUp: false, givenUp: false };
 }
 
 function vipSet(plan: Plan): Set<number> {

@@ -6,10 +6,32 @@
 import type { Writable } from 'node:stream';
 import type { Plan } from '../plan/types.js';
 import { describeFailures } from './describe-failures.js';
-import { Router, type ReadySummary } from './router.js';
+import { escapeControls } from '../terminal/safe-text.js';
+import { Router, STOP_GRACE_MS, type ReadySummary } from './router.js';
+import { PIPE_DRAIN_MS } from './agent-process.js';
 import { EXIT_OK } from '../cli/exit-codes.js';
 import { Reloader } from '../watch/reloader.js';
 import { fitTable } from '../terminal/fit-table.js';
+
+/**
+ * From the stop signal to a forced exit: the agents' grace (STOP_GRACE_MS), the drain of their
+ * pipes (PIPE_DRAIN_MS), and room for a busy machine.
+ */
+export const STOP_DEADLINE_MS = STOP_GRACE_MS + PIPE_DRAIN_MS + 6_000;
+/** How long after a completed stop the process may take to exit on its own. */
+export const EXIT_AFTER_STOP_MS = 2_000;
+/** chokidar's close() is awaited no longer than this (it has nothing to flush). */
+const WATCHER_CLOSE_MS = 2_000;
+
+/**
+ * Ends this process by the signal it was stopped with, its default action restored: the one exit
+ * that does not wait for threadpool threads (process.exit() joins them, and one blocked in open()
+ * on a FIFO never returns). The exit status says so: 128 + the signal's number.
+ */
+export function reraise(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
 
 export interface RunRouterOptions {
   file: string;
@@ -21,6 +43,8 @@ export interface RunRouterOptions {
   debug: boolean;
   stdout: Writable;
   stderr: Writable;
+  /** Ends the process at a stop's deadline (tests pass their own): by default, reraise(). */
+  terminate?: (signal: NodeJS.Signals) => void;
 }
 
 /** `width`: the terminal's, or 100 columns when the output is not a terminal. */
@@ -33,22 +57,29 @@ export function formatReady(summary: ReadySummary, width = 100): string {
     host.name,
     host.vip,
     host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`) : '-',
-    !isUp ? `DOWN: ${problem ?? ''}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
+    !isUp ? `DOWN: ${escapeControls(problem ?? '')}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
   ]);
   return `${head}\n${fitTable([['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows], width).join('\n')}\n`;
 }
 
 export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<number> {
   const { stderr } = options;
-  const log = (line: string) => stderr.write(`norouter: ${line}\n`);
+  // Router messages quote hosts (their GOODBYE, errors, STATUS, stderr tails): each quote is
+  // escaped where it is inserted, so that no newline of theirs forges a line; every other control
+  // is escaped here too, whatever a quote's author forgot. An agent's stderr line is a host's own
+  // text, escaped whole: no screen clearing, no window title, no `norouter:` line of its making.
+  const log = (message: string) => stderr.write(`norouter: ${message.split('\n').map(escapeControls).join('\n')}\n`);
   const router = new Router(plan, {
     log,
-    agentLog: (host, line) => stderr.write(`[${host}] ${line}\n`),
+    watchdog: true,
+    agentLog: (host, line) => stderr.write(`[${host}] ${escapeControls(line)}\n`),
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
     onReady: (summary) => options.stdout.write(formatReady(summary, terminalWidth(options.stdout))),
   });
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
-  const onHup = () => void reloader.reload('SIGHUP', true);
+  // SIGHUP also starts again every host given up on (start-failures.ts), after the reload, so a
+  // host the reload replaces is not started twice.
+  const onHup = () => void reloader.reload('SIGHUP', true).then(() => router.retryGivenUp('SIGHUP'));
   process.on('SIGHUP', onHup);
   router.start();
 
@@ -57,7 +88,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
     const { watchManifest } = await import('../watch/watch-manifest.js');
     watcher = watchManifest(options.file, () => void reloader.reload('file changed'), (error) => log(`watching ${options.file}: ${error.message}`));
     await watcher.ready;
-    log(`watching ${options.file} for changes`);
+    log(`watching ${escapeControls(options.file)} for changes`);
   }
 
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
@@ -73,9 +104,26 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   process.once('SIGTERM', hurry);
   log(`${signal}: stopping every agent`);
   process.off('SIGHUP', onHup);
-  await watcher?.close();
+  // A stop always ends the process (docs/reliability.md, "Nothing hangs"): whatever the stop
+  // waits on, after STOP_DEADLINE_MS every agent is killed and the process exits, saying so.
+  const terminate = options.terminate ?? reraise;
+  const deadline = setTimeout(() => {
+    log(`still stopping after ${STOP_DEADLINE_MS / 1000} s: killing every agent and exiting now`);
+    router.killAll();
+    terminate(signal);
+  }, STOP_DEADLINE_MS);
+  await Promise.race([watcher?.close(), new Promise((resolve) => setTimeout(resolve, WATCHER_CLOSE_MS).unref())]);
   await router.stop();
+  clearTimeout(deadline);
   log('stopped');
+  // Nothing of ours is left, yet something may still hold the process: a read blocked in a
+  // threadpool thread (a FIFO opened by code that did not check first) never returns, and
+  // process.exit() itself waits for that thread. The timer is unref'd: a process with nothing
+  // pending has exited long before it fires.
+  setTimeout(() => {
+    log(`something was still pending ${EXIT_AFTER_STOP_MS / 1000} s after the stop (a blocked read?); exiting by ${signal}`);
+    terminate(signal);
+  }, EXIT_AFTER_STOP_MS).unref();
   return EXIT_OK;
 }
 

@@ -5,8 +5,8 @@
  * Reloads are serialised: a change that arrives during one is applied after it.
  */
 import type { Writable } from 'node:stream';
-import { readManifestFile } from '../manifest/read.js';
-import { ManifestReadError } from '../manifest/errors.js';
+import { readForReload } from './bounded-read.js';
+import { escapeControls } from '../terminal/safe-text.js';
 import { loadManifest } from '../manifest/load.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
 import { compile } from '../compile/compile.js';
@@ -66,18 +66,18 @@ export class Reloader {
 
   private async once(trigger: string, force: boolean): Promise<ReloadOutcome> {
     const { file, log } = this.options;
-    let text: string;
-    try {
-      text = await readManifestFile(file);
-    } catch (error) {
-      if (error instanceof ManifestReadError && error.code === 'MANIFEST_NOT_FOUND') {
-        // Mid-save (vim's rename-away, a symlink swap): the next event brings it back.
-        if (force) log(`reload (${trigger}): ${file} is missing; keeping the running plan`);
-        return { kind: 'missing' };
-      }
-      log(`reload (${trigger}): ${error instanceof Error ? error.message : String(error)}; keeping the running plan`);
+    // Never a read that can block for good (a FIFO, a device): see bounded-read.ts.
+    const read = await readForReload(file);
+    if (read.kind === 'missing') {
+      // Mid-save (vim's rename-away, a symlink swap): the next event brings it back.
+      if (force) log(`reload (${trigger}): ${escapeControls(file)} is missing; keeping the running plan`);
+      return { kind: 'missing' };
+    }
+    if (read.kind === 'refused') {
+      log(`reload (${trigger}): ${escapeControls(read.message)}; keeping the running plan`);
       return { kind: 'invalid' };
     }
+    const { text } = read;
     if (text === this.lastText && !force) return { kind: 'unchanged-text' };
     this.lastText = text;
     const result = loadManifest(text, file);

@@ -24,9 +24,9 @@ async function setup(handler: (s: Socket) => void, extra: { forwardPort?: number
   const port = extra.forwardPort ?? await freePort(VIP_B);
   const sw = new Switch();
   const a = sw.start({ me: VIP_A, forwards: [], others: [port, ...(extra.otherPorts ?? [])].map((p) => ({ vip: VIP_B, port: p, proto: 'tcp' as const })) });
-  await within(2000, 'A listening', a.listening);
+  await within(10_000, 'A listening', a.listening);
   const b = sw.start({ me: VIP_B, forwards: [{ listenPort: port, connectHost: '127.0.0.1', connectPort: target.port, proto: 'tcp' }], others: [] });
-  await within(2000, 'B listening', b.listening);
+  await within(10_000, 'B listening', b.listening);
   const stop = async () => { await sw.stopAll(); await target.close(); };
   cleanups.push(stop);
   return { sw, a, b, port, target, stop };
@@ -37,17 +37,17 @@ test('request/response through two agents', async () => {
   assert.ok(b.logs.some((l) => l.includes(`cannot listen on ${VIP_B}:${port}: EADDRINUSE`)), b.logs.join('\n'));
   const c = await dial(VIP_B, port);
   c.write('world');
-  assert.equal((await within(2000, 'response', readAll(c))).toString(), 'hello world');
+  assert.equal((await within(10_000, 'response', readAll(c))).toString(), 'hello world');
   await stop();
 });
 
 test('a server that speaks first (banner) works: the OPEN needs no client data', async () => {
   const { port, stop } = await setup((s) => { s.write('SSH-2.0-test\r\n'); s.on('data', () => {}); s.on('end', () => s.end()); });
   const c = await dial(VIP_B, port);
-  const [banner] = await within(2000, 'banner', once(c, 'data')) as [Buffer];
+  const [banner] = await within(10_000, 'banner', once(c, 'data')) as [Buffer];
   assert.equal(banner.toString(), 'SSH-2.0-test\r\n');
   c.end();
-  await within(2000, 'end', once(c, 'end'));
+  await within(10_000, 'end', once(c, 'end'));
   await stop();
 });
 
@@ -67,8 +67,10 @@ test('client half-close still gets the full response', async () => {
   await stop();
 });
 
-test('a refused dial resets the client within 1 s; so does a port the acceptor does not forward', async () => {
-  // The original dropped failed dials silently and the client hung.
+test('a refused dial resets the client; so does a port the acceptor does not forward', async () => {
+  // The original dropped failed dials silently and the client hung. A hang is for ever: the
+  // deadline below only turns one into a failure, it is no verdict on speed (a busy machine is
+  // slow, not wrong).
   const dead = await freePort('127.0.0.1');
   const sw = new Switch();
   const pOk = await freePort(VIP_B);
@@ -79,14 +81,12 @@ test('a refused dial resets the client within 1 s; so does a port the acceptor d
   await b.listening;
   cleanups.push(() => sw.stopAll());
   for (const port of [pOk, pPolicy]) {
-    const started = Date.now();
     const c = await dial(VIP_B, port);
-    const err = await within(1000, `reset on ${port}`, new Promise<NodeJS.ErrnoException>((resolve) => {
+    const err = await within(10_000, `reset on ${port}`, new Promise<NodeJS.ErrnoException>((resolve) => {
       c.on('error', resolve);
       c.on('data', () => {});
     }));
     assert.equal(err.code, 'ECONNRESET');
-    assert.ok(Date.now() - started < 1000);
   }
   assert.ok(b.logs.some((l) => /dial 127\.0\.0\.1:\d+ .* failed: ECONNREFUSED/.test(l)), b.logs.join('\n'));
   await sw.stopAll();
@@ -132,7 +132,7 @@ test('a connection whose reader stopped reading does not stall another (flow con
   for (let i = 0; i < 20; i++) {
     const c = await dial(VIP_B, port);
     c.write(`ping ${i}`);
-    assert.equal((await within(2000, `request ${i} while the download is stalled`, readAll(c))).toString(), `pong ping ${i}`);
+    assert.equal((await within(10_000, `request ${i} while the download is stalled`, readAll(c))).toString(), `pong ping ${i}`);
   }
   // Backpressure reached the server: it could write only about windows + kernel buffers.
   assert.ok(written < 64 * 1024 * 1024, `the server wrote ${written} bytes to a reader that reads nothing`);
@@ -162,7 +162,7 @@ test('a host reaches its own published port through its VIP (self-connection thr
   cleanups.push(async () => { await sw.stopAll(); await target.close(); });
   const c = await dial(VIP_A, port);
   c.write('loop');
-  assert.equal((await within(2000, 'self response', readAll(c))).toString(), 'self loop');
+  assert.equal((await within(10_000, 'self response', readAll(c))).toString(), 'self loop');
   await sw.stopAll();
   await target.close();
 });
@@ -173,8 +173,8 @@ test('input close: the agent resolves, resets its connections and closes its lis
   c.write('x');
   const reset = new Promise<NodeJS.ErrnoException | undefined>((resolve) => { c.on('error', resolve); c.on('close', () => resolve(undefined)); });
   a.input.end();
-  assert.equal(await within(2000, 'agent exit', a.exit), 0);
-  assert.equal((await within(2000, 'client reset', reset))?.code, 'ECONNRESET');
+  assert.equal(await within(10_000, 'agent exit', a.exit), 0);
+  assert.equal((await within(10_000, 'client reset', reset))?.code, 'ECONNRESET');
   await assert.rejects(dial(VIP_B, port), { code: 'ECONNREFUSED' });
   assert.ok(a.logs.some((l) => l.includes('shutting down')));
   await target.close();
@@ -193,7 +193,7 @@ test('PING is answered with PONG, and the agent pings a quiet link; a silent lin
     const all = Buffer.concat(frames);
     return all.includes(encodeControl({ type: 'pong', nonce: 77n })) && all.includes(encodeControl({ type: 'ping', nonce: 1n }).subarray(0, 21)); // header + PING type
   });
-  assert.equal(await within(2000, 'keepalive gives up', exit), 1);
+  assert.equal(await within(10_000, 'keepalive gives up', exit), 1);
   assert.ok(logs.some((l) => l.includes('the link is dead')), logs.join('\n'));
 });
 
@@ -218,7 +218,7 @@ test('protocol errors end the agent with a logged reason and a GOODBYE, never a 
     const logs: string[] = [];
     const exit = runAgent({ me: VIP_A, forwards: [], others: [] }, { input: inp, output: out, log: (l) => logs.push(l) });
     for (const b of input) inp.write(b);
-    assert.equal(await within(2000, name, exit), 1, name);
+    assert.equal(await within(10_000, name, exit), 1, name);
     assert.match(logs.join('\n'), expected[name]!, name);
     await waitUntil(1000, 'output ended', () => out.writableEnded);
     const sent: ControlMessage[] = [];
@@ -233,7 +233,7 @@ test('PEER_DOWN resets the connections to that host at once', async () => {
   const { a, port, stop } = await setup((s) => s.once('data', () => s.write('ok')));
   const c = await dial(VIP_B, port);
   c.write('x');
-  await within(2000, 'connection established end to end', once(c, 'data'));
+  await within(10_000, 'connection established end to end', once(c, 'data'));
   const reset = new Promise<NodeJS.ErrnoException>((resolve) => c.on('error', resolve));
   a.input.write(encodeControl({ type: 'peer-down', vip: 0x7f002aca }));
   assert.equal((await within(1000, 'reset after PEER_DOWN', reset)).code, 'ECONNRESET');
@@ -249,7 +249,7 @@ test('CONFIG opens new listeners and closes withdrawn ones (live reload)', async
   assert.deepEqual(await a.listening, [`${VIP_B}:${p1}`]);
   a.input.write(encodeControl({ type: 'config', config: { me: VIP_A, forwards: [], others: [{ vip: VIP_B, port: p2, proto: 'tcp' }] } }));
   await waitUntil(2000, 'reload logged', () => a.logs.some((l) => l.includes('configuration reloaded')));
-  const c = await within(2000, 'new listener', dial(VIP_B, p2));
+  const c = await within(10_000, 'new listener', dial(VIP_B, p2));
   c.destroy();
   await assert.rejects(dial(VIP_B, p1), { code: 'ECONNREFUSED' });
   await sw.stopAll();

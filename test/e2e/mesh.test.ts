@@ -97,11 +97,12 @@ describe('a mesh of the local host and two network namespaces', { skip: NETNS_SK
     assert.equal(outcome.data.toString(), 'SSH-2.0-nrt-banner\n');
   });
 
-  test('a refused dial on the far side resets the client within 1 s', async () => {
-    const outcome = await tcpExchange(hosts[1]!.vip, CLOSED, { halfClose: false, timeoutMs: 3000 });
+  // The original dropped a failed dial and the client hung: a reset, not the exchange's
+  // deadline, is the verdict (no clock: a busy machine is slow, not wrong).
+  test('a refused dial on the far side resets the client', async () => {
+    const outcome = await tcpExchange(hosts[1]!.vip, CLOSED, { halfClose: false, timeoutMs: 20_000 });
     assert.equal(outcome.end, 'reset', `expected a reset, got ${outcome.end} (${outcome.code ?? ''}) after ${outcome.elapsedMs} ms with ${outcome.data.length} bytes`);
     assert.equal(outcome.data.length, 0);
-    assert.ok(outcome.elapsedMs < 1000, `reset after ${outcome.elapsedMs} ms`);
   });
 
   test('500 concurrent connections through one agent pair all carry the right bytes', { timeout: 25_000 }, async () => {
@@ -229,7 +230,8 @@ describe('SIGTERM to the router', { skip: NETNS_SKIP, timeout: 20_000 }, () => {
       // Inside the namespace only the test's own server is left.
       const pids = (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map(Number);
       assert.deepEqual(pids.filter((p) => p !== server.proc.pid), []);
-      await assert.rejects(httpGet(`http://${vips.n}:8080/`, 1000), 'nothing listens on the VIP any more');
+      // Refused, not merely slow: a timeout would reject too, and say nothing.
+      await assert.rejects(httpGet(`http://${vips.n}:8080/`, 10_000), /ECONNREFUSED/, 'nothing listens on the VIP any more');
     } finally {
       if (!stopped) await mesh.stop('SIGKILL').catch(() => {});
     }

@@ -43,7 +43,7 @@ describe('an address an agent cannot listen on', { skip: NETNS_SKIP, timeout: 60
       squatter.close();
       squatting = false;
       await mesh.router.waitForLine(/^norouter: local: listening on every address again$/, 10_000);
-      await mesh.router.waitForLine(new RegExp(`^\\[local\\] now listening on ${vips.remote.replaceAll('.', '\\.')}:7000$`), 1000);
+      await mesh.router.waitForLine(new RegExp(`^\\[local\\] now listening on ${vips.remote.replaceAll('.', '\\.')}:7000$`), 10_000);
       const data = Buffer.from('through the retried listener');
       const outcome = await tcpExchange(vips.remote, 7000, { send: data, timeoutMs: 5000 });
       assert.equal(outcome.data.toString(), data.toString());

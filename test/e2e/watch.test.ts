@@ -421,3 +421,41 @@ describe('run --watch applies edits live (issue 4)', { skip }, () => {
     }
   });
 });
+
+// Regression: `run --watch` on a manifest replaced by a FIFO opened it for the reload, and an
+// open of a FIFO with no writer blocks (a threadpool thread, for good). Later edits and SIGHUP
+// were never applied, and SIGTERM printed "stopped" while the process never exited (only SIGKILL
+// ended it). A reload now checks the file's type before it opens it; a stop always exits.
+describe('a manifest replaced by a FIFO under run --watch', { skip: which('mkfifo') ? undefined : '`mkfifo` is not installed', timeout: 60_000 }, () => {
+  test('is refused with a reason; SIGHUP and a later edit are applied; SIGTERM exits', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'norouter-fifo-'));
+    const file = join(dir, 'manifest.yaml');
+    const one = { local: { vip: nextVip() } };
+    const two = { ...one, two: { vip: nextVip(), cmd: [process.execPath, CLI] } };
+    writeFileSync(file, `${JSON.stringify({ hosts: one })}\n`);
+    const router = spawnCli(['run', '--watch', file]);
+    try {
+      await router.waitForLine(/^norouter: ready in /, 20_000);
+      await router.waitForLine(/^norouter: watching /, 20_000);
+      await run(['mkfifo', join(dir, 'fifo')]);
+      renameSync(join(dir, 'fifo'), file);
+      const refused = /^norouter: reload \((file changed|SIGHUP)\): cannot read manifest ".*manifest\.yaml": it is a FIFO, not a regular file; keeping the running plan$/;
+      await router.waitForLine(refused, 20_000);
+      router.child.kill('SIGHUP');
+      await router.waitForLine(/^norouter: reload \(SIGHUP\): cannot read manifest .*: it is a FIFO/, 20_000);
+      writeFileSync(join(dir, 'next'), `${JSON.stringify({ hosts: two })}\n`);
+      renameSync(join(dir, 'next'), file);
+      await router.waitForLine(/^norouter: reload \(file changed\): \+two$/, 20_000);
+      await router.waitForLine(/^norouter: two: up/, 20_000);
+      router.child.kill('SIGTERM');
+      // A hang is for ever; the deadline (well past the router's own stop deadline) only turns
+      // one into a failure.
+      const end = await withTimeout(router.exited, 30_000, 'the router to exit after SIGTERM');
+      assert.deepEqual(end, { code: 0, signal: null }, router.output());
+      assert.ok(!/still stopping|still pending/.test(router.output()), `the stop needed its deadline:\n${router.output()}`);
+    } finally {
+      if (router.running) await router.stop('SIGKILL', 5000).catch(() => {});
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -2,8 +2,10 @@
  * Issue 8, hostile input: the manifest loader under random and huge YAML. Each case runs the real
  * CLI (`node dist/norouter.cjs validate FILE`) under /usr/bin/time and checks a clear error
  * (exit 1 with a diagnostic code, never the internal-error exit 70 with a stack) and bounded
- * memory: peak RSS under RSS_BOUND_KB. Random YAML is fed in-process to loadManifest, which must
- * never throw. Figures: docs/reliability.md.
+ * memory: it runs with its JS heap capped at HEAP_CAP_MB, so whatever it keeps alive at once must
+ * fit (a copy per diagnostic, a document of every alias expanded, a quadratic plan do not).
+ * Random YAML is fed in-process to loadManifest, which must never throw. Figures:
+ * docs/reliability.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,10 +17,13 @@ import { loadManifest } from '../../src/manifest/load.js';
 import { prng } from '../protocol/prng.js';
 
 /**
- * A manifest is kilobytes; `validate` of a small one peaks near 50 MB here. 200 MB leaves room for
- * a 16 MiB file (the loader's limit, E105) parsed as text, and none for a copy per diagnostic.
+ * A manifest is kilobytes. The cap leaves room for a 16 MiB file (the loader's limit, E105) parsed
+ * as text, and none for a copy per diagnostic. These tests once compared peak RSS with a margin
+ * (200 MB): RSS counts garbage not yet collected, which grows when the collector's threads are
+ * starved on a busy machine. With the heap capped, V8 collects before it grows past the cap, and
+ * only memory the process really keeps can exhaust it (it then aborts: no exit 1).
  */
-const RSS_BOUND_KB = 200 * 1024;
+const HEAP_CAP_MB = 96;
 const TIME = which('/usr/bin/time');
 const skip = TIME ? undefined : '/usr/bin/time (GNU time) is not installed';
 
@@ -41,16 +46,17 @@ async function validate(name: string, text: string | Buffer, timeoutMs = 20_000)
   writeFileSync(file, text);
   const rssFile = join(dir, `${name}.rss`);
   const started = Date.now();
-  const r = await run(['/usr/bin/time', '-o', rssFile, '-f', '%M', ...CLI_ARGV, 'validate', file], { timeoutMs });
+  const [node, cli] = CLI_ARGV as [string, string];
+  const r = await run(['/usr/bin/time', '-o', rssFile, '-f', '%M', node, `--max-old-space-size=${HEAP_CAP_MB}`, cli, 'validate', file], { timeoutMs });
   const rssKb = Number(readFileSync(rssFile, 'utf8').trim().split('\n').at(-1));
   return { code: r.code, stderr: r.stderr, rssKb, ms: Date.now() - started };
 }
 
 function assertClearError(m: Measured, code: RegExp): void {
   assert.notEqual(m.code, 70, `internal error instead of a diagnostic:\n${m.stderr.slice(0, 600)}`);
-  assert.equal(m.code, 1, `exit ${m.code}:\n${m.stderr.slice(0, 600)}`);
+  const oom = /heap limit|out of memory/i.test(m.stderr) ? ` (it ran out of its ${HEAP_CAP_MB} MB heap; peak RSS ${Math.round(m.rssKb / 1024)} MB)` : '';
+  assert.equal(m.code, 1, `exit ${m.code}${oom}:\n${m.stderr.slice(0, 600)}`);
   assert.match(m.stderr.slice(0, 4000), code);
-  assert.ok(m.rssKb < RSS_BOUND_KB, `peak RSS ${Math.round(m.rssKb / 1024)} MB > ${RSS_BOUND_KB / 1024} MB`);
 }
 
 /** A "billion laughs" document: 10 levels of 10 aliases each, 10^10 nodes if expanded. */
@@ -109,26 +115,24 @@ describe('the manifest loader under hostile YAML', { skip, timeout: 60_000 }, ()
   // port of every other host) and nothing bounded it: 5,000 hosts (450 KB of YAML) peaked at
   // 0.7 GB, 8,000 at 1.6 GB, and 32,000 (3 MB) ran out of heap and aborted after a minute. Each
   // agent's command line is now bounded (E318, 120 KiB), computed before the plan is built.
-  test('5,000 hosts each publishing a port are refused with E318, quickly and in bounded memory', async () => {
+  test('5,000 hosts each publishing a port are refused with E318, in bounded memory', async () => {
     const m = await validate('many-hosts.yaml', manyHosts(5000));
     assertClearError(m, /error\[E318\]: the agent command line of host "host\d+" \(and 4999 more of the 5000 hosts\)/);
-    assert.ok(m.ms < 12_000, `${m.ms} ms`);
   });
 
   // E318 is placed from the text on the fast path: yaml's document of this file alone is 430 MB
-  // and took 23 s. The time bound only tells "refused at once" from that (2-3 s on a quiet machine).
-  test('32,000 hosts each publishing a port are refused with E318, quickly and in bounded memory', async () => {
+  // and took 23 s. The heap cap tells the fast path from that; no clock is needed.
+  test('32,000 hosts each publishing a port are refused with E318, in bounded memory', async () => {
     const m = await validate('many-hosts-32k.yaml', manyHosts(32_000));
     assertClearError(m, /error\[E318\]/);
-    assert.ok(m.ms < 12_000, `${m.ms} ms`);
   });
 
-  test('random YAML never makes loadManifest throw (in-process, ~1 s)', () => {
+  // A fixed set of seeds: a loop bounded by the clock tried fewer inputs on a busy machine, and
+  // its `inputs > 100` check failed there with nothing wrong.
+  test('random YAML never makes loadManifest throw (in-process, 1,000 seeded inputs)', () => {
     const tokens = ['hosts:', 'vip:', 'cmd:', 'ports:', '\n', '\n  ', '\n    ', '- ', '[', ']', '{', '}', ',', ': ', '&a ', '*a', '!!str ', '!!binary ',
       '"', "'", '#', '---\n', '...', '|', '>', '? ', '127.0.42.1', '8080:127.0.0.1:80', '-1', '1e999', 'null', '~', '\t', '\\u0000', '%YAML 1.2\n', '<<: *a'];
-    const started = Date.now();
-    let inputs = 0;
-    for (let seed = 1; Date.now() - started < 1000; seed++) {
+    for (let seed = 1; seed <= 1000; seed++) {
       const r = prng(seed);
       let text = '';
       const n = r.int(1, 80);
@@ -138,8 +142,6 @@ describe('the manifest loader under hostile YAML', { skip, timeout: 60_000 }, ()
       } catch (error) {
         assert.fail(`seed ${seed}: loadManifest threw on ${JSON.stringify(text)}: ${(error as Error).stack}`);
       }
-      inputs++;
     }
-    assert.ok(inputs > 100, `only ${inputs} inputs`);
   });
 });

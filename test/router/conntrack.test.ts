@@ -113,6 +113,28 @@ test('a link going down forgets the connections it initiated and those it accept
   assert.equal(kind(t.check(conn(1, B).open())), 'forward', 'the port is free again');
 });
 
+// The router ends a connection whose acceptor has not answered when its data would be queued
+// for a link that is not being read: only pre-open data from the initiator may be shed that way.
+test('abortOpening: pre-open data from the initiator only; the connection is forgotten', () => {
+  const t = new ConnTrack();
+  const c = conn(1);
+  t.check(c.open());
+  const data = c.data(100);
+  t.check(data);
+  assert.equal(t.abortOpening(c.window(10, 'i')), false, 'not data');
+  assert.equal(t.abortOpening(data), true);
+  assert.equal(t.size, 0);
+  assert.equal(kind(t.check(c.data(1))), 'drop', 'later frames of it are dropped');
+  const d = conn(2);
+  t.check(d.open());
+  t.check(d.openOk());
+  const answered = d.data(100);
+  t.check(answered);
+  assert.equal(t.abortOpening(answered), false, 'an answered connection is not shed');
+  assert.equal(t.abortOpening(d.data(10, 'a')), false, 'nor the acceptor\'s data');
+  assert.equal(t.size, 1);
+});
+
 // Two real multiplexers with random writers and slow random consumers, every frame through the
 // tracker: correct agents never trip it, and it ends with the books empty.
 test('real multiplexers never trip the tracker, whatever the interleaving', () => {
