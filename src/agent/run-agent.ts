@@ -39,7 +39,7 @@ export interface AgentOptions {
   initialWindow?: number;
   /** Called once every initial listener is listening or has failed (tests wait on it). */
   onListening?: (addresses: string[]) => void;
-  /** Aborted on SIGTERM, SIGINT…: the agent shuts down as when its input closes (issue 5). */
+  /** Aborted on SIGTERM, SIGINT…: the agent shuts down as when its input closes. */
   stop?: AbortSignal;
   /** Where the DNS add-on's files and fallback ports are; the system's unless testing. */
   dns?: DnsAddonOptions;
@@ -78,7 +78,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       resolveRoute: (target) => resolveRoute(directory().routes, me, target),
       log: io.log,
     });
-    // Issue 6: where proxy requests go, rebuilt only when CONFIG replaces the configuration.
+    // Where proxy requests go (docs/protocol.md §13), rebuilt only when CONFIG replaces the configuration.
     let dirFor: AgentConfig | undefined;
     let dir: Directory | undefined;
     function directory(): Directory {
@@ -202,7 +202,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       link.sendControl({ type: 'ping', nonce: ++nonce });
     }, keepaliveInterval);
 
-    // The DNS add-on (issue 5), loaded only by agents that use it. Every start also recovers the
+    // The DNS add-on, loaded only by agents that use it. Every start also recovers the
     // files an earlier agent for this VIP left changed when it was killed.
     let dns: Promise<DnsAddon> | undefined;
     let dnsAddon: DnsAddon | undefined;
@@ -256,7 +256,7 @@ function forwardMap(config: AgentConfig): Map<number, Forward> {
 
 /**
  * Every `--other` VIP:port, and this host's own VIP for each forward (reached through the router
- * too); nothing with `--no-loopback` (issue 6: only the proxies reach the mesh).
+ * too); nothing with `--no-loopback` (only the proxies reach the mesh).
  */
 export function listenTargets(config: AgentConfig): ListenTarget[] {
   if (config.noLoopback) return [];

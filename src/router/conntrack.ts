@@ -1,5 +1,5 @@
 /**
- * The router's connection tracking (issue 8: a hostile or buggy agent must not be able to hurt
+ * The router's connection tracking (docs/reliability.md, bug 1: a hostile or buggy agent must not be able to hurt
  * another host through the frames it sends). Sans-IO: the router asks `check(frame)` for every
  * TCP frame it is about to forward and acts on the verdict.
  *

@@ -3,14 +3,14 @@
  * replaced by a FIFO blocked the reload's open() in a threadpool thread for good: later edits and
  * SIGHUP were never applied, and even process.exit() then waits for that thread, so the process
  * never ended. Here the path's type is checked first (stat never blocks on a FIFO or a device),
- * and the open is non-blocking and checked again on the descriptor it returns, so a swap between
- * the two checks cannot block either. A read that still does not finish within READ_DEADLINE_MS
- * is given up on, so the next reload is not queued behind it.
+ * and the read itself is readManifestFile's: a non-blocking open, checked again on the descriptor
+ * it returns, so a swap between the two checks cannot block either. A read that still does not
+ * finish within READ_DEADLINE_MS is given up on, so the next reload is not queued behind it.
  */
-import { constants, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { MAX_MANIFEST_BYTES } from '../parse/parse-yaml.js';
-import { ManifestReadError, readErrorCode } from '../manifest/errors.js';
+import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { ManifestReadError } from '../manifest/errors.js';
+import { readManifestFile } from '../manifest/read.js';
 
 /** A manifest is kilobytes on a local disk: a read this slow is not going to finish. */
 export const READ_DEADLINE_MS = 5_000;
@@ -36,7 +36,7 @@ export async function readForReload(file: string, deadlineMs = READ_DEADLINE_MS)
   const late = new Promise<BoundedRead>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'refused', message: `${cannotRead(file)}: the read did not finish within ${deadlineMs / 1000} s (was it swapped for a FIFO or a device?)` }), deadlineMs);
   });
-  const read = readRegular(file).then(
+  const read = readManifestFile(file).then(
     (text): BoundedRead => ({ kind: 'text', text }),
     (error: unknown): BoundedRead => (error instanceof ManifestReadError && error.code === 'MANIFEST_NOT_FOUND'
       ? { kind: 'missing' }
@@ -46,36 +46,6 @@ export async function readForReload(file: string, deadlineMs = READ_DEADLINE_MS)
     return await Promise.race([read, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/**
- * The file's text: opened without blocking (O_NONBLOCK: a FIFO opens at once instead of waiting
- * for a writer), refused unless the descriptor is a regular file, read to one byte past the
- * parser's limit (E105 then says it is too large).
- */
-export async function readRegular(file: string): Promise<string> {
-  let handle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-  } catch (error) {
-    throw new ManifestReadError(readErrorCode((error as NodeJS.ErrnoException).code), file, { cause: error });
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw new Error(`${cannotRead(file)}: it is ${describeType(info)}, not a regular file`);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    while (total <= MAX_MANIFEST_BYTES) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, MAX_MANIFEST_BYTES + 1 - total));
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(chunk.subarray(0, bytesRead));
-      total += bytesRead;
-    }
-    return Buffer.concat(chunks, total).toString('utf8');
-  } finally {
-    await handle.close();
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Reloading a running mesh (issue 4): read, validate, compile, diff, apply. An invalid file
+ * Reloading a running mesh: read, validate, compile, diff, apply. An invalid file
  * changes nothing: the mesh keeps its last good plan and the diagnostics are printed once per
  * distinct set of errors. A file that is missing for a moment (mid-save) is not an error.
  * Reloads are serialised: a change that arrives during one is applied after it.
@@ -9,6 +9,7 @@ import { readForReload } from './bounded-read.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { loadManifest } from '../manifest/load.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
+import { wantsColour } from '../diagnostics/colour.js';
 import { compile } from '../compile/compile.js';
 import { summarizeDiff } from '../router/diff-plan.js';
 import type { Router } from '../router/router.js';
@@ -82,7 +83,7 @@ export class Reloader {
     this.lastText = text;
     const result = loadManifest(text, file);
     if (!result.ok || !result.manifest) {
-      const report = formatDiagnostics(result.diagnostics, text);
+      const report = formatDiagnostics(result.diagnostics, text, this.formatOptions());
       if (report !== this.lastErrors) {
         this.options.stderr.write(report);
         log(`reload (${trigger}): ${file} has errors; the mesh keeps running on the last good plan`);
@@ -91,10 +92,15 @@ export class Reloader {
       return { kind: 'invalid' };
     }
     this.lastErrors = undefined;
-    if (result.diagnostics.length) this.options.stderr.write(formatDiagnostics(result.diagnostics, text));
+    if (result.diagnostics.length) this.options.stderr.write(formatDiagnostics(result.diagnostics, text, this.formatOptions()));
     const diff = await this.options.router.apply(compile(result.manifest, { self: this.options.self }));
     const summary = summarizeDiff(diff);
     log(`reload (${trigger}): ${summary}`);
     return { kind: 'applied', summary };
+  }
+
+  /** Diagnostics coloured when they go to a terminal, as `validate` prints them. */
+  private formatOptions(): { colour: boolean } {
+    return { colour: wantsColour(this.options.stderr as { isTTY?: boolean }) };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Issue 5, end to end: `norouter run` with the DNS add-on, against real resolvers. Each remote
+ * End to end: `norouter run` with the DNS add-on, against real resolvers. Each remote
  * host is a network namespace whose /etc/resolv.conf and /etc/hosts are bind mounts of temp files
  * in a private mount namespace, as in a Docker container (rename over them fails with EBUSY); a
  * plain dns2 server inside each namespace is the "container's" own nameserver, so no query
@@ -224,7 +224,7 @@ describe('DNS add-on: names across a mesh of the local host and three namespaces
     }
   });
 
-  // Issue 8: the router itself killed with SIGKILL. Every agent sees its input end, exits within
+  // docs/reliability.md, "Faults": the router itself killed with SIGKILL. Every agent sees its input end, exits within
   // 2 s, and restores what it changed on the way out (at the latest its successor would).
   test('the router killed with SIGKILL: every agent exits and every file is the original', async () => {
     // The test above stops its router; should it have failed first, it did not.

@@ -1,5 +1,5 @@
 /**
- * Issue 3, end to end: `norouter run FILE` against real hosts on this machine. Network
+ * End to end: `norouter run FILE` against real hosts on this machine. Network
  * namespaces stand in for containers (`ip netns exec NS node dist/norouter.cjs`, piped exactly
  * like `docker exec -i`), a real sshd for an SSH machine; services are real servers started
  * inside their host. Needs root and iproute2 (and openssh for the SSH case): each test says why

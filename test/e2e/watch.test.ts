@@ -1,5 +1,5 @@
 /**
- * Issue 4, end to end: `norouter run --watch` applies manifest edits to a running mesh of real
+ * End to end: `norouter run --watch` applies manifest edits to a running mesh of real
  * hosts (network namespaces) without restarting any agent and without disturbing a transfer in
  * flight, whatever way the editor saves the file; an invalid file changes nothing; the live
  * listeners always equal what `norouter plan` prints for the current file; SIGHUP reloads too.
@@ -27,7 +27,7 @@ const skip = canUseNetns()
   ?? (which('curl') ? undefined : '`curl` is not installed')
   ?? (which('ss') ? undefined : '`ss` (iproute2) is not installed');
 
-/** The reload summary line, one per save (issue 4). */
+/** The reload summary line, one per save. */
 const RELOAD_LINE = /^norouter: reload \(/;
 const CHUNK = 64 * 1024;
 
@@ -289,7 +289,7 @@ function agentOf(router: FollowedProcess, vip: string): ProcInfo {
   return found[0] as ProcInfo;
 }
 
-describe('run --watch applies edits live (issue 4)', { skip }, () => {
+describe('run --watch applies edits live', { skip }, () => {
   before(async () => {
     const [a, b, c] = await Promise.all([createNetns(), createNetns(), createNetns()]);
     if (!a || !b || !c) throw new Error('Assertion failed: three namespaces');

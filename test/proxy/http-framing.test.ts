@@ -1,4 +1,4 @@
-// Issue 6: the HTTP proxy follows message framing instead of re-serialising messages
+// docs/protocol.md §13.2: the HTTP proxy follows message framing instead of re-serialising messages
 // (src/proxy/http-head.ts, http-body.ts). Where a message ends must not depend on how TCP cut
 // the bytes, and what two parsers could disagree on (request smuggling) is refused.
 import { test } from 'node:test';

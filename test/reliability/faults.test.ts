@@ -1,5 +1,5 @@
 /**
- * Issue 8, faults: real routers, real agents (network namespaces as hosts), real processes
+ * docs/reliability.md, "Faults": real routers, real agents (network namespaces as hosts), real processes
  * failing in every way a host command can: killed, exiting, not found, writing garbage, hung,
  * not reading its input; forward targets that never answer, refuse or reset mid-transfer; the
  * router itself killed or stopped under load. What must hold each time: the router names the
@@ -241,7 +241,7 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
     }
   });
 
-  // Found in review of finding 8: the router's keepalive ran before HELLO too, so a short one
+  // docs/reliability.md, bug 12: the router's keepalive ran before HELLO too, so a short one
   // (chosen for live links) killed every host whose command takes longer to connect (an ssh
   // login, kubectl exec, a bootstrap) before it ever came up, again and again.
   test('a short keepalive does not kill a host that is slow to say HELLO (Router with a 0.4 s timeout, a 1.5 s start)', async () => {
@@ -268,7 +268,7 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
     }
   });
 
-  // Regression (issue 8, finding 8): `norouter run` could not shorten the keepalive (10 s ping /
+  // Regression (docs/reliability.md, bug 8): `norouter run` could not shorten the keepalive (10 s ping /
   // 45 s timeout), so a stalled link cost 45 s and could not be tested end to end. The manifest's
   // `keepalive` now sets it; this checks the router's end (Router.spawn takes Plan.keepalive).
   test('`norouter run` detects a stalled link within the manifest\'s keepalive', async () => {
@@ -287,7 +287,7 @@ describe('a stalled link (an agent that stops reading its stdin)', { skip: NETNS
     }
   });
 
-  // Regression (issue 8, finding 8): a real agent behind a command that stops passing stdin on
+  // Regression (docs/reliability.md, bug 8): a real agent behind a command that stops passing stdin on
   // (here `sleep | agent`) still pings, so the router sees a live link; only the agent can tell,
   // and it took its own 45 s. `internal agent --keepalive`, from the manifest, now shortens it.
   test('a real agent whose stdin stops flowing gives up within the manifest\'s keepalive', async () => {
@@ -427,7 +427,7 @@ async function killTree(router: FollowedProcess): Promise<void> {
 }
 
 /**
- * Issue 8, finding 8: short enough for a test to see a stall in seconds, long enough that a busy
+ * docs/reliability.md, bug 8: short enough for a test to see a stall in seconds, long enough that a busy
  * machine's late ping is not taken for one.
  */
 const KEEPALIVE = { interval: 0.5, timeout: 2 };

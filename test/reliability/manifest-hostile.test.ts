@@ -1,5 +1,5 @@
 /**
- * Issue 8, hostile input: the manifest loader under random and huge YAML. Each case runs the real
+ * docs/reliability.md, "Manifest loader": the manifest loader under random and huge YAML. Each case runs the real
  * CLI (`node dist/norouter.cjs validate FILE`) under /usr/bin/time and checks a clear error
  * (exit 1 with a diagnostic code, never the internal-error exit 70 with a stack) and bounded
  * memory: it runs with its JS heap capped at HEAP_CAP_MB, so whatever it keeps alive at once must
@@ -111,7 +111,7 @@ describe('the manifest loader under hostile YAML', { skip, timeout: 60_000 }, ()
     assertClearError(await validate('deep-500.yaml', `hosts: ${'['.repeat(500)}${']'.repeat(500)}\n`), /error\[E\d{3}\]/);
   });
 
-  // Regression (issue 8, bug 6c): the plan is quadratic (every agent gets an --other for every
+  // Regression (docs/reliability.md, bug 6c): the plan is quadratic (every agent gets an --other for every
   // port of every other host) and nothing bounded it: 5,000 hosts (450 KB of YAML) peaked at
   // 0.7 GB, 8,000 at 1.6 GB, and 32,000 (3 MB) ran out of heap and aborted after a minute. Each
   // agent's command line is now bounded (E318, 120 KiB), computed before the plan is built.
