@@ -18,6 +18,8 @@ import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.j
 import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
+import { runShellSession } from '../bootstrap/shell-session.js';
+import { routerRuntime } from '../bootstrap/runtime-provider.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -70,6 +72,8 @@ interface HostState {
   /** The agent's last STATUS: what it could not listen on (§4.6). */
   notListening?: ListenFailure[];
   statusTimer?: NodeJS.Timeout;
+  /** Why the shell route gave up on this start (docs/protocol.md §12.1), when the router knows better than the exit. */
+  bootstrapProblem?: string;
 }
 
 export class Router {
@@ -184,15 +188,38 @@ export class Router {
         return;
       }
     }
-    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
+    const shell = plan.bootstrap === 'shell';
+    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), shell ? undefined : prefix);
     state.proc = proc;
+    state.bootstrapProblem = undefined;
+    void proc.ended.then((end) => this.exited(state, proc, end));
+    if (!shell || !prefix) return this.attach(state, proc);
+    // docs/protocol.md §12.1: the host's shell runs a script first; the link starts when it execs node.
+    void runShellSession({
+      host: plan.name, stdin: proc.child.stdin, stdout: proc.child.stdout, source: routerRuntime(), agentStream: prefix,
+      log: (line) => this.options.log(line), abort: () => proc.kill('SIGKILL'),
+    }).then((outcome) => {
+      if (state.proc !== proc) return;
+      if (!outcome.ok) {
+        if (outcome.problem) state.bootstrapProblem = outcome.problem;
+        return;
+      }
+      this.attach(state, proc);
+      proc.child.stdout.resume();
+    }, (error: unknown) => {
+      state.bootstrapProblem = `bootstrap failed: ${(error as Error).message}`;
+      proc.kill('SIGKILL');
+    });
+  }
+
+  private attach(state: HostState, proc: AgentProcess): void {
+    const { plan } = state;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
-    void proc.ended.then((end) => this.exited(state, proc, end));
   }
 
   private linkUp(state: HostState, link: HostLink): void {
@@ -280,7 +307,7 @@ export class Router {
     const delay = state.backoff.next(upFor);
     const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${l}`).join('\n')}`;
     // Issue 7: a bootstrap that failed (no node, too old, cut off) says so, naming the host.
-    const why = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) : undefined;
+    const why = state.plan.bootstrap ? state.bootstrapProblem ?? diagnoseBootstrap(state.plan.name, end, state.plan.bootstrap) : undefined;
     this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
     this.options.log(`${state.plan.name}: restarting in ${(delay / 1000).toFixed(delay < 1000 ? 2 : 1)} s`);
     if (state.outcome === undefined) {

@@ -1,0 +1,108 @@
+/**
+ * The Node runtime this router runs on, as a set of files a host can run it from (docs/protocol.md
+ * §12.2): the executable, every shared library it has loaded and its dynamic loader, all read
+ * from /proc/self/maps, so that what a host gets is exactly what runs here. Started on the host
+ * as `LOADER --library-path DIR DIR/node …`, it needs nothing of the host's own libc.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
+import { machine } from 'node:os';
+import { basename } from 'node:path';
+import { readElfInfo } from './elf.js';
+import { BootstrapSourceError } from './errors.js';
+
+export interface RuntimeFile {
+  /** The name on the host: the soname for libraries, `node` for the executable. */
+  name: string;
+  path: string;
+  size: number;
+  mode: number;
+  sha256: string;
+}
+
+export interface Runtime {
+  /** `uname -m` of this machine: a host must say the same. */
+  arch: string;
+  files: RuntimeFile[];
+  /** The loader's name among `files`. */
+  loader: string;
+  /** sha256sum's list of every file: `HEX  NAME` lines, sorted by name. */
+  sums: string;
+  /** sha256 of `sums`: the runtime's identity, and its directory name on the host. */
+  id: string;
+  /** Bytes of every file together. */
+  rawBytes: number;
+}
+
+/** The executable and the ELF files mapped into this process, by real path. */
+export function mappedFiles(maps = readFileSync('/proc/self/maps', 'utf8')): string[] {
+  const seen = new Set<string>();
+  for (const line of maps.split('\n')) {
+    // address perms offset dev inode path: only file mappings (inode not 0) with an absolute path.
+    const m = /^\S+ \S+ \S+ \S+ (\d+)\s+(\/.*)$/.exec(line);
+    if (!m || m[1] === '0' || m[2]?.endsWith(' (deleted)')) continue;
+    seen.add(m[2] ?? '');
+  }
+  return [...seen];
+}
+
+/** Names and paths of the files to send, without their hashes. Throws BootstrapSourceError. */
+export function runtimeLayout(execPath = process.execPath, maps?: string): { name: string; path: string; loader: boolean }[] {
+  if (process.platform !== 'linux') throw new BootstrapSourceError(`this router runs on ${process.platform}: it can bring its Node runtime only from Linux`);
+  let exe: string;
+  try {
+    exe = realpathSync(execPath);
+  } catch (error) {
+    throw new BootstrapSourceError(`cannot read this router's node executable ${execPath}: ${(error as Error).message}`, { cause: error });
+  }
+  const exeInfo = readElfInfo(exe);
+  if (!exeInfo?.interp) throw new BootstrapSourceError(`${exe} is not a dynamically linked 64-bit ELF executable: this router cannot bring its Node runtime`);
+  const interp = realpathSync(exeInfo.interp);
+  const out = [{ name: 'node', path: exe, loader: false }];
+  const names = new Set(['node']);
+  for (const path of mappedFiles(maps)) {
+    if (path === exe) continue;
+    let info;
+    try {
+      info = readElfInfo(path);
+    } catch {
+      continue;
+    }
+    // Locale archives, ICU data and the like are mapped too; only ELF shared objects matter.
+    if (!info) continue;
+    const loader = path === interp;
+    const name = loader ? basename(exeInfo.interp) : info.soname ?? basename(path);
+    if (names.has(name)) continue;
+    names.add(name);
+    out.push({ name, path, loader });
+  }
+  if (!out.some((f) => f.loader)) throw new BootstrapSourceError(`the dynamic loader ${exeInfo.interp} is not among the files this node has mapped`);
+  return out;
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The runtime of this process, hashed. */
+export async function describeRuntime(execPath?: string, maps?: string): Promise<Runtime> {
+  const layout = runtimeLayout(execPath, maps);
+  const files: RuntimeFile[] = [];
+  for (const { name, path } of layout) {
+    const st = statSync(path);
+    files.push({ name, path, size: st.size, mode: name === 'node' || layout.find((l) => l.name === name)?.loader ? 0o755 : 0o644, sha256: await hashFile(path) });
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sums = files.map((f) => `${f.sha256}  ${f.name}\n`).join('');
+  const loader = layout.find((l) => l.loader)?.name ?? '';
+  return {
+    arch: machine(),
+    files,
+    loader,
+    sums,
+    id: createHash('sha256').update(sums).digest('hex'),
+    rawBytes: files.reduce((n, f) => n + f.size, 0),
+  };
+}

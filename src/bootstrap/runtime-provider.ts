@@ -1,0 +1,42 @@
+/**
+ * The router's runtime and its archive, made once per router process and shared by every host:
+ * hashing ~100 MB takes a fraction of a second, compressing it seconds (then the archive is on
+ * disk for the next run, runtime-archive.ts).
+ */
+import { runtimeArchive, type RuntimeArchive } from './runtime-archive.js';
+import { describeRuntime, type Runtime } from './runtime-files.js';
+
+export interface RuntimeSource {
+  /** The runtime, or why there is none. */
+  runtime(): Promise<Runtime | { unavailable: string }>;
+  archive(): Promise<RuntimeArchive>;
+}
+
+export function memoRuntimeSource(describe: () => Promise<Runtime> = () => describeRuntime()): RuntimeSource {
+  let runtime: Promise<Runtime | { unavailable: string }> | undefined;
+  let archive: Promise<RuntimeArchive> | undefined;
+  const source: RuntimeSource = {
+    runtime() {
+      runtime ??= describe().catch((error: unknown) => ({ unavailable: (error as Error).message }));
+      return runtime;
+    },
+    archive() {
+      archive ??= source.runtime().then((r) => {
+        if (!('id' in r)) throw new Error(r.unavailable);
+        return runtimeArchive(r);
+      });
+      // A failure (a full disk on the router) is not remembered: the next start tries again.
+      archive.catch(() => { archive = undefined; });
+      return archive;
+    },
+  };
+  return source;
+}
+
+let shared: RuntimeSource | undefined;
+
+/** This process's runtime source. */
+export function routerRuntime(): RuntimeSource {
+  shared ??= memoRuntimeSource();
+  return shared;
+}
