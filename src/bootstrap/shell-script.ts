@@ -80,7 +80,7 @@ nr_loader=${shQuote(have ? runtime.loader : '')}
 nr_names=${shQuote(names)}
 nr_m=$(uname -m 2>/dev/null) || nr_m=unknown
 [ "$nr_m" = ${shQuote(have ? runtime.arch : '')} ] || nr_fail ${EXIT_WRONG_ARCH} "this host's CPU is $nr_m, the router's Node runtime is for ${have ? runtime.arch : ''}, and $nr_old"
-for nr_t in dd gzip tar sha256sum ln mkdir; do
+for nr_t in dd gzip tar sha256sum ln mkdir mktemp; do
   command -v $nr_t >/dev/null 2>&1 || nr_fail ${EXIT_NO_TOOL} "$nr_old and this host has no $nr_t, which norouter needs to bring its Node runtime"
 done
 nr_uid=$(id -u 2>/dev/null) || nr_uid=0
@@ -90,7 +90,8 @@ nr_usable() {
   case $(ls -ldn "$1" 2>/dev/null) in "drwx------ "*) ;; *) nr_why="$nr_why; $1: not a private directory"; return 1 ;; esac
   nr_o=$(ls -ldn "$1" | { read -r _ _ nr_u _; echo "$nr_u"; })
   [ "$nr_o" = "$nr_uid" ] || { nr_why="$nr_why; $1: owned by uid $nr_o"; return 1; }
-  nr_x="$1/.exec-test.$$"
+  # mktemp: a name of this writer's own, even where containers share the directory (pids repeat).
+  nr_x=$(mktemp "$1/.exec-test.XXXXXX" 2>/dev/null) || { nr_why="$nr_why; $1: not writable"; return 1; }
   if ! { printf '#!/bin/sh\\nexit 0\\n' > "$nr_x" && chmod 700 "$nr_x"; } 2>/dev/null; then
     rm -f "$nr_x"; nr_why="$nr_why; $1: not writable"; return 1
   fi
@@ -107,7 +108,7 @@ nr_check() {
     nr_now=$(nr_stamp "$1")
     [ -n "$nr_now" ] && [ -f "$1/.stamp" ] && [ "$nr_now" = "$(cat "$1/.stamp")" ] && return 0
     if (cd "$1" && sha256sum -c ${SUMS_NAME}) >/dev/null 2>&1; then
-      printf '%s\\n' "$nr_now" > "$1/.stamp.$$" && mv -f "$1/.stamp.$$" "$1/.stamp"
+      nr_x=$(mktemp "$1/.stamp.XXXXXX") && printf '%s\\n' "$nr_now" > "$nr_x" && mv -f "$nr_x" "$1/.stamp"
       return 0
     fi
   fi
@@ -116,7 +117,8 @@ nr_check() {
   rm -f "$1"; [ -n "$nr_real" ] && rm -rf "$nr_real"
   return 2
 }
-nr_use= nr_new= nr_why= nr_tmp=
+nr_use= nr_new= nr_why= nr_tmp= nr_nl='
+'
 for nr_d in ${cacheDir === undefined ? CANDIDATES : shQuote(cacheDir)}; do
   nr_usable "$nr_d" || continue
   nr_check "$nr_d/$nr_rt" && { nr_use=$nr_d/$nr_rt; break; }
@@ -124,9 +126,7 @@ for nr_d in ${cacheDir === undefined ? CANDIDATES : shQuote(cacheDir)}; do
 done
 if [ -z "$nr_use" ]; then
   [ -n "$nr_new" ] || nr_fail ${EXIT_NO_CACHE_DIR} "$nr_old, and no directory here can hold norouter's Node runtime (writable, owned by uid $nr_uid, exec allowed)\${nr_why#;}"
-  nr_tmp="$nr_new/.$nr_rt.$$"
-  rm -rf "$nr_tmp"
-  mkdir "$nr_tmp" 2>/dev/null || nr_fail ${EXIT_RUNTIME_WRITE} "cannot create $nr_tmp"
+  nr_tmp=$(mktemp -d "$nr_new/.$nr_rt.XXXXXX" 2>/dev/null) || nr_fail ${EXIT_RUNTIME_WRITE} "cannot create a directory in $nr_new"
   trap 'rm -rf "$nr_tmp"' EXIT
   trap 'exit 1' HUP INT TERM
   nr_say upload "$nr_new"
@@ -134,6 +134,8 @@ if [ -z "$nr_use" ]; then
   case $nr_size in ''|*[!0-9]*) nr_fail ${EXIT_NO_RUNTIME} "the router sent no runtime ($nr_size): its log says why" ;; esac
   nr_q=$((nr_size / ${UPLOAD_BLOCK})) nr_r=$((nr_size % ${UPLOAD_BLOCK}))
   nr_err=$({ { dd bs=${UPLOAD_BLOCK} count=$nr_q iflag=fullblock 2>/dev/null; [ "$nr_r" = 0 ] || dd bs=$nr_r count=1 iflag=fullblock 2>/dev/null; } | gzip -dc | (cd "$nr_tmp" && tar -xf -); } 2>&1)
+  # One line: the last line on stderr is the one that names the problem.
+  nr_err=\${nr_err%%"$nr_nl"*}
   nr_s=$(cd "$nr_tmp" && sha256sum ${SUMS_NAME} 2>/dev/null)
   if [ "\${nr_s%% *}" != "$nr_id" ] || ! (cd "$nr_tmp" && sha256sum -c ${SUMS_NAME}) >/dev/null 2>&1; then
     case $nr_err in
@@ -143,7 +145,7 @@ if [ -z "$nr_use" ]; then
   fi
   nr_stamp "$nr_tmp" > "$nr_tmp/.stamp"
   # One link wins; a loser uses the winner's runtime when it checks out, else its own copy.
-  if ln -s "\${nr_tmp##*/}" "$nr_new/$nr_rt" 2>/dev/null; then
+  if ln -sn "\${nr_tmp##*/}" "$nr_new/$nr_rt" 2>/dev/null; then
     nr_use=$nr_new/$nr_rt nr_tmp=
   elif nr_check "$nr_new/$nr_rt"; then
     nr_use=$nr_new/$nr_rt

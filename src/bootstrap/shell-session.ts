@@ -41,10 +41,13 @@ export async function runShellSession(o: ShellSessionOptions): Promise<ShellOutc
     let noise = 0;
     let done = false;
     let uploaded: { bytes: number; ms: number } | undefined;
-    let timer = setTimeout(() => fail(`no answer from its shell for ${SILENCE_MS / 1000} s`), SILENCE_MS);
+    let timer: NodeJS.Timeout | undefined;
+    /** (Re)starts the silence timer; a finished session has none. */
     const quiet = () => {
       clearTimeout(timer);
+      if (done) return;
       timer = setTimeout(() => fail(`no answer from its shell for ${SILENCE_MS / 1000} s`), SILENCE_MS);
+      timer.unref();
     };
     const finish = (outcome: ShellOutcome) => {
       if (done) return;
@@ -109,6 +112,7 @@ export async function runShellSession(o: ShellSessionOptions): Promise<ShellOutc
       }
       return meter.finish();
     };
+    quiet();
     o.stdout.on('data', onData);
     o.stdout.on('end', onEnd);
     o.stdin.write(shellScript({ runtime, ...(o.cacheDir !== undefined ? { cacheDir: o.cacheDir } : {}) }));
