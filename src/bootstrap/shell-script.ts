@@ -135,10 +135,10 @@ if [ -z "$nr_use" ]; then
   nr_q=$((nr_size / ${UPLOAD_BLOCK})) nr_r=$((nr_size % ${UPLOAD_BLOCK}))
   nr_err=$({ { dd bs=${UPLOAD_BLOCK} count=$nr_q iflag=fullblock 2>/dev/null; [ "$nr_r" = 0 ] || dd bs=$nr_r count=1 iflag=fullblock 2>/dev/null; } | gzip -dc | (cd "$nr_tmp" && tar -xf -); } 2>&1)
   # One line: the last line on stderr is the one that names the problem.
-  nr_err=\${nr_err%%"$nr_nl"*}
+  nr_all=$nr_err nr_err=\${nr_err%%"$nr_nl"*}
   nr_s=$(cd "$nr_tmp" && sha256sum ${SUMS_NAME} 2>/dev/null)
   if [ "\${nr_s%% *}" != "$nr_id" ] || ! (cd "$nr_tmp" && sha256sum -c ${SUMS_NAME}) >/dev/null 2>&1; then
-    case $nr_err in
+    case $nr_all in
       *"No space"*|*"space left"*) nr_fail ${EXIT_RUNTIME_WRITE} "no space left in $nr_new for norouter's Node runtime (${'$'}((nr_size / 1048576)) MB compressed)" ;;
       *) nr_fail ${EXIT_RUNTIME_DAMAGED} "the Node runtime arrived incomplete or damaged in $nr_new: \${nr_err:-checksum mismatch}" ;;
     esac

@@ -85,18 +85,24 @@ describe('hosts without Node join through their shell', { skip: SKIP, timeout: 6
     assert.equal((await cacheEntries(musl)).filter((n) => n.startsWith('rt-')).length, 1);
   });
 
-  test('a read-only root with a noexec /tmp: a clear error naming the host; with an exec /tmp the runtime goes there', async () => {
-    const [sealed, tmpOk] = await Promise.all([
+  test('a read-only root with a noexec /tmp: a clear error naming the host; with an exec /tmp the runtime goes there; a full disk', async () => {
+    const [sealed, tmpOk, full] = await Promise.all([
       startContainer({ image: 'alpine-like', runArgs: ['--read-only', '--tmpfs', '/tmp:rw,noexec', '--tmpfs', '/dev/shm:rw,noexec'] }),
       startContainer({ image: 'alpine-like', page: 'from /tmp', runArgs: ['--read-only', '--tmpfs', '/tmp:rw,exec', '--tmpfs', '/dev/shm:rw,noexec'] }),
+      // A cache on a file system too small for the runtime.
+      startContainer({ image: 'alpine-like', runArgs: ['--tmpfs', '/small:rw,exec,size=8m', '--env', 'XDG_CACHE_HOME=/small'] }),
     ]);
     await tmpOk.waitListening(80);
     const bad: MeshHost = { name: 'sealed', vip: nextVip(), bootstrap: true, cmd: sealed.shCmd() };
     const good: MeshHost = { name: 'tmpok', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: tmpOk.shCmd() };
-    const mesh = await startMesh([{ name: 'here', vip: nextVip() }, bad, good], FIRST_START_MS);
+    const small: MeshHost = { name: 'full', vip: nextVip(), bootstrap: true, cmd: full.shCmd() };
+    const mesh = await startMesh([{ name: 'here', vip: nextVip() }, bad, good, small], FIRST_START_MS);
     try {
       const out = mesh.router.output();
-      assert.match(out, /ready in \d+ ms: 2 of 3 hosts up/);
+      assert.match(out, /ready in \d+ ms: 2 of 4 hosts up/);
+      assert.match(out, /full: agent exited with status 85 after [\d.]+ s: host full: no space left in \/small\/norouter for norouter's Node runtime/);
+      // Nothing half-written is left behind for a later start to trip on.
+      assert.deepEqual(await cacheEntries(full, '/small/norouter'), []);
       assert.match(out, /sealed: agent exited with status 82 after [\d.]+ s: host sealed: .*no directory here can hold norouter's Node runtime/);
       assert.match(out, /DOWN: host sealed: .*no directory here can hold/);
       assert.match(out, /\/tmp\/norouter-0: cannot execute files there/);
