@@ -3,6 +3,8 @@
  * hashing ~100 MB takes a fraction of a second, compressing it seconds (then the archive is on
  * disk for the next run, runtime-archive.ts).
  */
+import { readFileSync } from 'node:fs';
+import { BootstrapSourceError } from './errors.js';
 import { runtimeArchive, type RuntimeArchive } from './runtime-archive.js';
 import { describeRuntime, type Runtime } from './runtime-files.js';
 
@@ -39,4 +41,13 @@ let shared: RuntimeSource | undefined;
 export function routerRuntime(): RuntimeSource {
   shared ??= memoRuntimeSource();
   return shared;
+}
+
+/** The runtime and its archive's bytes, for `norouter show-installer --runtime`. */
+export async function installerRuntime(): Promise<{ runtime: Runtime; archive: Buffer }> {
+  const source = routerRuntime();
+  const runtime = await source.runtime();
+  if (!('id' in runtime)) throw new BootstrapSourceError(`cannot carry a Node runtime: ${runtime.unavailable}`);
+  const archive = await source.archive();
+  return { runtime, archive: readFileSync(archive.path) };
 }

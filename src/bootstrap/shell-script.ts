@@ -26,6 +26,7 @@ import {
 } from './constants.js';
 import { BOOTSTRAP_NODE_ARGS } from './loader.js';
 import { SUMS_NAME } from './runtime-archive.js';
+import { CANDIDATES, cacheFunctions } from './shell-lib.js';
 import type { Runtime } from './runtime-files.js';
 
 /** Bytes per dd block while the runtime is read: a whole number of blocks, then the rest. */
@@ -47,9 +48,6 @@ export function shQuote(word: string): string {
 export function runtimeDirName(id: string): string {
   return `rt-${id.slice(0, 32)}`;
 }
-
-/** The cache directories tried in order when the manifest names none, as sh words. */
-const CANDIDATES = '${XDG_CACHE_HOME:+"$XDG_CACHE_HOME/norouter"} ${HOME:+"$HOME/.cache/norouter"} "/tmp/norouter-$nr_uid" "/dev/shm/norouter-$nr_uid"';
 
 export function shellScript({ runtime, cacheDir }: ShellScriptInput): string {
   const have = 'id' in runtime;
@@ -84,40 +82,7 @@ for nr_t in dd gzip tar sha256sum ln mkdir mktemp; do
   command -v $nr_t >/dev/null 2>&1 || nr_fail ${EXIT_NO_TOOL} "$nr_old and this host has no $nr_t, which norouter needs to bring its Node runtime"
 done
 nr_uid=$(id -u 2>/dev/null) || nr_uid=0
-# A directory we own, nobody else may write, and where a file can be executed (noexec is tried for real).
-nr_usable() {
-  mkdir -p "$1" 2>/dev/null && chmod 700 "$1" 2>/dev/null || { nr_why="$nr_why; $1: cannot create it"; return 1; }
-  case $(ls -ldn "$1" 2>/dev/null) in "drwx------ "*) ;; *) nr_why="$nr_why; $1: not a private directory"; return 1 ;; esac
-  nr_o=$(ls -ldn "$1" | { read -r _ _ nr_u _; echo "$nr_u"; })
-  [ "$nr_o" = "$nr_uid" ] || { nr_why="$nr_why; $1: owned by uid $nr_o"; return 1; }
-  # mktemp: a name of this writer's own, even where containers share the directory (pids repeat).
-  nr_x=$(mktemp "$1/.exec-test.XXXXXX" 2>/dev/null) || { nr_why="$nr_why; $1: not writable"; return 1; }
-  if ! { printf '#!/bin/sh\\nexit 0\\n' > "$nr_x" && chmod 700 "$nr_x"; } 2>/dev/null; then
-    rm -f "$nr_x"; nr_why="$nr_why; $1: not writable"; return 1
-  fi
-  "$nr_x" 2>/dev/null; nr_r=$?; rm -f "$nr_x"
-  [ "$nr_r" = 0 ] || { nr_why="$nr_why; $1: cannot execute files there (noexec?)"; return 1; }
-}
-# What identifies each file as the one last checked: a file rewritten in any way changes its ctime.
-nr_stamp() { (cd "$1" && stat -c '%n %s %i %Y %Z' $nr_names) 2>/dev/null; }
-# 0: the runtime in $1 is complete and unchanged; 1: absent; 2: damaged (removed).
-nr_check() {
-  [ -f "$1/${SUMS_NAME}" ] || return 1
-  nr_s=$(sha256sum "$1/${SUMS_NAME}" 2>/dev/null)
-  if [ "\${nr_s%% *}" = "$nr_id" ]; then
-    nr_now=$(nr_stamp "$1")
-    [ -n "$nr_now" ] && [ -f "$1/.stamp" ] && [ "$nr_now" = "$(cat "$1/.stamp")" ] && return 0
-    if (cd "$1" && sha256sum -c ${SUMS_NAME}) >/dev/null 2>&1; then
-      nr_x=$(mktemp "$1/.stamp.XXXXXX") && printf '%s\\n' "$nr_now" > "$nr_x" && mv -f "$nr_x" "$1/.stamp"
-      return 0
-    fi
-  fi
-  nr_say note damaged "$1"
-  nr_real=$(cd -P "$1" 2>/dev/null && pwd)
-  rm -f "$1"; [ -n "$nr_real" ] && rm -rf "$nr_real"
-  return 2
-}
-nr_use= nr_new= nr_why= nr_tmp= nr_nl='
+${cacheFunctions()}nr_use= nr_new= nr_why= nr_tmp= nr_nl='
 '
 for nr_d in ${cacheDir === undefined ? CANDIDATES : shQuote(cacheDir)}; do
   nr_usable "$nr_d" || continue
