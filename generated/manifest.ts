@@ -72,6 +72,13 @@ export type WriteEtcHosts = boolean;
  */
 export type Bootstrap = boolean;
 /**
+ * With `bootstrap: true` and a `cmd` ending in a shell: the directory on the host where norouter keeps its own Node runtime when the host has no Node.js >= 20.19 (an absolute path, made private with mode 700; it must be writable by the user and allow executing files: nothing else is tried). Default: the first usable of `$XDG_CACHE_HOME/norouter`, `~/.cache/norouter`, `/tmp/norouter-UID`, `/dev/shm/norouter-UID`.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "bootstrapCache".
+ */
+export type BootstrapCache = string;
+/**
  * Where the proxy listens, on the host's own network: `ADDRESS:PORT`, the address an IPv4 address, `localhost` or a bracketed IPv6 address (`[::1]:1080`). Use a loopback address unless other machines should use the proxy: it reaches every published port of the mesh.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
@@ -114,6 +121,7 @@ export interface Host {
   dns?: HostDns;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  bootstrapCache?: BootstrapCache;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;
@@ -172,6 +180,7 @@ export interface HostTemplate {
   dns?: Dns;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  bootstrapCache?: BootstrapCache;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;

@@ -5,9 +5,9 @@
  * as `LOADER --library-path DIR DIR/node …`, it needs nothing of the host's own libc.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { machine } from 'node:os';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { readElfInfo } from './elf.js';
 import { BootstrapSourceError } from './errors.js';
 
@@ -86,14 +86,54 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The runtime of this process, hashed. */
-export async function describeRuntime(execPath?: string, maps?: string): Promise<Runtime> {
+/**
+ * Hashes `path`, or takes the hash recorded for the same file (device, inode, size, mtime and
+ * ctime unchanged: any write changes ctime) in `memo`, a small JSON file in the router's cache:
+ * hashing ~100 MB costs a second or more on a busy machine at every `norouter run`.
+ */
+async function hashOf(path: string, memo: Map<string, string>): Promise<{ key: string; sha: string }> {
+  const st = statSync(path, { bigint: true });
+  const key = `${path}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  return { key, sha: memo.get(key) ?? (await hashFile(path)) };
+}
+
+function readMemo(file: string | undefined): Map<string, string> {
+  if (!file) return new Map();
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as unknown;
+    if (Array.isArray(data)) return new Map(data.filter((e): e is [string, string] => Array.isArray(e) && typeof e[0] === 'string' && /^[0-9a-f]{64}$/.test(String(e[1]))));
+  } catch {
+    // No memo yet, or unreadable: hash again.
+  }
+  return new Map();
+}
+
+function writeMemo(file: string | undefined, memo: Map<string, string>): void {
+  if (!file) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, JSON.stringify([...memo]), { mode: 0o600 });
+    renameSync(tmp, file);
+  } catch {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** The runtime of this process, hashed (`memoFile`: where known hashes are kept). */
+export async function describeRuntime(execPath?: string, maps?: string, memoFile?: string): Promise<Runtime> {
   const layout = runtimeLayout(execPath, maps);
   const files: RuntimeFile[] = [];
-  for (const { name, path } of layout) {
+  const memo = readMemo(memoFile);
+  const fresh = new Map<string, string>();
+  for (const { name, path, loader } of layout) {
     const st = statSync(path);
-    files.push({ name, path, size: st.size, mode: name === 'node' || layout.find((l) => l.name === name)?.loader ? 0o755 : 0o644, sha256: await hashFile(path) });
+    const { key, sha: sha256 } = await hashOf(path, memo);
+    fresh.set(key, sha256);
+    files.push({ name, path, size: st.size, mode: name === 'node' || loader ? 0o755 : 0o644, sha256 });
   }
+  // Only the current files' entries: the memo never grows past one runtime.
+  writeMemo(memoFile, fresh);
   files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const sums = files.map((f) => `${f.sha256}  ${f.name}\n`).join('');
   const loader = layout.find((l) => l.loader)?.name ?? '';

@@ -5,7 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { BootstrapSourceError } from './errors.js';
-import { runtimeArchive, type RuntimeArchive } from './runtime-archive.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { routerCacheDirs, runtimeArchive, type RuntimeArchive } from './runtime-archive.js';
 import { describeRuntime, type Runtime } from './runtime-files.js';
 
 export interface RuntimeSource {
@@ -14,7 +16,7 @@ export interface RuntimeSource {
   archive(): Promise<RuntimeArchive>;
 }
 
-export function memoRuntimeSource(describe: () => Promise<Runtime> = () => describeRuntime()): RuntimeSource {
+export function memoRuntimeSource(describe: () => Promise<Runtime> = () => describeRuntime(undefined, undefined, join(routerCacheDirs()[0] ?? tmpdir(), 'runtime-hashes.json'))): RuntimeSource {
   let runtime: Promise<Runtime | { unavailable: string }> | undefined;
   let archive: Promise<RuntimeArchive> | undefined;
   const source: RuntimeSource = {

@@ -87,7 +87,8 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     // A cmd ending in a shell runs the shell script first (docs/protocol.md §12.1).
     const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false) ? bootstrapRoute(argv) : undefined;
     const fullArgv = argv.concat(bootstrap ? bootstrapArgs(bootstrap) : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
-    return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap } : {}) };
+    const cache = bootstrap === 'shell' ? host.bootstrapCache ?? manifest.hostTemplate?.bootstrapCache : undefined;
+    return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap } : {}), ...(cache !== undefined ? { bootstrapCache: cache } : {}) };
   });
   return keepalive ? { hosts, keepalive } : { hosts };
 }

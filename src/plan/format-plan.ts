@@ -29,7 +29,7 @@ function heading(host: PlanHost, nameOf: (vip: string) => string): string {
   const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
   // Issue 7: the long `--import=data:…` word on the line below is the bootstrap loader.
   const bootstrap = host.bootstrap === 'node' ? '; bootstrap: node runs norouter sent over stdin'
-    : host.bootstrap === 'shell' ? `; bootstrap: sh script: the host's node if >= ${MIN_NODE_TEXT}, else norouter's Node runtime, cached on the host` : '';
+    : host.bootstrap === 'shell' ? `; bootstrap: sh script: the host's node if >= ${MIN_NODE_TEXT}, else norouter's Node runtime, cached on the host${host.bootstrapCache !== undefined ? ` in ${host.bootstrapCache}` : ''}` : '';
   return `# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`;
 }
 

@@ -112,6 +112,8 @@ export interface PlanHost {
    * sends src/bootstrap/shell-script.ts's script.
    */
   bootstrap?: 'node' | 'shell';
+  /** The manifest's `bootstrapCache`: where a `shell` host keeps norouter's Node runtime. */
+  bootstrapCache?: string;
 }
 
 export interface Plan {

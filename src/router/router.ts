@@ -197,6 +197,7 @@ export class Router {
     // docs/protocol.md §12.1: the host's shell runs a script first; the link starts when it execs node.
     void runShellSession({
       host: plan.name, stdin: proc.child.stdin, stdout: proc.child.stdout, source: routerRuntime(), agentStream: prefix,
+      ...(plan.bootstrapCache !== undefined ? { cacheDir: plan.bootstrapCache } : {}),
       log: (line) => this.options.log(line), abort: () => proc.kill('SIGKILL'),
     }).then((outcome) => {
       if (state.proc !== proc) return;

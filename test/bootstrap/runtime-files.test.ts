@@ -78,3 +78,22 @@ test('the archive unpacks with tar (GNU and busybox), and sha256sum -c accepts i
     assert.match(r.stdout, /^-rwxr-xr-x /m);
   }
 });
+
+test('the hashes are kept by file identity: a second description reads them, a changed file is hashed again', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-memo-'));
+  dirs.push(dir);
+  const memo = join(dir, 'hashes.json');
+  const first = await describeRuntime(undefined, undefined, memo);
+  const saved = JSON.parse(readFileSync(memo, 'utf8')) as [string, string][];
+  assert.equal(saved.length, first.files.length);
+  // A forged entry for an unchanged file is believed (that is the memo's point), so the id
+  // changes: proof the memo was read rather than the file hashed.
+  const forged = saved.map(([k, v], i) => [k, i === 0 ? 'f'.repeat(64) : v]);
+  writeFileSync(memo, JSON.stringify(forged));
+  const second = await describeRuntime(undefined, undefined, memo);
+  assert.notEqual(second.id, first.id);
+  // An entry whose identity no longer matches (another inode) is not used.
+  writeFileSync(memo, JSON.stringify(forged.map(([k, v]) => [String(k).replace(/\0\d+:\d+:/, '\u00000:0:'), v])));
+  const third = await describeRuntime(undefined, undefined, memo);
+  assert.equal(third.id, first.id);
+});

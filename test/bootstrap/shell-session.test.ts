@@ -55,7 +55,7 @@ interface Started {
 }
 
 /** Runs `shell -s show-example` through the shell route, as the router would. */
-async function start(shell: readonly string[], env: NodeJS.ProcessEnv): Promise<Started> {
+async function start(shell: readonly string[], env: NodeJS.ProcessEnv, cacheDir?: string): Promise<Started> {
   const [file = '', ...args] = shell;
   const child = spawn(file, [...args, '-s', 'show-example'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   child.stdin.on('error', () => {});
@@ -66,6 +66,7 @@ async function start(shell: readonly string[], env: NodeJS.ProcessEnv): Promise<
   const outcome = await runShellSession({
     host: 'h', stdin: child.stdin, stdout: child.stdout, source: routerRuntime(),
     agentStream: encodeBootstrap(readFileSync(CLI_PATH)), log: (line) => log.push(line), abort: () => child.kill('SIGKILL'),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
   });
   let rest = '';
   child.stdout.on('data', (c: Buffer) => { rest += c.toString(); });
@@ -110,3 +111,15 @@ for (const [name, shell] of SHELLS) {
     });
   });
 }
+
+describe('the manifest\'s bootstrapCache', { skip: which('dash') && BUSYBOX ? undefined : 'dash or busybox is not installed', timeout: 120_000 }, () => {
+  test('the runtime goes into the named directory, and nothing else is tried', async () => {
+    const xdg = tempDir();
+    const named = join(tempDir(), 'rt');
+    const env = { PATH: bareBin(), XDG_CACHE_HOME: xdg, HOME: tempDir() };
+    const r = await start([which('dash') ?? ''], env, named);
+    assert.ok(r.outcome.ok && r.outcome.route === 'runtime' && r.outcome.detail.startsWith(`${named}/`), JSON.stringify(r.outcome));
+    assert.deepEqual(readdirSync(xdg), []);
+    assert.equal(readdirSync(named).filter((n) => n.startsWith('rt-')).length, 1);
+  });
+});
