@@ -11,9 +11,15 @@ export type BootstrapRoute = 'node' | 'shell';
 /** Shells that read a script from stdin with `-s ARGS…` and run `exec` as POSIX says. */
 const SHELLS = new Set(['sh', 'ash', 'dash', 'bash', 'ksh', 'mksh', 'yash', 'posh']);
 
+const isShell = (word: string | undefined): boolean => word !== undefined && SHELLS.has(basename(word));
+
 export function bootstrapRoute(cmd: readonly string[]): BootstrapRoute {
-  const last = cmd.at(-1);
-  return last !== undefined && SHELLS.has(basename(last)) ? 'shell' : 'node';
+  if (!isShell(cmd.at(-1))) return 'node';
+  // `sh -c 'SCRIPT' sh`: the last word is the script's $0, and the script is what runs.
+  for (let i = 0; i < cmd.length - 2; i++) {
+    if (isShell(cmd[i]) && /^-[a-z]*c[a-z]*$/.test(cmd[i + 1] ?? '')) return 'node';
+  }
+  return 'shell';
 }
 
 /** What goes between the host's cmd and `internal agent …` on its command line. */

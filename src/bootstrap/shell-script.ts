@@ -91,6 +91,11 @@ for nr_d in ${cacheDir === undefined ? CANDIDATES : shQuote(cacheDir)}; do
 done
 if [ -z "$nr_use" ]; then
   [ -n "$nr_new" ] || nr_fail ${EXIT_NO_CACHE_DIR} "$nr_old, and no directory here can hold norouter's Node runtime (writable, owned by uid $nr_uid, exec allowed)\${nr_why#;}"
+  # Not worth sending tens of MB into a file system that cannot hold them (df -P: 1K blocks).
+  nr_free=$(df -Pk "$nr_new" 2>/dev/null | { read -r _; read -r _ _ _ nr_a _; echo "$nr_a"; })
+  case $nr_free in ''|*[!0-9]*) ;; *)
+    [ "$nr_free" -ge ${have ? Math.ceil(runtime.rawBytes / 1024) + 1024 : 0} ] || nr_fail ${EXIT_RUNTIME_WRITE} "no space left in $nr_new for norouter's Node runtime: it needs ${have ? Math.ceil(runtime.rawBytes / 1e6) + 1 : 0} MB, $((nr_free / 1024)) MB are free" ;;
+  esac
   nr_tmp=$(mktemp -d "$nr_new/.$nr_rt.XXXXXX" 2>/dev/null) || nr_fail ${EXIT_RUNTIME_WRITE} "cannot create a directory in $nr_new"
   trap 'rm -rf "$nr_tmp"' EXIT
   trap 'exit 1' HUP INT TERM

@@ -2,7 +2,8 @@
  * Any Linux host with a POSIX shell joins the mesh (docs/protocol.md §12.1): real podman
  * containers without Node, one busybox + musl (like Alpine), one glibc userland, joined with
  * `podman exec -i NAME sh` and `bootstrap: true`. The router brings its own Node runtime, which
- * each host keeps in its cache: every host fetches every other's page by VIP with its own wget,
+ * each host keeps in its cache: every host fetches every other's page by VIP with its own wget
+ * (and by name through the DNS add-on in the musl container, resolv.conf restored on exit),
  * the runtime crosses each link once (the bytes are counted by a relay on the link), a read-only
  * root with a noexec /tmp fails with a clear error (or falls back where /tmp allows exec), two
  * agents starting at once share one cache, and a transfer cut off half-way leaves nothing
@@ -58,15 +59,21 @@ describe('hosts without Node join through their shell', { skip: SKIP, timeout: 6
     ]);
     await Promise.all([musl.waitListening(80), glibc.waitListening(80)]);
     const dir = tempDir();
-    const local: MeshHost = { name: 'here', vip: nextVip() };
-    const m: MeshHost = { name: 'musl', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: relayed(musl.shCmd(), join(dir, 'musl')) };
-    const g: MeshHost = { name: 'glibc', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: relayed(glibc.shCmd(), join(dir, 'glibc')) };
+    const resolvConf = (await musl.exec(['cat', '/etc/resolv.conf'])).stdout;
+    // The DNS add-on on the bootstrapped hosts (not on the local one: its /etc is this machine's).
+    const local: MeshHost = { name: 'here', vip: nextVip(), dns: { enable: false } };
+    const m: MeshHost = { name: 'musl', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: relayed(musl.shCmd(), join(dir, 'musl')), dns: {} };
+    const g: MeshHost = { name: 'glibc', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: relayed(glibc.shCmd(), join(dir, 'glibc')), dns: {} };
     for (let round = 1; round <= 2; round++) {
       const mesh = await startMesh([local, m, g], FIRST_START_MS);
       try {
         assert.match(mesh.router.output(), /ready in \d+ ms: 3 hosts up/);
         assert.equal(await musl.fetch(`http://${g.vip}:8080/`), 'hello from glibc');
         assert.equal(await glibc.fetch(`http://${m.vip}:8080/`), 'hello from musl');
+        // By name, through the patched resolv.conf and musl's resolver (busybox wget).
+        await waitFor(async () => (await musl.fetch('http://glibc:8080/').catch(() => '')) === 'hello from glibc', {
+          timeoutMs: 20_000, intervalMs: 250, what: 'wget http://glibc:8080/ by name in the musl container',
+        });
         const res = await fetch(`http://${m.vip}:8080/`);
         assert.equal(await res.text(), 'hello from musl');
         if (round === 1) assert.match(mesh.router.output(), /musl: runtime sent: [\d.]+ MB in/);
@@ -74,6 +81,7 @@ describe('hosts without Node join through their shell', { skip: SKIP, timeout: 6
       } finally {
         assert.equal((await mesh.stop()).code, 0);
       }
+      assert.equal((await musl.exec(['cat', '/etc/resolv.conf'])).stdout, resolvConf, 'resolv.conf restored byte for byte');
     }
     // What crossed each link: the runtime (tens of MB) at the first start, a few hundred KB
     // (the script and the agent's code, gzipped) at the second.
@@ -85,22 +93,27 @@ describe('hosts without Node join through their shell', { skip: SKIP, timeout: 6
     assert.equal((await cacheEntries(musl)).filter((n) => n.startsWith('rt-')).length, 1);
   });
 
-  test('a read-only root with a noexec /tmp: a clear error naming the host; with an exec /tmp the runtime goes there; a full disk', async () => {
-    const [sealed, tmpOk, full] = await Promise.all([
+  test('a read-only root with a noexec /tmp: a clear error naming the host; with an exec /tmp the runtime goes there; a full disk; no shell', async () => {
+    const [sealed, tmpOk, full, noShell] = await Promise.all([
       startContainer({ image: 'alpine-like', runArgs: ['--read-only', '--tmpfs', '/tmp:rw,noexec', '--tmpfs', '/dev/shm:rw,noexec'] }),
       startContainer({ image: 'alpine-like', page: 'from /tmp', runArgs: ['--read-only', '--tmpfs', '/tmp:rw,exec', '--tmpfs', '/dev/shm:rw,noexec'] }),
       // A cache on a file system too small for the runtime.
       startContainer({ image: 'alpine-like', runArgs: ['--tmpfs', '/small:rw,exec,size=8m', '--env', 'XDG_CACHE_HOME=/small'] }),
+      startContainer({ image: 'no-shell' }),
     ]);
     await tmpOk.waitListening(80);
     const bad: MeshHost = { name: 'sealed', vip: nextVip(), bootstrap: true, cmd: sealed.shCmd() };
     const good: MeshHost = { name: 'tmpok', vip: nextVip(), bootstrap: true, ports: ['8080:127.0.0.1:80'], cmd: tmpOk.shCmd() };
     const small: MeshHost = { name: 'full', vip: nextVip(), bootstrap: true, cmd: full.shCmd() };
-    const mesh = await startMesh([{ name: 'here', vip: nextVip() }, bad, good, small], FIRST_START_MS);
+    const distroless: MeshHost = { name: 'noshell', vip: nextVip(), bootstrap: true, cmd: noShell.shCmd() };
+    const mesh = await startMesh([{ name: 'here', vip: nextVip() }, bad, good, small, distroless], FIRST_START_MS);
     try {
       const out = mesh.router.output();
-      assert.match(out, /ready in \d+ ms: 2 of 4 hosts up/);
-      assert.match(out, /full: agent exited with status 85 after [\d.]+ s: host full: no space left in \/small\/norouter for norouter's Node runtime/);
+      assert.match(out, /ready in \d+ ms: 2 of 5 hosts up/);
+      // Checked before anything crosses the link: df says the file system is too small.
+      assert.match(out, /full: agent exited with status 85 after [\d.]+ s: host full: no space left in \/small\/norouter for norouter's Node runtime: it needs \d+ MB, \d+ MB are free/);
+      assert.doesNotMatch(out, /full: sending the Node runtime/);
+      assert.match(out, /DOWN: host noshell has no shell to run the bootstrap script \(".*"\): its cmd must end in a POSIX sh there; a container without any shell joins through a sidecar/);
       // Nothing half-written is left behind for a later start to trip on.
       assert.deepEqual(await cacheEntries(full, '/small/norouter'), []);
       assert.match(out, /sealed: agent exited with status 82 after [\d.]+ s: host sealed: .*no directory here can hold norouter's Node runtime/);
