@@ -79,6 +79,13 @@ export type Bootstrap = boolean;
  */
 export type BootstrapCache = string;
 /**
+ * With `bootstrap: true` and a `cmd` ending in a shell: a directory on the machine norouter runs on holding the Node.js runtime to send to a host without Node.js >= 20.19, instead of norouter's own: for a host of another CPU architecture. It holds `node` (a dynamically linked Linux build, >= 20.19) and, beside it, every shared library it needs under the name it is looked up by (`libstdc++.so.6`…) and its dynamic loader (`ld-linux-aarch64.so.1`…), for example an official Node.js linux-arm64 build with the libraries of an arm64 Debian. Sent once, kept in the host's cache like norouter's own.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "bootstrapRuntime".
+ */
+export type BootstrapRuntime = string;
+/**
  * Where the proxy listens, on the host's own network: `ADDRESS:PORT`, the address an IPv4 address, `localhost` or a bracketed IPv6 address (`[::1]:1080`). Use a loopback address unless other machines should use the proxy: it reaches every published port of the mesh.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
@@ -122,6 +129,7 @@ export interface Host {
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
   bootstrapCache?: BootstrapCache;
+  bootstrapRuntime?: BootstrapRuntime;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;
@@ -181,6 +189,7 @@ export interface HostTemplate {
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
   bootstrapCache?: BootstrapCache;
+  bootstrapRuntime?: BootstrapRuntime;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;

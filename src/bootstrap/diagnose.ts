@@ -18,7 +18,7 @@ const NEEDED = `norouter needs Node.js >= ${MIN_NODE_TEXT} there`;
 
 /** What to do about each of the shell script's failures (shell-script.ts), after its own words. */
 const SHELL_HINTS: ReadonlyMap<number, string> = new Map([
-  [EXIT_WRONG_ARCH, `install Node.js >= ${MIN_NODE_TEXT} on that host (it is then used and nothing is sent), or run norouter from a machine of the host's architecture`],
+  [EXIT_WRONG_ARCH, `install Node.js >= ${MIN_NODE_TEXT} on that host (it is then used and nothing is sent), or name a Node.js runtime for its architecture in the manifest (bootstrapRuntime: a directory with node, its libraries and its loader), or run norouter from a machine of the host's architecture`],
   [EXIT_NO_CACHE_DIR, 'give it a writable directory where files may be executed (a container: --tmpfs /tmp:exec, or a volume for $HOME/.cache), or install Node.js there'],
   [EXIT_NO_TOOL, `install it there, or install Node.js >= ${MIN_NODE_TEXT}`],
   [EXIT_RUNTIME_DAMAGED, 'it is sent again at the next start'],

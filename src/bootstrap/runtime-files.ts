@@ -5,9 +5,9 @@
  * as `LOADER --library-path DIR DIR/node …`, it needs nothing of the host's own libc.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { machine } from 'node:os';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { readElfInfo } from './elf.js';
 import { BootstrapSourceError } from './errors.js';
 
@@ -145,4 +145,36 @@ export async function describeRuntime(execPath?: string, maps?: string, memoFile
     id: createHash('sha256').update(sums).digest('hex'),
     rawBytes: files.reduce((n, f) => n + f.size, 0),
   };
+}
+
+/** `uname -m` for an ELF e_machine, for the machines Node ships 64-bit Linux builds for. */
+const MACHINES: ReadonlyMap<number, string> = new Map([[62, 'x86_64'], [183, 'aarch64'], [243, 'riscv64'], [21, 'ppc64le'], [22, 's390x']]);
+
+/**
+ * A runtime for hosts of another architecture, from a directory the manifest names
+ * (`bootstrapRuntime`): `node` and, beside it, the shared libraries it needs under their sonames
+ * and its dynamic loader under the name its PT_INTERP ends in. Throws BootstrapSourceError.
+ */
+export async function describeRuntimeDir(dir: string): Promise<Runtime> {
+  const node = join(dir, 'node');
+  let info;
+  try {
+    info = readElfInfo(node);
+  } catch (error) {
+    throw new BootstrapSourceError(`bootstrapRuntime ${dir}: cannot read ${node}: ${(error as Error).message}`, { cause: error });
+  }
+  const arch = info && MACHINES.get(info.machine);
+  if (!info || !arch) throw new BootstrapSourceError(`bootstrapRuntime ${dir}: ${node} is not a 64-bit Linux executable of a known architecture`);
+  if (!info.interp) throw new BootstrapSourceError(`bootstrapRuntime ${dir}: ${node} is statically linked; norouter starts a runtime through its dynamic loader`);
+  const loader = basename(info.interp);
+  const files: RuntimeFile[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (!st.isFile()) continue;
+    files.push({ name, path, size: st.size, mode: name === 'node' || name === loader ? 0o755 : 0o644, sha256: await hashFile(path) });
+  }
+  if (!files.some((f) => f.name === loader)) throw new BootstrapSourceError(`bootstrapRuntime ${dir}: the dynamic loader ${loader} (what ${node} asks for: ${info.interp}) is not in the directory`);
+  const sums = files.map((f) => `${f.sha256}  ${f.name}\n`).join('');
+  return { arch, files, loader, sums, id: createHash('sha256').update(sums).digest('hex'), rawBytes: files.reduce((n, f) => n + f.size, 0) };
 }

@@ -8,7 +8,7 @@ import { BootstrapSourceError } from './errors.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routerCacheDirs, runtimeArchive, type RuntimeArchive } from './runtime-archive.js';
-import { describeRuntime, type Runtime } from './runtime-files.js';
+import { describeRuntime, describeRuntimeDir, type Runtime } from './runtime-files.js';
 
 export interface RuntimeSource {
   /** The runtime, or why there is none. */
@@ -52,4 +52,17 @@ export async function installerRuntime(): Promise<{ runtime: Runtime; archive: B
   if (!('id' in runtime)) throw new BootstrapSourceError(`cannot carry a Node runtime: ${runtime.unavailable}`);
   const archive = await source.archive();
   return { runtime, archive: readFileSync(archive.path) };
+}
+
+const fromDirs = new Map<string, RuntimeSource>();
+
+/** The runtime a host gets: the manifest's `bootstrapRuntime` directory's, else this process's. */
+export function runtimeFor(dir: string | undefined): RuntimeSource {
+  if (dir === undefined) return routerRuntime();
+  let source = fromDirs.get(dir);
+  if (!source) {
+    source = memoRuntimeSource(() => describeRuntimeDir(dir));
+    fromDirs.set(dir, source);
+  }
+  return source;
 }

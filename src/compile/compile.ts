@@ -88,7 +88,11 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false) ? bootstrapRoute(argv) : undefined;
     const fullArgv = argv.concat(bootstrap ? bootstrapArgs(bootstrap) : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
     const cache = bootstrap === 'shell' ? host.bootstrapCache ?? manifest.hostTemplate?.bootstrapCache : undefined;
-    return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap } : {}), ...(cache !== undefined ? { bootstrapCache: cache } : {}) };
+    const runtimeDir = bootstrap === 'shell' ? host.bootstrapRuntime ?? manifest.hostTemplate?.bootstrapRuntime : undefined;
+    return {
+      name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap } : {}),
+      ...(cache !== undefined ? { bootstrapCache: cache } : {}), ...(runtimeDir !== undefined ? { bootstrapRuntime: runtimeDir } : {}),
+    };
   });
   return keepalive ? { hosts, keepalive } : { hosts };
 }

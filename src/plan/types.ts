@@ -114,6 +114,8 @@ export interface PlanHost {
   bootstrap?: 'node' | 'shell';
   /** The manifest's `bootstrapCache`: where a `shell` host keeps norouter's Node runtime. */
   bootstrapCache?: string;
+  /** The manifest's `bootstrapRuntime`: a directory on the router's machine with a runtime for this host. */
+  bootstrapRuntime?: string;
 }
 
 export interface Plan {

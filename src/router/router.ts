@@ -19,7 +19,7 @@ import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';
 import { diagnoseBootstrap } from '../bootstrap/diagnose.js';
 import { runShellSession } from '../bootstrap/shell-session.js';
-import { routerRuntime } from '../bootstrap/runtime-provider.js';
+import { runtimeFor } from '../bootstrap/runtime-provider.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -196,7 +196,7 @@ export class Router {
     if (!shell || !prefix) return this.attach(state, proc);
     // docs/protocol.md §12.1: the host's shell runs a script first; the link starts when it execs node.
     void runShellSession({
-      host: plan.name, stdin: proc.child.stdin, stdout: proc.child.stdout, source: routerRuntime(), agentStream: prefix,
+      host: plan.name, stdin: proc.child.stdin, stdout: proc.child.stdout, source: runtimeFor(plan.bootstrapRuntime), agentStream: prefix,
       ...(plan.bootstrapCache !== undefined ? { cacheDir: plan.bootstrapCache } : {}),
       log: (line) => this.options.log(line), abort: () => proc.kill('SIGKILL'),
     }).then((outcome) => {

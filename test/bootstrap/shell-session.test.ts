@@ -9,14 +9,15 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_PATH, which } from '../helpers/processes.js';
 import { withTimeout } from '../helpers/wait.js';
 import { EXAMPLE_MANIFEST } from '../../src/cli/example-manifest.js';
 import { encodeBootstrap } from '../../src/bootstrap/payload.js';
-import { routerRuntime } from '../../src/bootstrap/runtime-provider.js';
+import { memoRuntimeSource, routerRuntime, runtimeFor, type RuntimeSource } from '../../src/bootstrap/runtime-provider.js';
+import { describeRuntime, runtimeLayout } from '../../src/bootstrap/runtime-files.js';
 import { runShellSession, type ShellOutcome } from '../../src/bootstrap/shell-session.js';
 
 const BUSYBOX = which('busybox');
@@ -55,7 +56,7 @@ interface Started {
 }
 
 /** Runs `shell -s show-example` through the shell route, as the router would. */
-async function start(shell: readonly string[], env: NodeJS.ProcessEnv, cacheDir?: string): Promise<Started> {
+async function start(shell: readonly string[], env: NodeJS.ProcessEnv, cacheDir?: string, source: RuntimeSource = routerRuntime(), expectCode = 0): Promise<Started> {
   const [file = '', ...args] = shell;
   const child = spawn(file, [...args, '-s', 'show-example'], { stdio: ['pipe', 'pipe', 'pipe'], env });
   child.stdin.on('error', () => {});
@@ -64,7 +65,7 @@ async function start(shell: readonly string[], env: NodeJS.ProcessEnv, cacheDir?
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const log: string[] = [];
   const outcome = await runShellSession({
-    host: 'h', stdin: child.stdin, stdout: child.stdout, source: routerRuntime(),
+    host: 'h', stdin: child.stdin, stdout: child.stdout, source,
     agentStream: encodeBootstrap(readFileSync(CLI_PATH)), log: (line) => log.push(line), abort: () => child.kill('SIGKILL'),
     ...(cacheDir !== undefined ? { cacheDir } : {}),
   });
@@ -74,8 +75,8 @@ async function start(shell: readonly string[], env: NodeJS.ProcessEnv, cacheDir?
   // Like an agent, the bootstrapped CLI keeps reading its stdin until it ends.
   child.stdin.end();
   const code = await withTimeout(exited, 60_000, 'the bootstrapped CLI to exit');
-  assert.equal(code, 0, `${shell.join(' ')} exited ${code}: ${stderr}`);
-  return { outcome, rest, code, log };
+  assert.equal(code, expectCode, `${shell.join(' ')} exited ${code}: ${stderr}`);
+  return { outcome, rest, code, log: [...log, ...stderr.split('\n').filter(Boolean)] };
 }
 
 for (const [name, shell] of SHELLS) {
@@ -121,5 +122,28 @@ describe('the manifest\'s bootstrapCache', { skip: which('dash') && BUSYBOX ? un
     assert.ok(r.outcome.ok && r.outcome.route === 'runtime' && r.outcome.detail.startsWith(`${named}/`), JSON.stringify(r.outcome));
     assert.deepEqual(readdirSync(xdg), []);
     assert.equal(readdirSync(named).filter((n) => n.startsWith('rt-')).length, 1);
+  });
+});
+
+describe('a runtime for another architecture', { skip: which('dash') && BUSYBOX ? undefined : 'dash or busybox is not installed', timeout: 120_000 }, () => {
+  test('a host whose CPU is not the runtime\'s: status 81 and one line naming both, before anything is sent', async () => {
+    // This machine's runtime, labelled for another CPU: what the script compares with uname -m.
+    const real = await describeRuntime();
+    const foreign = memoRuntimeSource(async () => ({ ...real, arch: real.arch === 'aarch64' ? 'x86_64' : 'aarch64' }));
+    const r = await start([which('dash') ?? ''], { PATH: bareBin(), XDG_CACHE_HOME: tempDir(), HOME: tempDir() }, undefined, foreign, 81);
+    assert.equal(r.outcome.ok, false);
+    assert.match(r.log.at(-1) ?? '', /^norouter bootstrap: this host's CPU is \S+, the router's Node runtime is for (?:aarch64|x86_64), and it has no node$/);
+  });
+
+  test('bootstrapRuntime: the directory\'s files are what the host gets and runs', async () => {
+    const dir = join(tempDir(), 'rt');
+    mkdirSync(dir);
+    for (const f of runtimeLayout()) copyFileSync(f.path, join(dir, f.name));
+    const cache = tempDir();
+    const r = await start([which('dash') ?? ''], { PATH: bareBin(), XDG_CACHE_HOME: cache, HOME: tempDir() }, undefined, runtimeFor(dir));
+    assert.ok(r.outcome.ok && r.outcome.route === 'runtime' && r.outcome.uploaded, JSON.stringify(r.outcome));
+    assert.equal(r.rest, EXAMPLE_MANIFEST);
+    const link = readdirSync(join(cache, 'norouter')).find((n) => n.startsWith('rt-')) ?? '';
+    assert.deepEqual(readdirSync(join(cache, 'norouter', link)).filter((n) => !n.startsWith('.')).sort(), [...readdirSync(dir), 'SHA256SUMS'].sort());
   });
 });
