@@ -11,14 +11,17 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMesh, type MeshHost } from '../helpers/mesh.js';
 import { canRunPodman, removeAllContainers, startContainer, type Container } from '../helpers/podman.js';
-import { REPO_ROOT } from '../helpers/processes.js';
+import { REPO_ROOT, which } from '../helpers/processes.js';
 import { nextVip } from '../helpers/vips.js';
 import { waitFor } from '../helpers/wait.js';
+import { canRunSshd, startSshd } from '../helpers/sshd.js';
+import { startHttpServer } from '../helpers/services.js';
+
 
 const SKIP = canRunPodman();
 const RELAY = join(REPO_ROOT, 'test/fixtures/bin/stdin-relay.mjs');
@@ -166,6 +169,44 @@ describe('hosts without Node join through their shell', { skip: SKIP, timeout: 6
       assert.equal(cutEntries.filter((n) => n.startsWith('.rt-')).length, 1, cutEntries.join(' '));
     } finally {
       await mesh.stop();
+    }
+  });
+});
+
+/**
+ * `ssh USER@HOST -- sh` with a real sshd: the command line goes through the remote user's shell
+ * once more, and the host (this machine, its PATH cut down to busybox's tools) has no node.
+ */
+describe('a host over ssh without Node', { skip: canRunSshd() ?? (which('busybox') ? undefined : 'busybox is not installed'), timeout: 300_000 }, () => {
+  test('joins through `ssh … -- sh`: the runtime is sent once, then reused', async () => {
+    const sshd = await startSshd();
+    const web = await startHttpServer('over ssh');
+    try {
+      const bin = join(tempDir(), 'bin');
+      mkdirSync(bin);
+      for (const tool of ['uname', 'dd', 'gzip', 'tar', 'sha256sum', 'ln', 'mkdir', 'mktemp', 'rm', 'mv', 'chmod', 'cat', 'ls', 'stat', 'id', 'df', 'sh']) {
+        symlinkSync(which('busybox') ?? '', join(bin, tool));
+      }
+      const cache = tempDir();
+      const dir = tempDir();
+      const host: MeshHost = {
+        name: 'remote', vip: nextVip(), bootstrap: true, ports: [`8080:127.0.0.1:${web.port}`],
+        cmd: relayed(sshd.sshCmd('env', `PATH=${bin}`, `XDG_CACHE_HOME=${cache}`, `HOME=${cache}`, 'sh'), join(dir, 'count')),
+      };
+      for (let round = 1; round <= 2; round++) {
+        const mesh = await startMesh([host], FIRST_START_MS);
+        try {
+          const res = await fetch(`http://${host.vip}:8080/`);
+          assert.equal(await res.text(), 'over ssh');
+        } finally {
+          assert.equal((await mesh.stop()).code, 0);
+        }
+      }
+      const [first = 0, second = 0] = counts(join(dir, 'count'));
+      assert.ok(first > 10e6 && second < 1e6, `bytes sent: ${first} then ${second}`);
+    } finally {
+      await web.stop();
+      await sshd.stop();
     }
   });
 });
