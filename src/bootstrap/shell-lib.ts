@@ -13,7 +13,8 @@ export function cacheFunctions(): string {
   return `# A directory we own, nobody else may write, and where a file can be executed (noexec is tried for real).
 nr_usable() {
   mkdir -p "$1" 2>/dev/null && chmod 700 "$1" 2>/dev/null || { nr_why="$nr_why; $1: cannot create it"; return 1; }
-  case $(ls -ldn "$1" 2>/dev/null) in "drwx------ "*) ;; *) nr_why="$nr_why; $1: not a private directory"; return 1 ;; esac
+  # A trailing "." is an SELinux context (Fedora, RHEL); "+" (an ACL) may grant others access.
+  case $(ls -ldn "$1" 2>/dev/null) in "drwx------ "*|"drwx------. "*) ;; *) nr_why="$nr_why; $1: not a private directory"; return 1 ;; esac
   nr_o=$(ls -ldn "$1" | { read -r _ _ nr_u _; echo "$nr_u"; })
   [ "$nr_o" = "$nr_uid" ] || { nr_why="$nr_why; $1: owned by uid $nr_o"; return 1; }
   # mktemp: a name of this writer's own, even where containers share the directory (pids repeat).
