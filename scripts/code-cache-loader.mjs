@@ -54,8 +54,9 @@ function load(code, key, commands, minNode) {
         fs.writeFileSync(tmp, data);
         fs.renameSync(tmp, file);
         // Caches of other builds would pile up with every rebuild of a checkout: a new build is
-        // the moment to remove them.
-        for (const name of fs.readdirSync(dir)) if (!name.startsWith(`${key}-`)) fs.rmSync(path.join(dir, name), { force: true });
+        // the moment to remove them. Only code caches: the directory also keeps the router's
+        // runtime archive and hashes (src/bootstrap/runtime-archive.ts).
+        for (const name of fs.readdirSync(dir)) if (name.endsWith('.v8cache') && !name.startsWith(`${key}-`)) fs.rmSync(path.join(dir, name), { force: true });
       } catch {
         try {
           fs.rmSync(tmp, { force: true });
