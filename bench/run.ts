@@ -6,6 +6,7 @@ import { benchPlan, reportPlan } from './plan.js';
 import { benchMesh, reportMesh } from './mesh.js';
 import { benchReload, reportReload } from './reload.js';
 import { benchBootstrap, reportBootstrap } from './bootstrap.js';
+import { benchShellRoute, reportShellRoute } from './bootstrap-shell.js';
 import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
@@ -48,6 +49,11 @@ if (want('proxy')) {
 if (want('bootstrap')) {
   const r = await benchBootstrap();
   console.log(`## bootstrap\n\n${reportBootstrap(r)}\n`);
+}
+
+if (want('bootstrap-shell')) {
+  const r = await benchShellRoute();
+  console.log(`## bootstrap-shell\n\n${reportShellRoute(r)}\n`);
 }
 
 // Minutes long: only when asked for by name (`npm run bench -- soak`).

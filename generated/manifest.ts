@@ -72,12 +72,26 @@ export type HostAliases = string[];
  */
 export type WriteEtcHosts = boolean;
 /**
- * Whether norouter brings itself to the host instead of needing it installed there: `cmd` then ends in the host's `node` (for example `docker exec -i NAME node` or `ssh USER@HOST -- node`), and the router starts it with a small loader on the command line (`norouter plan` shows it), sends the single-file agent (about 130 KiB, gzipped) over the same stdin, and the agent speaks on that stream. Nothing is written to the host's disk. The host needs Node.js >= 20.19; an older or missing `node` is reported with the host's name. No effect on the host without `cmd`, which runs norouter itself. Default false.
+ * Whether norouter brings itself to the host instead of needing it installed there. With a `cmd` ending in a POSIX shell (`docker exec -i NAME sh`, `kubectl exec -i POD -- sh`, `ssh USER@HOST -- sh`), any Linux host of the router's CPU architecture joins, musl or glibc, with or without Node.js: the router first sends a small script that looks at the host; a host with Node.js >= 20.19 runs the agent with it, from memory, and nothing is written there; otherwise the router sends the Node runtime it runs on itself (about 40 MB gzipped, once), kept in a per-user cache on the host (`bootstrapCache`) and checked against its SHA-256 before each use. With a `cmd` ending in the host's `node` (`docker exec -i NAME node`), the router starts it with a small loader on the command line and sends only the single-file agent (about 130 KiB, gzipped); nothing is written to the host's disk, and the host needs Node.js >= 20.19. `norouter plan` shows which route each host takes; whatever a host lacks is reported with its name. No effect on the host without `cmd`, which runs norouter itself. Default false.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "bootstrap".
  */
 export type Bootstrap = boolean;
+/**
+ * With `bootstrap: true` and a `cmd` ending in a shell: the directory on the host where norouter keeps its own Node runtime when the host has no Node.js >= 20.19 (an absolute path, made private with mode 700; it must be writable by the user and allow executing files: nothing else is tried). Default: the first usable of `$XDG_CACHE_HOME/norouter`, `~/.cache/norouter`, `/tmp/norouter-UID`, `/dev/shm/norouter-UID`.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "bootstrapCache".
+ */
+export type BootstrapCache = string;
+/**
+ * With `bootstrap: true` and a `cmd` ending in a shell: a directory on the machine norouter runs on holding the Node.js runtime to send to a host without Node.js >= 20.19, instead of norouter's own: for a host of another CPU architecture. It holds `node` (a dynamically linked Linux build, >= 20.19) and, beside it, every shared library it needs under the name it is looked up by (`libstdc++.so.6`…) and its dynamic loader (`ld-linux-aarch64.so.1`…), for example an official Node.js linux-arm64 build with the libraries of an arm64 Debian. Sent once, kept in the host's cache like norouter's own.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "bootstrapRuntime".
+ */
+export type BootstrapRuntime = string;
 /**
  * Where the proxy listens, on the host's own network: `ADDRESS:PORT`, the address an IPv4 address, `localhost` or a bracketed IPv6 address (`[::1]:1080`). Use a loopback address unless other machines should use the proxy: it reaches every published port of the mesh.
  *
@@ -122,6 +136,8 @@ export interface Host {
   aliases?: HostAliases;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  bootstrapCache?: BootstrapCache;
+  bootstrapRuntime?: BootstrapRuntime;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;
@@ -197,6 +213,8 @@ export interface HostTemplate {
   dns?: Dns;
   writeEtcHosts?: WriteEtcHosts;
   bootstrap?: Bootstrap;
+  bootstrapCache?: BootstrapCache;
+  bootstrapRuntime?: BootstrapRuntime;
   http?: HttpProxy;
   socks?: SocksProxy;
   loopback?: Loopback;

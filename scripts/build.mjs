@@ -35,4 +35,7 @@ const [bundle] = result.outputFiles;
 if (!bundle || result.outputFiles.length !== 1) throw new Error('Assertion failed: esbuild did not produce exactly one file');
 mkdirSync('dist', { recursive: true });
 // The commands (src/cli/commands) whose code cache is kept apart from the others'.
-writeFileSync('dist/norouter.cjs', withCodeCache(bundle.text, ['plan', 'validate', 'run', 'internal', 'show-example', 'demo']));
+// The minimum Node version is package.json's engines (">=MAJOR.MINOR"), checked first at every start.
+const minNode = /^>=(\d+)\.(\d+)$/.exec(pkg.engines?.node ?? '')?.slice(1).map(Number);
+if (!minNode) throw new Error('Assertion failed: package.json engines.node is not ">=MAJOR.MINOR"');
+writeFileSync('dist/norouter.cjs', withCodeCache(bundle.text, ['plan', 'validate', 'run', 'internal', 'show-example', 'demo'], minNode));

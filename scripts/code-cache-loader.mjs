@@ -12,7 +12,14 @@ import { createHash } from 'node:crypto';
  * where `require`, `module`, `exports`, `__filename` and `__dirname` are the CommonJS ones.
  */
 /* global require, module, exports, __filename, __dirname */
-function load(code, key, commands) {
+function load(code, key, commands, minNode) {
+  // One minimum for every route (src/bootstrap/constants.ts, package.json's engines): an older
+  // node gets this line and status 78, the bootstrap loader's, not an obscure failure later.
+  const have = process.versions.node.split('.').map(Number);
+  if (have[0] < minNode[0] || (have[0] === minNode[0] && have[1] < minNode[1])) {
+    process.stderr.write(`norouter: node v${process.versions.node} (${process.execPath}) is too old: norouter needs Node.js >= ${minNode.join('.')}\n`);
+    process.exit(78);
+  }
   const { Script } = require('node:vm');
   const fs = require('node:fs');
   const path = require('node:path');
@@ -47,8 +54,9 @@ function load(code, key, commands) {
         fs.writeFileSync(tmp, data);
         fs.renameSync(tmp, file);
         // Caches of other builds would pile up with every rebuild of a checkout: a new build is
-        // the moment to remove them.
-        for (const name of fs.readdirSync(dir)) if (!name.startsWith(`${key}-`)) fs.rmSync(path.join(dir, name), { force: true });
+        // the moment to remove them. Only code caches: the directory also keeps the router's
+        // runtime archive and hashes (src/bootstrap/runtime-archive.ts).
+        for (const name of fs.readdirSync(dir)) if (name.endsWith('.v8cache') && !name.startsWith(`${key}-`)) fs.rmSync(path.join(dir, name), { force: true });
       } catch {
         try {
           fs.rmSync(tmp, { force: true });
@@ -65,8 +73,8 @@ function load(code, key, commands) {
  * The text of dist/norouter.cjs: a shebang, the loader, and `code` (CommonJS, no shebang) as a
  * string. `commands` are the first arguments that get a cache of their own; others share one.
  */
-export function withCodeCache(code, commands) {
+export function withCodeCache(code, commands, minNode) {
   // The cache is valid for exactly this bundle; the Node version and arch are added at run time.
   const key = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  return `#!/usr/bin/env node\n"use strict";\n// Built by scripts/build.mjs; see scripts/code-cache-loader.mjs.\n(${load.toString()})(${JSON.stringify(code)}, ${JSON.stringify(key)}, ${JSON.stringify(commands)});\n`;
+  return `#!/usr/bin/env node\n"use strict";\n// Built by scripts/build.mjs; see scripts/code-cache-loader.mjs.\n(${load.toString()})(${JSON.stringify(code)}, ${JSON.stringify(key)}, ${JSON.stringify(commands)}, ${JSON.stringify(minNode)});\n`;
 }

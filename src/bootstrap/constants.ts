@@ -26,6 +26,25 @@ export const EXIT_NODE_TOO_OLD = 78;
 /** The loader's exit status when the stream is cut off, not a bootstrap, or corrupt (EX_PROTOCOL). */
 export const EXIT_BOOTSTRAP_BROKEN = 76;
 
+/*
+ * The shell route's exit statuses (shell-script.ts, docs/protocol.md §12.1): one per host
+ * problem, so that the router's diagnosis (diagnose.ts) and its retry policy can tell them apart.
+ */
+/** The host's CPU is not the router's, and it has no suitable node. */
+export const EXIT_WRONG_ARCH = 81;
+/** No cache directory is writable, private and allows exec (read-only root, noexec /tmp). */
+export const EXIT_NO_CACHE_DIR = 82;
+/** A tool the runtime transfer needs (dd, gzip, tar, sha256sum) is missing. */
+export const EXIT_NO_TOOL = 83;
+/** The runtime arrived incomplete or did not match its hashes. */
+export const EXIT_RUNTIME_DAMAGED = 84;
+/** The runtime could not be written (disk full). */
+export const EXIT_RUNTIME_WRITE = 85;
+/** The host needs the router's runtime and the router has none to send (not Linux, unreadable). */
+export const EXIT_NO_RUNTIME = 86;
+/** What starts each line the shell script writes to the router before the agent runs. */
+export const SHELL_LINE_PREFIX = 'NRSH1';
+
 /**
  * Set by the loader before it runs the bundle: the code-cache loader (scripts/code-cache-loader.mjs)
  * then neither reads nor writes ~/.cache/norouter, so a bootstrap writes nothing on the host.

@@ -16,7 +16,7 @@ import { agentDnsOf, dnsNamesOf } from './compile-dns.js';
 import { agentProxyOf, routesOf } from './compile-proxy.js';
 import { formatProxyArgs } from '../plan/proxy-args.js';
 import { splitShellWords } from '../manifest/shell-words.js';
-import { BOOTSTRAP_NODE_ARGS } from '../bootstrap/loader.js';
+import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 
 export interface CompileOptions {
   /** The command that starts this program (node and the CLI path); runs the host without `cmd`. */
@@ -84,9 +84,15 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}) });
     // A bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
-    const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false);
-    const fullArgv = argv.concat(bootstrap ? BOOTSTRAP_NODE_ARGS : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
-    return { name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap: true as const } : {}) };
+    // A cmd ending in a shell runs the shell script first (docs/protocol.md §12.1).
+    const bootstrap = !local && (host.bootstrap ?? manifest.hostTemplate?.bootstrap ?? false) ? bootstrapRoute(argv) : undefined;
+    const fullArgv = argv.concat(bootstrap ? bootstrapArgs(bootstrap) : [], head, formatDnsArgs(dns, dnsNameWords), formatProxyArgs(agent, dnsNameWords), otherWords.slice(0, 2 * start), otherWords.slice(2 * end));
+    const cache = bootstrap === 'shell' ? host.bootstrapCache ?? manifest.hostTemplate?.bootstrapCache : undefined;
+    const runtimeDir = bootstrap === 'shell' ? host.bootstrapRuntime ?? manifest.hostTemplate?.bootstrapRuntime : undefined;
+    return {
+      name, vip: host.vip, local, argv: fullArgv, agent, ...(bootstrap ? { bootstrap } : {}),
+      ...(cache !== undefined ? { bootstrapCache: cache } : {}), ...(runtimeDir !== undefined ? { bootstrapRuntime: runtimeDir } : {}),
+    };
   });
   return keepalive ? { hosts, keepalive } : { hosts };
 }

@@ -7,6 +7,7 @@
  * words is quoted once, into one string of every `--other` pair in first-seen order, and a host's
  * line takes slices of it: the per-host cost is a few slices, not a thousand quoted words.
  */
+import { MIN_NODE_TEXT } from '../bootstrap/constants.js';
 import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
@@ -27,8 +28,9 @@ export function formatPlanText(plan: Plan): string {
 /** `# NAME (VIP)`, with the host's DNS settings, proxies and routes when it has any. */
 function heading(host: PlanHost, nameOf: (vip: string) => string): string {
   const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
-  // The long `--import=data:…` word on the line below is the bootstrap loader.
-  const bootstrap = host.bootstrap ? '; bootstrap: node runs norouter sent over stdin' : '';
+  // The long `--import=data:…` word on the line below is the bootstrap loader (docs/protocol.md §12).
+  const bootstrap = host.bootstrap === 'node' ? '; bootstrap: node runs norouter sent over stdin'
+    : host.bootstrap === 'shell' ? `; bootstrap: sh script: the host's node if >= ${MIN_NODE_TEXT}, else norouter's Node runtime, cached on the host${host.bootstrapCache !== undefined ? ` in ${host.bootstrapCache}` : ''}` : '';
   // Validated names and addresses, but the heading is for a terminal: escaped all the same.
   return escapeControls(`# ${host.name} (${host.vip}${dns ? `; ${dns}` : ''}${bootstrap})`);
 }

@@ -106,10 +106,16 @@ export interface PlanHost {
   argv: string[];
   agent: AgentConfig;
   /**
-   * Set (true) when the host's cmd ends in its `node` and the router sends the agent over stdin:
-   * argv then has src/bootstrap/loader.ts's arguments between the cmd and the agent's.
+   * Set when the router sends the agent over stdin (docs/protocol.md §12). `node`: the cmd ends
+   * in the host's node, and argv has src/bootstrap/loader.ts's arguments between the cmd and the
+   * agent's. `shell`: the cmd ends in a POSIX shell, argv has `-s` there, and the router first
+   * sends src/bootstrap/shell-script.ts's script.
    */
-  bootstrap?: true;
+  bootstrap?: 'node' | 'shell';
+  /** The manifest's `bootstrapCache`: where a `shell` host keeps norouter's Node runtime. */
+  bootstrapCache?: string;
+  /** The manifest's `bootstrapRuntime`: a directory on the router's machine with a runtime for this host. */
+  bootstrapRuntime?: string;
 }
 
 export interface Plan {

@@ -22,6 +22,8 @@ import { escapeControls } from '../terminal/safe-text.js';
 import { QUICK_FAILURE_MS, StartFailures } from './start-failures.js';
 import { startHint } from './start-hint.js';
 import { Watchdog } from './watchdog.js';
+import { runShellSession } from '../bootstrap/shell-session.js';
+import { runtimeFor } from '../bootstrap/runtime-provider.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
 export const STOP_GRACE_MS = 3_000;
@@ -85,6 +87,8 @@ interface HostState {
   /** The agent's last STATUS: what it could not listen on (§4.6). */
   notListening?: ListenFailure[];
   statusTimer?: NodeJS.Timeout;
+  /** Why the shell route gave up on this start (docs/protocol.md §12.1), when the router knows better than the exit. */
+  bootstrapProblem?: string;
 }
 
 export class Router {
@@ -227,7 +231,8 @@ export class Router {
         return;
       }
     }
-    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), prefix);
+    const shell = plan.bootstrap === 'shell';
+    const proc = new AgentProcess(plan.name, plan.argv, (line) => this.options.agentLog(plan.name, line), shell ? undefined : prefix);
     state.proc = proc;
     // The group outlives the command's own exit only until AgentProcess signals it; from then on
     // the watchdog no longer needs it (and must not signal a number the kernel may reuse).
@@ -237,13 +242,36 @@ export class Router {
       void proc.ended.then(() => this.watchdog?.remove(pgid));
     }
     state.cameUp = false;
+    state.bootstrapProblem = undefined;
+    void proc.ended.then((end) => this.exited(state, proc, end));
+    if (!shell || !prefix) return this.attach(state, proc);
+    // docs/protocol.md §12.1: the host's shell runs a script first; the link starts when it execs node.
+    void runShellSession({
+      host: plan.name, stdin: proc.child.stdin, stdout: proc.child.stdout, source: runtimeFor(plan.bootstrapRuntime), agentStream: prefix,
+      ...(plan.bootstrapCache !== undefined ? { cacheDir: plan.bootstrapCache } : {}),
+      log: (line) => this.options.log(line), abort: () => proc.kill('SIGKILL'),
+    }).then((outcome) => {
+      if (state.proc !== proc) return;
+      if (!outcome.ok) {
+        if (outcome.problem) state.bootstrapProblem = outcome.problem;
+        return;
+      }
+      this.attach(state, proc);
+      proc.child.stdout.resume();
+    }, (error: unknown) => {
+      state.bootstrapProblem = `bootstrap failed: ${(error as Error).message}`;
+      proc.kill('SIGKILL');
+    });
+  }
+
+  private attach(state: HostState, proc: AgentProcess): void {
+    const { plan } = state;
     state.link = new HostLink(plan, proc, {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
-    void proc.ended.then((end) => this.exited(state, proc, end));
   }
 
   private linkUp(state: HostState, link: HostLink): void {
@@ -332,8 +360,10 @@ export class Router {
     const upFor = Date.now() - proc.startedAt;
     const tail = end.startError || end.lastLines.length === 0 ? '' : `; its last lines:\n${end.lastLines.map((l) => `  | ${escapeControls(l)}`).join('\n')}`;
     // What went wrong and how to fix it, naming the host: a bootstrap that failed (no node, too
-    // old, cut off), a command or norouter not found, not executable. Quotes the host's stderr.
-    const hint = state.plan.bootstrap ? diagnoseBootstrap(state.plan.name, end) ?? startHint(state.plan, end) : startHint(state.plan, end);
+    // old, no usable directory, another CPU, cut off), a command or norouter not found, not
+    // executable. Quotes the host's stderr.
+    const bootstrapWhy = state.plan.bootstrap ? state.bootstrapProblem ?? diagnoseBootstrap(state.plan.name, end, state.plan.bootstrap) : undefined;
+    const hint = bootstrapWhy ?? startHint(state.plan, end);
     const why = hint === undefined ? undefined : escapeControls(hint);
     this.options.log(`${state.plan.name}: ${end.startError ? '' : 'agent '}${describeEnd(end, upFor)}${why ? `: ${why}` : ''}${tail}`);
     if (state.outcome === undefined) {

@@ -13,7 +13,7 @@
  * program's own path) is not known until it runs and counts as nothing.
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
-import { BOOTSTRAP_NODE_ARGS } from '../bootstrap/loader.js';
+import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 import { agentDnsOf, dnsNamesOf } from '../compile/compile-dns.js';
 import { agentProxyOf, routesOf } from '../compile/compile-proxy.js';
 import { splitShellWords } from '../manifest/shell-words.js';
@@ -63,10 +63,14 @@ interface Published {
 }
 
 /** Bytes of a host's cmd words, each with a separator after it, as compile splits them. */
-function cmdBytes(cmd: Host['cmd']): number {
-  if (cmd === undefined) return 0;
+function cmdWords(cmd: Host['cmd']): readonly string[] {
+  if (cmd === undefined) return [];
   const split = typeof cmd === 'string' ? splitShellWords(cmd) : { ok: true as const, words: cmd };
-  const words = split.ok ? split.words : [cmd as string];
+  return split.ok ? split.words : [cmd as string];
+}
+
+function cmdBytes(cmd: Host['cmd']): number {
+  const words = cmdWords(cmd);
   return words.length ? Buffer.byteLength(words.join(' '), 'utf8') + 1 : 0;
 }
 
@@ -125,7 +129,8 @@ export function agentCommandSizes(manifest: Manifest): AgentCommandSize[] {
     allRouteBytes += bytes;
     routeBytesVia.set(r.via, (routeBytesVia.get(r.via) ?? 0) + bytes);
   }
-  const bootstrapBytes = wordsBytes(BOOTSTRAP_NODE_ARGS);
+  // A cmd ending in a shell gets `-s`, one ending in node the loader (src/bootstrap/route.ts).
+  const bootstrapBytes = (cmd: Host['cmd']) => wordsBytes(bootstrapArgs(bootstrapRoute(cmdWords(cmd))));
   // The agent's own flags of a host with no DNS, proxy or route, but for its VIP: most hosts.
   const keepalive = manifest.keepalive && keepaliveFromSeconds(manifest.keepalive.interval, manifest.keepalive.timeout);
   const common = { forwards: [], others: [], ...(keepalive ? { keepalive } : {}) };
@@ -144,7 +149,7 @@ export function agentCommandSizes(manifest: Manifest): AgentCommandSize[] {
     let forwardBytes = 0;
     for (const p of published) forwardBytes += p.forwardBytes;
     const otherBytes = allOtherBytes - own;
-    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes;
+    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes(host.cmd) : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes;
     // Each word was counted with one separator after it; the line has one fewer.
     return { name, bytes: words + otherBytes - 1, others: allOthers - published.length, otherBytes, names: carried.count };
   });

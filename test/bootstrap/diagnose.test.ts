@@ -29,3 +29,16 @@ test('anything else is left to the generic exit message', () => {
   assert.equal(diagnoseBootstrap('h', { code: 1, lastLines: ['protocol error on the link'] }), undefined);
   assert.equal(diagnoseBootstrap('h', { code: null, lastLines: [] }), undefined);
 });
+
+test('the shell route: the script\'s own words, the host, and what to do', () => {
+  const why = diagnoseBootstrap('pi', { code: 81, lastLines: ["norouter bootstrap: this host's CPU is aarch64, the router's Node runtime is for x86_64, and it has no node"] }, 'shell');
+  assert.match(why ?? '', /^host pi: this host's CPU is aarch64, the router's Node runtime is for x86_64, and it has no node: install Node\.js >= 20\.19 on that host/);
+  const dir = diagnoseBootstrap('ro', { code: 82, lastLines: ['norouter bootstrap: it has no node, and no directory here can hold norouter\'s Node runtime'] }, 'shell');
+  assert.match(dir ?? '', /^host ro: .*: give it a writable directory where files may be executed/);
+});
+
+test('the shell route without a shell: status 127 from docker, podman or ssh names the missing shell', () => {
+  const why = diagnoseBootstrap('distroless', { code: 127, lastLines: ['Error: crun: executable file not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found'] }, 'shell');
+  assert.match(why ?? '', /^host distroless has no shell to run the bootstrap script \(".*executable file not found.*"\): .*sidecar/);
+  assert.match(diagnoseBootstrap('s', { code: 127, lastLines: ['bash: line 1: sh: command not found'] }, 'shell') ?? '', /^host s has no shell/);
+});

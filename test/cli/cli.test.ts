@@ -44,7 +44,7 @@ test('--help lists every command; every command has --help with examples', () =>
 test('plan prints a quoted command line per host; --json prints the plan', () => {
   const r = run(['plan', 'examples/docker-podman.yaml']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^# host1 \(127\.0\.42\.101\)\ndocker exec -i host1 norouter internal agent --me 127\.0\.42\.101 --forward 8080:127\.0\.0\.1:80\/tcp --other 127\.0\.42\.102:8080\/tcp$/m);
+  assert.match(r.stdout, /^# host1 \(127\.0\.42\.101; bootstrap: sh script: .*\)\ndocker exec -i host1 sh -s internal agent --me 127\.0\.42\.101 --forward 8080:127\.0\.0\.1:80\/tcp --other 127\.0\.42\.102:8080\/tcp$/m);
   const j = run(['plan', '--json', 'examples/docker-podman.yaml']);
   assert.equal(j.code, 0);
   const plan = JSON.parse(j.stdout);

@@ -14,6 +14,7 @@ import { canUseNetns, cmdFor, createNetns, destroyAllNetns } from '../helpers/ne
 import { CLI_PATH, run } from '../helpers/processes.js';
 import { startHttpServer, type Service } from '../helpers/services.js';
 import { nextVip } from '../helpers/vips.js';
+import { canRunPodman, removeAllContainers, startContainer } from '../helpers/podman.js';
 import { percentEncode } from '../../src/bootstrap/loader.js';
 
 const NETNS_SKIP = canUseNetns();
@@ -92,6 +93,42 @@ describe('norouter show-installer', { timeout: 60_000 }, () => {
     } finally {
       const { code } = await mesh.stop();
       assert.equal(code, 0);
+    }
+  });
+});
+
+/**
+ * A host without Node.js (busybox + musl, like Alpine): the plain installer refuses with a
+ * message naming the way out; `--runtime` carries norouter's own Node runtime, and the
+ * installed launcher is then a host's cmd in a mesh carrying real HTTP.
+ */
+describe('norouter show-installer --runtime on a host without Node.js', { skip: canRunPodman(), timeout: 300_000 }, () => {
+  after(async () => { if (!canRunPodman()) await removeAllContainers(); });
+  test('installs the runtime into the cache and a launcher that runs the agent with it', async () => {
+    const c = await startContainer({ image: 'alpine-like', page: 'installed' });
+    await c.waitListening(80);
+    const q = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+    const pipeInto = (flags: string) => run(['sh', '-c', `${q(process.execPath)} ${q(CLI_PATH)} show-installer ${flags} | podman exec -i ${c.name} sh`], { timeoutMs: 240_000 });
+    // The plain installer, copied in first and then run: its refusal is read from a finished
+    // process, not from a pipe that podman may close before the last line crosses it.
+    const copied = await run(['sh', '-c', `${q(process.execPath)} ${q(CLI_PATH)} show-installer | podman exec -i ${c.name} sh -c 'cat > /tmp/install.sh'`], { timeoutMs: 60_000 });
+    assert.equal(copied.code, 0, copied.stderr);
+    const plain = await c.exec(['sh', '/tmp/install.sh']);
+    assert.equal(plain.code, 127);
+    assert.match(plain.stderr, /norouter installer: error: node was not found on this host .*: norouter needs Node\.js >= 20\.19, or an installer made by norouter show-installer --runtime/);
+    const r = await pipeInto('--runtime');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /installed norouter's Node runtime \(node v[\d.]+\) in \/root\/\.cache\/norouter\/rt-[0-9a-f]{32}\n/);
+    const version = await c.exec(['/root/bin/norouter', '--version']);
+    assert.equal(version.stdout, `${JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`);
+    const here = { name: 'here', vip: nextVip() };
+    const box = { name: 'box', vip: nextVip(), cmd: c.execArgv('/root/bin/norouter'), ports: ['8080:127.0.0.1:80'] };
+    const mesh = await startMesh([here, box], 60_000);
+    try {
+      const res = await fetch(`http://${box.vip}:8080/`);
+      assert.equal(await res.text(), 'installed');
+    } finally {
+      await mesh.stop();
     }
   });
 });
