@@ -1,12 +1,12 @@
 // Builds the single-file CLI, dist/norouter.cjs: the package's `bin`, the agent that remote hosts
 // run, and the bundle that bootstrap sends over stdin. One file with every dependency inlined
-// because loading one file is much cheaper than resolving hundreds of modules (issue 2 asks
+// because loading one file is much cheaper than resolving hundreds of modules (docs/benchmarks.md, "norouter plan", asks
 // `norouter plan` to cost at most 1.5x `node -e 0`); modules only some commands need are
 // imported dynamically, which esbuild turns into lazily-initialised wrappers, so `plan` never
 // evaluates the runtime, watcher or DNS code. CommonJS, not ESM: an ESM bundle hoists every
 // node: import to the top, so `plan` would load net, child_process and dgram for nothing; a
 // CommonJS bundle keeps those require() calls inside the lazy wrappers. It also lets a bootstrap
-// loader compile the bundle from a string (issue 7). The file written is that bundle wrapped in a
+// loader compile the bundle from a string (docs/protocol.md §12). The file written is that bundle wrapped in a
 // loader that keeps a V8 code cache of it (scripts/code-cache-loader.mjs).
 import { build } from 'esbuild';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,7 @@
-// Wraps the bundle in a small loader that keeps a V8 code cache of it (issue 2). Node 20 has no
+// Wraps the bundle in a small loader that keeps a V8 code cache of it (docs/benchmarks.md, "norouter plan"). Node 20 has no
 // module.enableCompileCache, and without a cache every run compiles each function it calls, about
 // a sixth of `norouter plan`'s wall time. The output stays one self-contained file (remote hosts
-// receive it over stdin, issue 7): the bundle is embedded as a string literal and compiled with
+// receive it over stdin, docs/protocol.md §12): the bundle is embedded as a string literal and compiled with
 // vm.Script, whose cached data, taken when the process exits, holds the bytecode of every function
 // the run compiled. Commands run different code, so each keeps its own cache: a cache written by
 // `norouter --version` would leave `plan` compiling its YAML parser every time.
@@ -26,7 +26,7 @@ function load(code, key, commands, minNode) {
   let dir;
   let file;
   let cached;
-  // A bootstrap (issue 7: src/bootstrap/loader.ts sets this global) runs from memory on a host
+  // A bootstrap (src/bootstrap/loader.ts sets this global) runs from memory on a host
   // where norouter is not installed, and must write nothing there: no cache, read or written.
   if (!globalThis.__norouterBootstrap) {
     try {

@@ -1,5 +1,5 @@
 /**
- * The bootstrap stream (issue 7, docs/protocol.md §12): what the router writes on a bootstrap
+ * The bootstrap stream (docs/protocol.md §12): what the router writes on a bootstrap
  * host's stdin before the protocol frames, and what the loader (loader.ts) on the host's command
  * line reads.
  *

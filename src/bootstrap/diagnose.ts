@@ -1,5 +1,5 @@
 /**
- * Why a bootstrap host's agent ended before saying hello (issue 7), in words that name the host,
+ * Why a bootstrap host's agent ended before saying hello, in words that name the host,
  * what was found there and what is needed. Pure: the router passes the exit and the last stderr
  * lines, and logs the sentence.
  */

@@ -1,5 +1,5 @@
 /**
- * `norouter show-installer`'s output (issue 7): a POSIX shell script that installs the
+ * `norouter show-installer`'s output: a POSIX shell script that installs the
  * single-file CLI and a `norouter` launcher into ~/bin, for `norouter show-installer | docker
  * exec -i c1 sh` (or kubectl exec -i, or ssh).
  *

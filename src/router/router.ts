@@ -1,7 +1,7 @@
 /**
  * The router: spawns every host's agent, switches TCP frames between their links by DstIP
  * (docs/protocol.md §5.7), restarts an agent that ends, with backoff, while every other host
- * keeps working, and applies a new plan live (issue 4: only what changed is touched). All IO
+ * keeps working, and applies a new plan live (only what changed is touched: diff-plan.ts). All IO
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
@@ -25,7 +25,7 @@ import { Watchdog } from './watchdog.js';
 import { runShellSession } from '../bootstrap/shell-session.js';
 import { runtimeFor } from '../bootstrap/runtime-provider.js';
 
-/** How long an agent gets to exit after its stdin closed before it is killed (issue 3). */
+/** How long an agent gets to exit after its stdin closed before it is killed (README, "Running a mesh"). */
 export const STOP_GRACE_MS = 3_000;
 
 export interface RouterOptions {
@@ -74,7 +74,7 @@ interface HostState {
   outcome?: { up: true } | { up: false; problem: string };
   /**
    * OPENs refused by the router and frames that cost the sender its link, by kind: the first of
-   * each kind is logged, the rest counted (issue 8).
+   * each kind is logged, the rest counted (docs/reliability.md, bug 13).
    */
   refused: Map<string, number>;
   opens: OpenBucket;
@@ -118,7 +118,7 @@ export class Router {
   }
 
   /**
-   * Applies a new plan (issue 4): hosts added are spawned, hosts removed stopped, hosts whose
+   * Applies a new plan: hosts added are spawned, hosts removed stopped, hosts whose
    * command or VIP changed restarted, and every other running agent whose configuration changed
    * gets it live over its link (CONFIG): no restart, no connection dropped that need not be.
    */
@@ -219,7 +219,7 @@ export class Router {
     const { plan } = state;
     let prefix: Buffer | undefined;
     if (plan.bootstrap) {
-      // Issue 7: the agent's own code goes first on its stdin. Without it (a router run from
+      // docs/protocol.md §12: the agent's own code goes first on its stdin. Without it (a router run from
       // source) the host cannot start; retrying would not help.
       try {
         prefix = bootstrapPayload().stream;
@@ -423,7 +423,7 @@ export class Router {
       case 'refuse':
         return this.refuse(state, from, { kind: 'connection-limit', reason: 'resource-limit', text: verdict.text }, frame);
       case 'violation':
-        // No correct agent sends this (issue 8): it goes nowhere, and the sender's link closes.
+        // No correct agent sends this (docs/reliability.md, bug 1): it goes nowhere, and the sender's link closes.
         this.count(state, verdict.error.code);
         from.close(`protocol error (${verdict.error.code}): ${verdict.error.message}`, verdict.error);
         return;

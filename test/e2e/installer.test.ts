@@ -1,5 +1,5 @@
 /**
- * Issue 7: `norouter show-installer | sh` on a host. A real pipe into a real `sh` (dash here,
+ * `norouter show-installer | sh` on a host. A real pipe into a real `sh` (dash here,
  * which reads its script ahead in blocks: the payload must be inside the script), a temporary
  * HOME, and then the installed launcher as a host's `cmd` in a mesh carrying real HTTP.
  */
