@@ -57,7 +57,7 @@ ${vars}nr_say() { [ "$1 $2" != "note damaged" ] || say "the runtime in $3 was da
 m=$(uname -m 2>/dev/null) || m=unknown
 [ "$m" = ${shQuote(runtime.arch)} ] || fail "$why, and this host's CPU is $m while the Node runtime inside this installer is for ${runtime.arch}"
 for t in base64 gzip tar sha256sum ln mkdir mktemp; do command -v $t >/dev/null 2>&1 || fail "$why, and this host has no $t, which installing the Node runtime needs"; done
-${cacheFunctions()}rt=
+${cacheFunctions()}rt= rt_new=
 for nr_d in ${CANDIDATES}; do
   nr_usable "$nr_d" || continue
   nr_check "$nr_d/$nr_rt" && { rt=$nr_d/$nr_rt; break; }
@@ -73,10 +73,8 @@ ${eof}
   if [ "\${s%% *}" != "$nr_id" ] || ! (cd "$rt_tmp" && sha256sum -c ${SUMS_NAME}) >/dev/null 2>&1; then
     rm -rf "$rt_tmp"; fail "the Node runtime did not unpack intact in $rt_new (a full disk?)"
   fi
-  nr_stamp "$rt_tmp" > "$rt_tmp/.stamp"
-  if ln -sn "\${rt_tmp##*/}" "$rt_new/$nr_rt" 2>/dev/null; then rt_tmp=; fi
-  [ -z "$rt_tmp" ] || rm -rf "$rt_tmp"
-  rt=$rt_new/$nr_rt
+  nr_publish "$rt_tmp" "$rt_new"
+  rt=$nr_use
   say "installed norouter's Node runtime (node ${process.version}) in $rt"
 fi
 run_node() { "$rt/$nr_loader" --inhibit-cache --library-path "$rt" "$rt/node" "$@"; }

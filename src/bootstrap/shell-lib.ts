@@ -12,6 +12,8 @@ export const CANDIDATES = '${XDG_CACHE_HOME:+"$XDG_CACHE_HOME/norouter"} ${HOME:
 export function cacheFunctions(): string {
   return `# A directory we own, nobody else may write, and where a file can be executed (noexec is tried for real).
 nr_usable() {
+  # Never chmod through a link someone planted where our directory should be.
+  [ ! -L "$1" ] || { nr_why="$nr_why; $1: a symbolic link"; return 1; }
   mkdir -p "$1" 2>/dev/null && chmod 700 "$1" 2>/dev/null || { nr_why="$nr_why; $1: cannot create it"; return 1; }
   # A trailing "." is an SELinux context (Fedora, RHEL); "+" (an ACL) may grant others access.
   case $(ls -ldn "$1" 2>/dev/null) in "drwx------ "*|"drwx------. "*) ;; *) nr_why="$nr_why; $1: not a private directory"; return 1 ;; esac
@@ -29,7 +31,9 @@ nr_usable() {
 nr_stamp() { (cd "$1" && stat -c '%n %s %i %Y %Z' $nr_names) 2>/dev/null; }
 # 0: the runtime in $1 is complete and unchanged; 1: absent; 2: damaged (removed).
 nr_check() {
-  [ -f "$1/${SUMS_NAME}" ] || return 1
+  # A link whose runtime is gone (a /tmp cleaner ages files out one by one) is absent: removed,
+  # so that a new runtime can be published under the name.
+  [ -f "$1/${SUMS_NAME}" ] || { [ ! -L "$1" ] || rm -f "$1"; return 1; }
   nr_s=$(sha256sum "$1/${SUMS_NAME}" 2>/dev/null)
   if [ "\${nr_s%% *}" = "$nr_id" ]; then
     nr_now=$(nr_stamp "$1")
@@ -43,6 +47,17 @@ nr_check() {
   nr_real=$(cd -P "$1" 2>/dev/null && pwd)
   rm -f "$1"; [ -n "$nr_real" ] && rm -rf "$nr_real"
   return 2
+}
+# Publishes the verified runtime in $1 as $2/$nr_rt with one atomic link, and sets nr_use to what
+# to run: the link, when ours won or another writer's checks out; else our own copy, unlinked.
+# A name taken by a dangling or damaged link is freed by nr_check, then tried once more.
+nr_publish() {
+  nr_stamp "$1" > "$1/.stamp"
+  for nr_try in 1 2; do
+    if ln -sn "\${1##*/}" "$2/$nr_rt" 2>/dev/null; then nr_use=$2/$nr_rt; return 0; fi
+    if nr_check "$2/$nr_rt"; then rm -rf "$1"; nr_use=$2/$nr_rt; return 0; fi
+  done
+  nr_use=$1
 }
 `;
 }

@@ -113,17 +113,10 @@ if [ -z "$nr_use" ]; then
       *) nr_fail ${EXIT_RUNTIME_DAMAGED} "the Node runtime arrived incomplete or damaged in $nr_new: \${nr_err:-checksum mismatch}" ;;
     esac
   fi
-  nr_stamp "$nr_tmp" > "$nr_tmp/.stamp"
   # One link wins; a loser uses the winner's runtime when it checks out, else its own copy.
-  if ln -sn "\${nr_tmp##*/}" "$nr_new/$nr_rt" 2>/dev/null; then
-    nr_use=$nr_new/$nr_rt nr_tmp=
-  elif nr_check "$nr_new/$nr_rt"; then
-    nr_use=$nr_new/$nr_rt
-  else
-    nr_use=$nr_tmp nr_tmp=
-  fi
   trap - EXIT HUP INT TERM
-  [ -z "$nr_tmp" ] || rm -rf "$nr_tmp"
+  nr_publish "$nr_tmp" "$nr_new"
+  nr_tmp=
 fi
 nr_use=$(cd -P "$nr_use" && pwd) || nr_fail ${EXIT_RUNTIME_DAMAGED} "the runtime directory vanished"
 nr_say exec runtime "$nr_use"

@@ -42,11 +42,14 @@ export async function runShellSession(o: ShellSessionOptions): Promise<ShellOutc
     let done = false;
     let uploaded: { bytes: number; ms: number } | undefined;
     let timer: NodeJS.Timeout | undefined;
+    const NO_ANSWER = `no answer from its shell for ${SILENCE_MS / 1000} s`;
+    /** What the silence timer says when it fires: the shell is silent, or it stopped reading. */
+    let silence = NO_ANSWER;
     /** (Re)starts the silence timer; a finished session has none. */
     const quiet = () => {
       clearTimeout(timer);
       if (done) return;
-      timer = setTimeout(() => fail(`no answer from its shell for ${SILENCE_MS / 1000} s`), SILENCE_MS);
+      timer = setTimeout(() => fail(silence), SILENCE_MS);
       timer.unref();
     };
     const finish = (outcome: ShellOutcome) => {
@@ -104,11 +107,20 @@ export async function runShellSession(o: ShellSessionOptions): Promise<ShellOutc
       const meter = new TransferMeter(o.host, archive.size, o.log);
       meter.start(`sending the Node runtime (node ${process.version}, ${runtime.files.length - 2} libraries and loader, ${(archive.size / 1e6).toFixed(1)} MB gzipped) to ${dir}`);
       o.stdin.write(`${archive.size}\n`);
-      for await (const chunk of createReadStream(archive.path, { highWaterMark: 1 << 20 })) {
-        if (done || o.stdin.destroyed) break;
-        const c = chunk as Buffer;
-        if (!o.stdin.write(c)) await new Promise<void>((r) => { const go = () => { o.stdin.off('close', go); o.stdin.off('drain', go); r(); }; o.stdin.once('drain', go); o.stdin.once('close', go); });
-        meter.add(c.length);
+      // A host (or an ssh link) that stops reading mid-transfer would hold the start for good: the
+      // silence timer covers the transfer too, re-armed by every chunk the host accepts.
+      silence = `the Node runtime's transfer stalled: the host accepted nothing for ${SILENCE_MS / 1000} s`;
+      quiet();
+      try {
+        for await (const chunk of createReadStream(archive.path, { highWaterMark: 1 << 20 })) {
+          if (done || o.stdin.destroyed) break;
+          const c = chunk as Buffer;
+          if (!o.stdin.write(c)) await new Promise<void>((r) => { const go = () => { o.stdin.off('close', go); o.stdin.off('drain', go); r(); }; o.stdin.once('drain', go); o.stdin.once('close', go); });
+          meter.add(c.length);
+          quiet();
+        }
+      } finally {
+        silence = NO_ANSWER;
       }
       return meter.finish();
     };

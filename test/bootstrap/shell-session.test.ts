@@ -9,7 +9,7 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_PATH, which } from '../helpers/processes.js';
@@ -108,6 +108,26 @@ for (const [name, shell] of SHELLS) {
       assert.ok(third.outcome.ok && third.outcome.uploaded, JSON.stringify(third.outcome));
       assert.match(third.log.join('\n'), /was damaged; it was removed and is sent again/);
       assert.equal(third.rest, EXAMPLE_MANIFEST);
+      assert.equal(readdirSync(dir).filter((n) => n.startsWith('.rt-')).length, 1);
+    });
+
+    // A cleaner of /tmp (systemd-tmpfiles) removed the runtime a cache link pointed at: the
+    // dangling link counted as absent, but `ln` then failed on its name, so every start sent the
+    // runtime again and left one more unlinked copy behind.
+    test('a link whose runtime was removed is replaced: sent once more, then reused, no copy left', async () => {
+      const cache = tempDir();
+      const env = { PATH: bareBin(), XDG_CACHE_HOME: cache, HOME: tempDir() };
+      const first = await start(shell ?? [], env);
+      assert.ok(first.outcome.ok && first.outcome.uploaded, JSON.stringify(first.outcome));
+      const dir = join(cache, 'norouter');
+      const link = readdirSync(dir).find((n) => n.startsWith('rt-')) ?? '';
+      rmSync(join(dir, readlinkSync(join(dir, link))), { recursive: true, force: true });
+      const second = await start(shell ?? [], env);
+      assert.ok(second.outcome.ok && second.outcome.uploaded, JSON.stringify(second.outcome));
+      assert.equal(second.rest, EXAMPLE_MANIFEST);
+      assert.ok(existsSync(join(dir, link, 'node')), 'the name points at the new runtime');
+      const third = await start(shell ?? [], env);
+      assert.ok(third.outcome.ok && !third.outcome.uploaded, JSON.stringify(third.outcome));
       assert.equal(readdirSync(dir).filter((n) => n.startsWith('.rt-')).length, 1);
     });
   });
