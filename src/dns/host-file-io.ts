@@ -111,13 +111,38 @@ export function withHostFileLock<T>(path: string, me: Owner, fn: () => T): T {
   try {
     return fn();
   } finally {
-    if (held) {
-      try {
-        unlinkSync(lock);
-      } catch {
-        // Taken over meanwhile (we were too slow): it is no longer ours to remove.
-      }
-    }
+    // Taken over meanwhile (we were too slow), it is no longer ours to remove.
+    if (held) removeIfStill(lock, formatOwner(me));
+  }
+}
+
+/** What readLock returns for a lock that exists but cannot be read (EACCES): waited for. */
+const UNREADABLE = '\0unreadable';
+
+/** The lock's text; undefined when it is gone, null when it is not a regular file (nothing of ours). */
+function readLock(lock: string): string | undefined | null {
+  try {
+    return readHostFile(lock, 4096);
+  } catch (error) {
+    if (error instanceof HostFileError) return null;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : UNREADABLE;
+  }
+}
+
+/**
+ * Removes the lock only if it still holds `seen`: a waiter that judged a holder dead must not
+ * remove the lock another waiter took meanwhile (two holders at once). A window of one read
+ * remains; it needs two takeovers within microseconds of each other.
+ */
+function removeIfStill(lock: string, seen: string | null): boolean {
+  const now = readLock(lock);
+  if (now === undefined) return true;
+  if (seen !== null && now !== seen) return true;
+  try {
+    unlinkSync(lock);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
 }
 
@@ -136,12 +161,10 @@ function acquire(lock: string, me: Owner): boolean {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
     }
-    if (holderGone(lock, me) || Date.now() >= deadline) {
-      try {
-        unlinkSync(lock);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') return false;
-      }
+    const seen = readLock(lock);
+    if (seen === undefined) continue;
+    if (holderGone(lock, me, seen) || Date.now() >= deadline) {
+      if (!removeIfStill(lock, seen)) return false;
       continue;
     }
     Atomics.wait(pause, 0, 0, LOCK_POLL_MS);
@@ -149,13 +172,16 @@ function acquire(lock: string, me: Owner): boolean {
 }
 
 /** The lock's holder is dead; an unreadable or half-written lock counts as gone once it is a second old. */
-function holderGone(lock: string, me: Owner): boolean {
+function holderGone(lock: string, me: Owner, seen: string | null): boolean {
+  // Not a regular file: nothing of ours, removed (removeIfStill has no text to compare then).
+  // Unreadable: waited for, until the deadline.
+  if (seen === null) return true;
+  if (seen === UNREADABLE) return false;
+  const holder = parseOwner(seen);
+  if (holder) return ownerState(holder, me) !== 'alive';
   try {
-    const holder = parseOwner(readHostFile(lock, 4096));
-    if (holder) return ownerState(holder, me) !== 'alive';
     return Date.now() - statSync(lock).mtimeMs > 1_000;
-  } catch (error) {
-    // Gone already, or not a regular file (nothing of ours): remove and retry. Unreadable: wait.
-    return error instanceof HostFileError || (error as NodeJS.ErrnoException).code === 'ENOENT';
+  } catch {
+    return true;
   }
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addHostsBlock, hostsBlockOwners, removeHostsBlock } from '../../src/dns/etc-hosts.js';
 import { claimResolvConf, HostsBlock, originalResolvConf, recoverStale } from '../../src/dns/host-files.js';
-import { HostFileError } from '../../src/dns/host-file-io.js';
+import { HostFileError, withHostFileLock } from '../../src/dns/host-file-io.js';
 import { formatOwner, ownerFor, ownerState } from '../../src/dns/owner.js';
 import { nameserversOf, originalOf, patchResolvConf } from '../../src/dns/resolv-conf.js';
 import { DnsAddon } from '../../src/dns/dns-addon.js';
@@ -203,5 +203,29 @@ test('the lock agents take turns with: a dead holder\'s lock is taken over, a li
     } finally {
       rmSync(lock, { force: true });
     }
+  }
+});
+
+// A holder that was slow (its lock taken over meanwhile by a waiter that judged it dead) removed
+// the new holder's lock when it finished: two agents then held the lock at once.
+test('a lock is released only by its holder: one taken over meanwhile stays', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-lock-'));
+  try {
+    const file = join(dir, 'resolv.conf');
+    writeFileSync(file, 'nameserver 192.0.2.1\n');
+    const s = statSync(file);
+    const lock = join('/tmp', `norouter-${s.dev}-${s.ino}.lock`);
+    const me = ownerFor(nextVip(), 53);
+    const other = formatOwner(ownerFor(nextVip(), 53));
+    withHostFileLock(file, me, () => {
+      assert.equal(readFileSync(lock, 'utf8'), formatOwner(me));
+      writeFileSync(lock, other); // another agent took the lock over
+    });
+    assert.equal(readFileSync(lock, 'utf8'), other, 'the other holder keeps its lock');
+    rmSync(lock);
+    withHostFileLock(file, me, () => undefined);
+    assert.equal(existsSync(lock), false, 'our own lock is removed');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
