@@ -6,10 +6,12 @@
  * - The host is read as host-form.ts says: any spelling of an IPv4 address is that address and
  *   must be inside one of this host's CIDR routes; anything else must be a name one of its globs
  *   matches. IPv6 literals and malformed hosts are refused.
- * - A name is resolved here (every address, IPv4 and IPv6) and each address checked: one that is
- *   this machine's own or means no single host — loopback, unspecified, link-local, multicast,
- *   reserved, IPv4-mapped forms of those — is dropped unless a CIDR route via this host names it.
- *   A glob is permission to reach a name's hosts, not this host's own loopback.
+ * - A name is resolved here (every address, IPv4 and IPv6) and each address checked: one that
+ *   reaches this machine's own loopback or means no single host — loopback, unspecified,
+ *   link-local, multicast, reserved, IPv4-mapped forms of those — is dropped unless a CIDR route
+ *   via this host names it. A glob is permission to reach a name's hosts, not this host's own
+ *   loopback. This host's other interface addresses (its LAN address) are not dropped: a name
+ *   resolving there reaches what listens on 0.0.0.0 (README, "Proxies and routes: macOS, the BSDs, and whole networks").
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
