@@ -15,7 +15,9 @@
  * and inode (the same for every bind mount of it), holding the owner record of its holder; a
  * lock whose holder is dead is taken over.
  */
-import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import type { Stats } from 'node:fs';
+import { fileKind } from '../fs/file-kind.js';
 import { join } from 'node:path';
 import { formatOwner, ownerState, parseOwner, type Owner } from './owner.js';
 
@@ -37,17 +39,8 @@ export class HostFileError extends Error {
   }
 }
 
-function kindOf(s: Stats): string {
-  if (s.isFIFO()) return 'a FIFO';
-  if (s.isCharacterDevice()) return 'a character device';
-  if (s.isBlockDevice()) return 'a block device';
-  if (s.isDirectory()) return 'a directory';
-  if (s.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
 function checkRegular(path: string, s: Stats): void {
-  if (!s.isFile()) throw new HostFileError('not-a-regular-file', path, `it is ${kindOf(s)}, not a regular file`);
+  if (!s.isFile()) throw new HostFileError('not-a-regular-file', path, `it is ${fileKind(s)}, not a regular file`);
 }
 
 const OPEN_FLAGS = constants.O_NONBLOCK | constants.O_NOCTTY;

@@ -8,10 +8,10 @@
  */
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
 import { MAX_MANIFEST_BYTES } from '../parse/parse-yaml.js';
 import { ManifestReadError, readErrorCode } from './errors.js';
 import { notTextProblem } from './text-bytes.js';
+import { fileKind } from '../fs/file-kind.js';
 
 /** Manifests are small: one read usually gets all of it. */
 const CHUNK_BYTES = 64 * 1024;
@@ -38,7 +38,7 @@ async function readRegularFile(path: string): Promise<Buffer> {
   } catch (error) {
     // A socket cannot be opened at all (ENXIO): say what it is rather than "read failed".
     if ((error as NodeJS.ErrnoException).code === 'ENXIO') {
-      const kind = await stat(path).then(kindOf, () => undefined);
+      const kind = await stat(path).then(fileKind, () => undefined);
       if (kind !== undefined) throw notRegular(path, kind, error);
     }
     throw new ManifestReadError(readErrorCode((error as NodeJS.ErrnoException).code), path, { cause: error });
@@ -46,7 +46,7 @@ async function readRegularFile(path: string): Promise<Buffer> {
   try {
     const info = await handle.stat();
     if (info.isDirectory()) throw new ManifestReadError('MANIFEST_IS_DIRECTORY', path, { cause: undefined });
-    if (!info.isFile()) throw notRegular(path, kindOf(info), undefined);
+    if (!info.isFile()) throw notRegular(path, fileKind(info), undefined);
     const chunks: Buffer[] = [];
     let total = 0;
     while (total <= MAX_MANIFEST_BYTES) {
@@ -70,13 +70,4 @@ function notRegular(path: string, kind: string, cause: unknown): ManifestReadErr
     cause,
     detail: `it is ${kind}, not a regular file (a manifest is read only from a regular file, so that reading it can never block; save it to a file first)`,
   });
-}
-
-function kindOf(info: Stats): string {
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  if (info.isDirectory()) return 'a directory';
-  return 'not a regular file';
 }

@@ -11,6 +11,7 @@ import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { ManifestReadError } from '../manifest/errors.js';
 import { readManifestFile } from '../manifest/read.js';
+import { fileKind } from '../fs/file-kind.js';
 
 /** A manifest is kilobytes on a local disk: a read this slow is not going to finish. */
 export const READ_DEADLINE_MS = 5_000;
@@ -31,7 +32,7 @@ export async function readForReload(file: string, deadlineMs = READ_DEADLINE_MS)
     if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
     return { kind: 'refused', message: `${cannotRead(file)}: ${(error as Error).message}` };
   }
-  if (!info.isFile()) return { kind: 'refused', message: `${cannotRead(file)}: it is ${describeType(info)}, not a regular file` };
+  if (!info.isFile()) return { kind: 'refused', message: `${cannotRead(file)}: it is ${fileKind(info)}, not a regular file` };
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<BoundedRead>((resolve) => {
     timer = setTimeout(() => resolve({ kind: 'refused', message: `${cannotRead(file)}: the read did not finish within ${deadlineMs / 1000} s (was it swapped for a FIFO or a device?)` }), deadlineMs);
@@ -52,13 +53,4 @@ export async function readForReload(file: string, deadlineMs = READ_DEADLINE_MS)
 /** The same words as ManifestReadError's. */
 function cannotRead(file: string): string {
   return `cannot read manifest ${JSON.stringify(file)}`;
-}
-
-function describeType(info: Stats): string {
-  if (info.isFIFO()) return 'a FIFO';
-  if (info.isDirectory()) return 'a directory';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a regular file';
 }

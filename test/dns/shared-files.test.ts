@@ -161,8 +161,8 @@ test('a resolv.conf or hosts file that is a FIFO, a device, a directory, a symli
   const huge = file('');
   truncateSync(huge, 1 << 30); // sparse: 1 GiB of zeros
   const cases: Array<[string, RegExp]> = [
-    [fifo, /it is a FIFO, not a regular file/],
-    [toFifo, /it is a FIFO, not a regular file/],
+    [fifo, /it is a FIFO \(named pipe\), not a regular file/],
+    [toFifo, /it is a FIFO \(named pipe\), not a regular file/],
     ['/dev/zero', /it is a character device, not a regular file/],
     [directory, /it is a directory, not a regular file/],
     [huge, /it is larger than \d+ bytes/],

@@ -38,7 +38,7 @@ test('a FIFO, a directory and a device are refused with their kind, at once', { 
   try {
     await run(['mkfifo', join(dir, 'fifo')]);
     mkdirSync(join(dir, 'dir'));
-    for (const [path, kind] of [[join(dir, 'fifo'), 'a FIFO'], [join(dir, 'dir'), 'a directory'], ['/dev/zero', 'a character device']] as const) {
+    for (const [path, kind] of [[join(dir, 'fifo'), 'a FIFO \\(named pipe\\)'], [join(dir, 'dir'), 'a directory'], ['/dev/zero', 'a character device']] as const) {
       const got = await withTimeout(readForReload(path), 10_000, `readForReload(${path})`);
       assert.equal(got.kind, 'refused', path);
       assert.match(got.kind === 'refused' ? got.message : '', new RegExp(`^cannot read manifest ".*": it is ${kind}, not a regular file$`));
