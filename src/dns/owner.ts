@@ -47,7 +47,8 @@ export function startTimeOf(pid: number | 'self'): string {
 }
 
 const nsOf = (pid: number | 'self', kind: 'pid' | 'net'): string => readOr(() => readlinkSync(`/proc/${pid}/ns/${kind}`)).replace(/^\w+:\[(\d+)\]$/, '$1');
-const bootId = (): string => readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim());
+/** /proc/sys/kernel/random/boot_id: the same for every process of one running kernel ('' where unreadable). */
+export const bootId = (): string => readOr(() => readFileSync('/proc/sys/kernel/random/boot_id', 'latin1').trim());
 
 /** The identity of process `pid` (this one by default) as the owner of a change for `vip`. */
 export function ownerFor(vip: string, port?: number, pid: number | 'self' = 'self'): Owner {

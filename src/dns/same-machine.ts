@@ -6,7 +6,8 @@
  * inode) in its HELLO (docs/protocol.md §4.1); the agent compares. Containers share the boot id
  * but see a bind-mounted file of their own, so they differ in device or inode.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { bootId as readBootId } from './owner.js';
 
 export interface MachineFiles {
   /** /proc/sys/kernel/random/boot_id: the same for every process of one running kernel. */
@@ -19,12 +20,8 @@ export const RESOLV_CONF = '/etc/resolv.conf';
 
 /** This process's view; undefined where it cannot be read (not Linux). */
 export function readMachineFiles(resolvConf = RESOLV_CONF): MachineFiles | undefined {
-  let bootId: string;
-  try {
-    bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-  } catch {
-    return undefined;
-  }
+  const bootId = readBootId();
+  if (bootId === '') return undefined;
   const id = fileId(resolvConf);
   return id === undefined ? { bootId } : { bootId, resolvConf: id };
 }
