@@ -12,7 +12,7 @@ import {
   FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../meta/version.js';
 import { Bridge } from './bridge.js';
 import { resetSocket } from './reset-socket.js';
 import { PeerViolations } from './peer-violations.js';

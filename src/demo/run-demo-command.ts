@@ -5,7 +5,7 @@
  */
 import type { Writable } from 'node:stream';
 import { runDemo } from './run-demo.js';
-import { EXIT_BAD_INPUT } from '../cli/exit-codes.js';
+import { EXIT_BAD_INPUT } from '../meta/exit-codes.js';
 import { loadAndReport, selfCommand } from '../cli/load.js';
 
 export async function runDemoCommand(
