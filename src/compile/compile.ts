@@ -15,7 +15,7 @@ import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
 import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
 import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
 import { formatProxyArgs } from '../plan/proxy-args.js';
-import { splitShellWords } from '../manifest/shell-words.js';
+import { splitShellWords } from '../shell/shell-words.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 
 export interface CompileOptions {

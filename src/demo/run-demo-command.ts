@@ -6,7 +6,7 @@
 import type { Writable } from 'node:stream';
 import { runDemo } from './run-demo.js';
 import { EXIT_BAD_INPUT } from '../meta/exit-codes.js';
-import { loadAndReport, selfCommand } from '../cli/load.js';
+import { loadAndReport, selfCommand } from '../manifest/load-plan.js';
 
 export async function runDemoCommand(
   context: { stdout: Writable; stderr: Writable }, vips?: readonly [string, string, string],

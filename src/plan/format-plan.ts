@@ -8,7 +8,7 @@
  * line takes slices of it: the per-host cost is a few slices, not a thousand quoted words.
  */
 import { MIN_NODE_TEXT } from '../bootstrap/constants.js';
-import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
+import { quoteShellCommand, quoteShellWord } from '../shell/shell-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
 import { describeDns } from './dns-args.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { loadAndReport } from '../load.js';
+import { loadAndReport } from '../../manifest/load-plan.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../../meta/exit-codes.js';
 import { escapeControls } from '../../terminal/safe-text.js';
 
