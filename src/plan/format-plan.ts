@@ -42,7 +42,7 @@ function headLength(host: PlanHost): number {
 
 /**
  * Quotes `host.argv`. PlanHost.argv is the host's cmd followed by formatAgentArgs(agent) (which
- * src/router/diff-plan.ts relies on too), so the `--other` words at its end come from OthersText;
+ * src/plan/diff-plan.ts relies on too), so the `--other` words at its end come from OthersText;
  * an argv of any other length is quoted word by word.
  */
 function commandLine(host: PlanHost, others: OthersText): string {
