@@ -12,13 +12,13 @@ import {
   FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
-import { VERSION } from '../cli/version.js';
-import { Bridge } from './bridge.js';
-import { resetSocket } from './reset-socket.js';
+import { VERSION } from '../meta/version.js';
+import { Bridge } from '../net/bridge.js';
+import { resetSocket } from '../net/reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
 import { PeerViolation } from '../mux/index.js';
 import { Link } from './link.js';
-import { Listeners, type ListenTarget } from './listeners.js';
+import { Listeners, type ListenTarget } from '../net/listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 import { Directory } from '../proxy/destination.js';
 import { resolveRoute } from '../proxy/route-resolve.js';

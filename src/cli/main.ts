@@ -13,9 +13,9 @@
 import { existsSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { BaseContext, Cli } from 'clipanion';
-import { VERSION } from './version.js';
+import { VERSION } from '../meta/version.js';
 import { isOperationalError } from '../errors.js';
-import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_BUG, EXIT_OK, EXIT_USAGE } from '../meta/exit-codes.js';
 import { routeFirstWord, type FirstWord } from './command-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EXAMPLE_MANIFEST } from './example-manifest.js';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';
-import { loadAndReport } from './load.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../meta/exit-codes.js';
+import { loadAndReport } from '../manifest/load-plan.js';
 import { runManifest, type RunIo } from './run-manifest.js';
 import { findEditor, EditorError, type Editor } from './editor.js';
 

@@ -1,7 +1,7 @@
 /** `norouter run FILE`: load, then the router until SIGINT/SIGTERM. Shared with --open-editor. */
 import type { Writable } from 'node:stream';
-import { EXIT_BAD_INPUT } from './exit-codes.js';
-import { loadAndReport, selfCommand, type Loaded } from './load.js';
+import { EXIT_BAD_INPUT } from '../meta/exit-codes.js';
+import { loadAndReport, selfCommand, type Loaded } from '../manifest/load-plan.js';
 import { putSelfOnPath } from './self-on-path.js';
 
 export interface RunIo {

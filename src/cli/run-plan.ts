@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
-import { loadAndReport } from './load.js';
+import { loadAndReport } from '../manifest/load-plan.js';
 import { formatPlanText } from '../plan/format-plan.js';
 import type { Plan } from '../plan/types.js';
-import { EXIT_BAD_INPUT, EXIT_OK } from './exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../meta/exit-codes.js';
 
 /**
  * `norouter plan FILE [--json]`: shared by PlanCommand and main's fast path, which reaches it

@@ -12,10 +12,10 @@ import { formatAgentArgs, formatOther, parseForward } from '../plan/agent-args.j
 import type { AgentConfig, Forward, Keepalive, Other, Plan, PlanHost } from '../plan/types.js';
 import { keepaliveFromSeconds } from '../plan/keepalive-args.js';
 import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
-import { agentDnsOf, dnsNamesOf } from './compile-dns.js';
-import { agentProxyOf, routesOf } from './compile-proxy.js';
+import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
+import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
 import { formatProxyArgs } from '../plan/proxy-args.js';
-import { splitShellWords } from '../manifest/shell-words.js';
+import { splitShellWords } from '../shell/shell-words.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 
 export interface CompileOptions {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'clipanion';
-import { EXIT_USAGE } from '../cli/exit-codes.js';
+import { EXIT_USAGE } from '../meta/exit-codes.js';
 
 /**
  * `norouter internal demo-http HOST PORT BODY`: the web service of a namespaced demo host,

@@ -5,8 +5,8 @@
  */
 import type { Writable } from 'node:stream';
 import { runDemo } from './run-demo.js';
-import { EXIT_BAD_INPUT } from '../cli/exit-codes.js';
-import { loadAndReport, selfCommand } from '../cli/load.js';
+import { EXIT_BAD_INPUT } from '../meta/exit-codes.js';
+import { loadAndReport, selfCommand } from '../manifest/load-plan.js';
 
 export async function runDemoCommand(
   context: { stdout: Writable; stderr: Writable }, vips?: readonly [string, string, string],

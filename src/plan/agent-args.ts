@@ -10,6 +10,7 @@ import { formatDnsArgs, type DnsFlags } from './dns-args.js';
 import { formatKeepaliveArgs, parseKeepalive } from './keepalive-args.js';
 import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
 import type { AgentConfig, Forward, Keepalive, Other } from './types.js';
+import { parsePort, type Parsed } from './parsed.js';
 import { isIPv4, ipv4Problem, looksLikeIPv4 } from '../protocol/ipv4.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
@@ -42,15 +43,6 @@ export { isIPv4 };
 export function isHostName(text: string): boolean {
   return HOSTNAME.test(text);
 }
-
-/** Parses a port number in 1..65535 written in plain decimal; undefined otherwise. */
-export function parsePort(text: string): number | undefined {
-  if (!/^[0-9]{1,5}$/.test(text)) return undefined;
-  const n = Number(text);
-  return n >= 1 && n <= 65535 ? n : undefined;
-}
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`, as in the manifest's `ports` and `--forward`. */
 export function parseForward(text: string): Parsed<Forward> {

@@ -8,7 +8,7 @@
  * line takes slices of it: the per-host cost is a few slices, not a thousand quoted words.
  */
 import { MIN_NODE_TEXT } from '../bootstrap/constants.js';
-import { quoteShellCommand, quoteShellWord } from '../manifest/shell-words.js';
+import { quoteShellCommand, quoteShellWord } from '../shell/shell-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
 import { describeDns } from './dns-args.js';
@@ -42,7 +42,7 @@ function headLength(host: PlanHost): number {
 
 /**
  * Quotes `host.argv`. PlanHost.argv is the host's cmd followed by formatAgentArgs(agent) (which
- * src/router/diff-plan.ts relies on too), so the `--other` words at its end come from OthersText;
+ * src/plan/diff-plan.ts relies on too), so the `--other` words at its end come from OthersText;
  * an argv of any other length is quoted word by word.
  */
 function commandLine(host: PlanHost, others: OthersText): string {

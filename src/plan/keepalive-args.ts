@@ -8,7 +8,7 @@
  * link detect a stall after the same time (docs/protocol.md §7).
  */
 import { KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS } from '../protocol/constants.js';
-import type { Parsed } from './agent-args.js';
+import type { Parsed } from './parsed.js';
 import type { Keepalive } from './types.js';
 
 export const KEEPALIVE_FLAG = '--keepalive';

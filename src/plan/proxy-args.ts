@@ -8,7 +8,8 @@
  * given once. When the host also runs the DNS add-on, dns-args.ts already wrote them; otherwise
  * they are written here, after the proxy flags.
  */
-import { isIPv4, type Parsed } from './agent-args.js';
+import { isIPv4 } from '../protocol/ipv4.js';
+import type { Parsed } from './parsed.js';
 import { parseDnsFlags, type DnsFlags } from './dns-args.js';
 import { parseListenAddress, parseRoutePattern } from './route-pattern.js';
 import type { AgentConfig, AgentDns, AgentProxy, Route } from './types.js';

@@ -7,9 +7,9 @@
  * number of literal characters (everything but `*` and `?`). An IPv4 destination is matched only
  * against CIDRs, a name only against globs.
  */
-import { isIPv4, parsePort, type Parsed } from './agent-args.js';
+import { parsePort, type Parsed } from './parsed.js';
 import { ipFromString } from '../protocol/frame.js';
-import { ipv4Problem } from '../protocol/ipv4.js';
+import { ipv4Problem, isIPv4 } from '../protocol/ipv4.js';
 
 export type RoutePattern =
   | { kind: 'cidr'; text: string; net: number; prefix: number }

@@ -3,99 +3,12 @@
  * (src/compile), a pure function of the manifest; consumed by the CLI and the router.
  */
 
-/** A port this host publishes: VIP:listenPort on every host reaches connectHost:connectPort here. */
-export interface Forward {
-  listenPort: number;
-  /** An IPv4 address or a host name, resolved on the publishing host. */
-  connectHost: string;
-  connectPort: number;
-  proto: 'tcp';
-}
+import type { AgentConfig, Keepalive } from '../protocol/agent-config.js';
 
-/** A port another host publishes, which this host's agent listens on locally at vip:port. */
-export interface Other {
-  vip: string;
-  port: number;
-  proto: 'tcp';
-}
-
-/** One name the DNS add-on answers (a host's name or alias) and the VIP it stands for. */
-export interface DnsName {
-  name: string;
-  vip: string;
-}
-
-/**
- * The DNS add-on's part of an agent's configuration: `--dns PORT`, `--dns-domain`,
- * `--dns-resolv-conf`, `--write-etc-hosts` and one `--dns-name NAME=VIP` per name.
- */
-export interface AgentDns {
-  /** The port of the DNS server on this host's VIP; absent: no DNS server. */
-  port?: number;
-  /** A suffix under which every name answers too (`host1.mesh`). */
-  domain?: string;
-  /**
-   * Patch /etc/resolv.conf: `auto` when it is writable (quietly otherwise), `true` always (a
-   * warning when it cannot). Absent: never. compile never sends `auto` for the local host.
-   */
-  resolvConf?: 'auto' | 'true';
-  /** Write the names into /etc/hosts (a marked block, removed on exit). */
-  etcHosts: boolean;
-  /** Every host's name and aliases, in manifest order. */
-  names: DnsName[];
-}
-
-/**
- * One route: proxy connections to any of `to` (IPv4 CIDRs and host-name globs, as in the
- * manifest) leave the mesh at the host whose VIP is `via`, which dials them on its own network.
- */
-export interface Route {
-  via: string;
-  to: string[];
-}
-
-/**
- * The proxies of a host: `--http-proxy`, `--socks-proxy`. `names` and `domain` are the
- * mesh's names (the same list as the DNS add-on's, `--dns-name`), which the proxies resolve
- * themselves.
- */
-export interface AgentProxy {
-  /** HTTP proxy listen address, `ADDRESS:PORT`. */
-  http?: string;
-  /** SOCKS4/4a/5 proxy listen address, `ADDRESS:PORT`. */
-  socks?: string;
-  domain?: string;
-  names: DnsName[];
-}
-
-/**
- * The link keepalive (docs/protocol.md §7): a PING every `intervalMs`, and a
- * link silent for `timeoutMs` is dead. The manifest's `keepalive`, in milliseconds.
- */
-export interface Keepalive {
-  intervalMs: number;
-  timeoutMs: number;
-}
-
-/** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */
-export interface AgentConfig {
-  me: string;
-  forwards: Forward[];
-  others: Other[];
-  /** Absent when the host runs neither a DNS server nor writes /etc/hosts. */
-  dns?: AgentDns;
-  /** Absent when the host runs no proxy. */
-  proxy?: AgentProxy;
-  /** `loopback.disable`: listen on no VIP; only the proxies reach the mesh. */
-  noLoopback?: true;
-  /**
-   * Every route for a host with a proxy (it picks the `via`), else only the routes this
-   * host dials (it checks routed OPENs against them); absent when none applies.
-   */
-  routes?: Route[];
-  /** `--keepalive INTERVAL_MS,TIMEOUT_MS`; absent (the protocol default) unless the manifest sets it. */
-  keepalive?: Keepalive;
-}
+/** The agent's configuration is a wire message too (CONFIG, docs/protocol.md §4), so protocol defines it. */
+export type {
+  AgentConfig, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, Route,
+} from '../protocol/agent-config.js';
 
 export interface PlanHost {
   name: string;

@@ -2,7 +2,7 @@
  * Control messages (docs/protocol.md §4): Proto 0 frames between one agent and the router,
  * never routed. Payload = u8 type + body.
  */
-import type { AgentConfig } from '../plan/types.js';
+import type { AgentConfig } from './agent-config.js';
 import {
   CONTROL_CONFIG, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
   MAX_STATUS_ENTRIES, MAX_STATUS_TEXT,

@@ -10,7 +10,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { HttpSession } from './http-session.js';
 import type { ProxyHost } from './proxy-host.js';
 import { DEFAULT_LIMITS, type ProxyLimits } from './listener-guard.js';
-import { LogLimiter } from '../agent/log-limiter.js';
+import { LogLimiter } from '../net/log-limiter.js';
 import { safeHost } from './safe-log.js';
 
 export { statusFor } from './http-response.js';

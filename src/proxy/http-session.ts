@@ -19,14 +19,14 @@
 import type { Socket } from 'node:net';
 import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
-import type { Endpoint, LocalEnd } from '../agent/bridge.js';
-import { resetSocket } from '../agent/reset-socket.js';
+import type { Endpoint, LocalEnd } from '../net/bridge.js';
+import { resetSocket } from '../net/reset-socket.js';
 import { bodyFor, type Body } from './http-body.js';
 import { connectTunnel } from './http-connect.js';
 import { connectionTokens, emitHead, hasHopByHop, parseHead, parseRequestLine, parseStatusLine, requestFraming, responseFraming, type Head } from './http-head.js';
 import { errorResponse, statusFor } from './http-response.js';
 import type { ProxyHost, Reachable } from './proxy-host.js';
-import type { LogLimiter } from '../agent/log-limiter.js';
+import type { LogLimiter } from '../net/log-limiter.js';
 
 export interface SessionOptions {
   /** A request head must be complete within this of its first byte (docs/reliability.md). */

@@ -10,8 +10,8 @@
  */
 import { closeSync, openSync } from 'node:fs';
 import type { Server } from 'node:net';
-import { LogLimiter } from '../agent/log-limiter.js';
-import { errorCode } from '../agent/socket-errors.js';
+import { LogLimiter } from '../net/log-limiter.js';
+import { errorCode } from '../net/socket-errors.js';
 
 export interface ProxyLimits {
   /** Connections one listener keeps open at once; more are closed as they arrive. */

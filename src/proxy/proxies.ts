@@ -5,8 +5,8 @@
 import type { Server } from 'node:net';
 import type { AgentProxy } from '../plan/types.js';
 import { parseListenAddress } from '../plan/route-pattern.js';
-import { errorCode } from '../agent/socket-errors.js';
-import { LISTEN_BACKLOG } from '../agent/listeners.js';
+import { errorCode } from '../net/socket-errors.js';
+import { LISTEN_BACKLOG } from '../net/listeners.js';
 import { createHttpProxy } from './http-proxy.js';
 import { createSocksProxy } from './socks-proxy.js';
 import type { ProxyHost } from './proxy-host.js';

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
-import type { Bridge, Endpoint, LocalEnd } from '../agent/bridge.js';
+import type { Bridge, Endpoint, LocalEnd } from '../net/bridge.js';
 import type { Decision } from './destination.js';
 
 export type Reachable = Extract<Decision, { kind: 'mesh' | 'route' }>;

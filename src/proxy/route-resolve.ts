@@ -15,14 +15,12 @@
  */
 import { lookup as dnsLookup } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
-import { ipFromString, ipToString, type AbortReason, type RouteTarget } from '../protocol/index.js';
+import { ipFromString, ipToString, type RouteTarget } from '../protocol/index.js';
+import type { RouteResolution } from '../net/route-resolution.js';
 import type { RouteTable } from './destination.js';
 import { hostForm } from './host-form.js';
 
-export type RouteResolution =
-  /** IP literals to dial, in order (the next one when a dial fails). */
-  | { ok: true; addresses: string[] }
-  | { ok: false; reason: AbortReason; why: string };
+export type { RouteResolution };
 
 export interface LookupAddress {
   address: string;

@@ -8,7 +8,7 @@ import type { AbortReason } from '../protocol/index.js';
 import { openTunnel, type ProxyHost } from './proxy-host.js';
 import { MAX_HANDSHAKE, SOCKS4_GRANTED, SOCKS4_REJECTED, SOCKS5_REPLY, parseSocks, socks5Choice, socksReply } from './socks.js';
 import { DEFAULT_LIMITS, type ProxyLimits } from './listener-guard.js';
-import { LogLimiter } from '../agent/log-limiter.js';
+import { LogLimiter } from '../net/log-limiter.js';
 import { safeHost } from './safe-log.js';
 
 /** A mesh refusal as a SOCKS5 reply code (RFC 1928 §6). */

@@ -1,5 +1,5 @@
 import { OperationalError } from '../errors.js';
-import { quoteShellCommand } from '../manifest/shell-words.js';
+import { quoteShellCommand } from '../shell/shell-words.js';
 
 /** A host's command could not be started at all (not found, not executable). The router names the host. */
 export class AgentStartError extends OperationalError {

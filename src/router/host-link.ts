@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.js';
 import type { PlanHost } from '../plan/types.js';
 import type { AgentProcess } from './agent-process.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../meta/version.js';
 import { readMachineFiles, type MachineFiles } from '../dns/same-machine.js';
 
 export interface LinkEvents {

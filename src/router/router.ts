@@ -13,7 +13,7 @@ import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
 import { Backoff } from './backoff.js';
 import { ConnTrack, MAX_CONNECTIONS_PER_PEER, type ConnLimits } from './conntrack.js';
 import { DEFAULT_KEEPALIVE, HostLink, MAX_OPEN_BACKLOG, OUTPUT_CLOSED, type KeepaliveTiming } from './host-link.js';
-import { diffPlans, type PlanDiff } from './diff-plan.js';
+import { diffPlans, type PlanDiff } from '../plan/diff-plan.js';
 import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.js';
 import { bootstrapPayload } from '../bootstrap/payload.js';
 import { describeFailures } from './describe-failures.js';

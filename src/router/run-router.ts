@@ -9,7 +9,7 @@ import { describeFailures } from './describe-failures.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { Router, STOP_GRACE_MS, type ReadySummary } from './router.js';
 import { PIPE_DRAIN_MS } from './agent-process.js';
-import { EXIT_OK } from '../cli/exit-codes.js';
+import { EXIT_OK } from '../meta/exit-codes.js';
 import { Reloader } from '../watch/reloader.js';
 import { fitTable } from '../terminal/fit-table.js';
 

@@ -1,6 +1,6 @@
 /** `cmd`: at most one host without it, and a command that names a program. */
-import { splitShellWords } from '../manifest/shell-words.js';
-import { findShellSyntax, type ShellSyntaxKind } from '../manifest/shell-syntax.js';
+import { splitShellWords } from '../shell/shell-words.js';
+import { findShellSyntax, type ShellSyntaxKind } from '../shell/shell-syntax.js';
 import type { SemanticContext } from './semantic-context.js';
 import { knownKeys } from './schema-tree.js';
 import { suggestKey } from './suggest.js';

@@ -14,9 +14,9 @@
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
-import { agentDnsOf, dnsNamesOf } from '../compile/compile-dns.js';
-import { agentProxyOf, routesOf } from '../compile/compile-proxy.js';
-import { splitShellWords } from '../manifest/shell-words.js';
+import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
+import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
+import { splitShellWords } from '../shell/shell-words.js';
 import { formatAgentArgs, formatForward, formatOther, parseForward } from '../plan/agent-args.js';
 import { formatDnsName } from '../plan/dns-args.js';
 import { keepaliveFromSeconds } from '../plan/keepalive-args.js';

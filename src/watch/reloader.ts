@@ -11,14 +11,19 @@ import { loadManifest } from '../manifest/load.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
 import { wantsColour } from '../diagnostics/colour.js';
 import { compile } from '../compile/compile.js';
-import { summarizeDiff } from '../router/diff-plan.js';
-import type { Router } from '../router/router.js';
+import { summarizeDiff, type PlanDiff } from '../plan/diff-plan.js';
+import type { Plan } from '../plan/types.js';
+
+/** What a reload needs of the router (src/router/router.ts): watch sits below router and does not import it. */
+export interface PlanTarget {
+  apply(next: Plan): Promise<PlanDiff>;
+}
 
 export interface ReloaderOptions {
   file: string;
   /** The command that starts this program, for the local host (compile's `self`). */
   self: readonly string[];
-  router: Router;
+  router: PlanTarget;
   log(line: string): void;
   stderr: Writable;
   /** The manifest text the router was started with. */

@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { BOOTSTRAP_NODE_ARGS, LOADER_SOURCE, percentEncode } from '../../src/bootstrap/loader.js';
 import { encodeBootstrap } from '../../src/bootstrap/payload.js';
 import { BOOTSTRAP_HEADER_LENGTH, EXIT_BOOTSTRAP_BROKEN, EXIT_NODE_TOO_OLD } from '../../src/bootstrap/constants.js';
-import { quoteShellWord } from '../../src/manifest/shell-words.js';
+import { quoteShellWord } from '../../src/shell/shell-words.js';
 
 interface Ran {
   code: number | null;

@@ -7,7 +7,7 @@ import { compile } from '../../src/compile/compile.js';
 import { buildAgentConfig, formatAgentArgs } from '../../src/plan/agent-args.js';
 import { formatPlanText } from '../../src/plan/format-plan.js';
 import { decodeControl, controlPayload } from '../../src/protocol/control.js';
-import { diffPlans, summarizeDiff } from '../../src/router/diff-plan.js';
+import { diffPlans, summarizeDiff } from '../../src/plan/diff-plan.js';
 
 const manifest: Manifest = {
   hostTemplate: { dns: { domain: 'mesh' } },
@@ -86,7 +86,7 @@ test('reload: an alias added reconfigures every dns agent, and the summary says 
 });
 
 test('argv ends with exactly formatAgentArgs(agent), and plan prints it quoted word for word', async () => {
-  const { quoteShellCommand } = await import('../../src/manifest/shell-words.js');
+  const { quoteShellCommand } = await import('../../src/shell/shell-words.js');
   const next = structuredClone(manifest);
   next.hosts.web!.ports = ['8080:127.0.0.1:80'];
   const p = plan(next);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
-import { Bridge } from '../../src/agent/bridge.js';
+import { Bridge } from '../../src/net/bridge.js';
 import { RouteTable } from '../../src/proxy/destination.js';
 import { resolveRoute } from '../../src/proxy/route-resolve.js';
 import { FLAG_ABORT, FLAG_OPEN, FLAG_OPEN_OK, ROUTED_PORT, ipFromString, readAbortPayload, routedOpenPayload, type FrameHeader } from '../../src/protocol/index.js';

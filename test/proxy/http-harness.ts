@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import type { Server as HttpServer } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { Bridge } from '../../src/agent/bridge.js';
+import { Bridge } from '../../src/net/bridge.js';
 import type { ProxyHost } from '../../src/proxy/proxy-host.js';
 import { ipFromString, type FrameHeader } from '../../src/protocol/index.js';
 import { waitFor } from '../helpers/wait.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer as createHttpServer, Agent, request, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
-import type { Bridge } from '../../src/agent/bridge.js';
+import type { Bridge } from '../../src/net/bridge.js';
 import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
 import { RawClient, forwards, joinedBridges, listen, logs, proxyHost, rawServer, servers } from './http-harness.js';
 

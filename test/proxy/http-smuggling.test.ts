@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
-import type { Bridge } from '../../src/agent/bridge.js';
+import type { Bridge } from '../../src/net/bridge.js';
 import { RawClient, joinedBridges, listen, proxyHost, rawServer, servers } from './http-harness.js';
 
 const SMUGGLED = 'GET http://web:8090/smuggled HTTP/1.1\r\nHost: web\r\n\r\n';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.js';
 import { buildAgentConfig, formatAgentArgs } from '../../src/plan/agent-args.js';
 import { formatPlanText } from '../../src/plan/format-plan.js';
-import { commandOf } from '../../src/router/diff-plan.js';
+import { commandOf } from '../../src/plan/diff-plan.js';
 import { parseRoutePattern, parseListenAddress } from '../../src/plan/route-pattern.js';
 import type { Manifest } from '../../generated/manifest.js';
 

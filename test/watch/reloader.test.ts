@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Reloader } from '../../src/watch/reloader.js';
 import type { Router } from '../../src/router/router.js';
-import type { PlanDiff } from '../../src/router/diff-plan.js';
+import type { PlanDiff } from '../../src/plan/diff-plan.js';
 import { waitFor, withTimeout } from '../helpers/wait.js';
 
 const MANIFEST = 'hosts:\n  here:\n    vip: "127.0.42.1"\n  there:\n    cmd: ["true"]\n    vip: "127.0.42.2"\n';

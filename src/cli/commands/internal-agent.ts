@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { buildAgentConfig } from '../../plan/agent-args.js';
-import { EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_USAGE } from '../../meta/exit-codes.js';
 
 export class InternalAgentCommand extends Command {
   static override paths = [['internal', 'agent']];

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { EXAMPLE_MANIFEST } from '../example-manifest.js';
-import { EXIT_OK } from '../exit-codes.js';
+import { EXIT_OK } from '../../meta/exit-codes.js';
 
 export class ShowExampleCommand extends Command {
   // `show-ex` is the original NoRouter's short form.

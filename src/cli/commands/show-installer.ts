@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import type { Writable } from 'node:stream';
-import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../../meta/exit-codes.js';
 
 export class ShowInstallerCommand extends Command {
   static override paths = [['show-installer']];
@@ -36,7 +36,7 @@ export class ShowInstallerCommand extends Command {
     const [{ readSingleFileCli }, { installerScript }, { VERSION }, { installerRuntime }] = await Promise.all([
       import('../../bootstrap/payload.js'),
       import('../../bootstrap/installer.js'),
-      import('../version.js'),
+      import('../../meta/version.js'),
       import('../../bootstrap/runtime-provider.js'),
     ]);
     const runtime = this.runtime ? await installerRuntime() : undefined;

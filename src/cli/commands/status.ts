@@ -1,5 +1,5 @@
 import { Command } from 'clipanion';
-import { EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_USAGE } from '../../meta/exit-codes.js';
 
 /**
  * `norouter status` is reserved for a command that reports a running mesh; until it exists, the

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { loadAndReport } from '../load.js';
-import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
+import { loadAndReport } from '../../manifest/load-plan.js';
+import { EXIT_BAD_INPUT, EXIT_OK } from '../../meta/exit-codes.js';
 import { escapeControls } from '../../terminal/safe-text.js';
 
 export class ValidateCommand extends Command {

@@ -1,6 +1,6 @@
 import { mock, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LogLimiter } from '../../src/agent/log-limiter.js';
+import { LogLimiter } from '../../src/net/log-limiter.js';
 
 // Found by the soak (docs/reliability.md, bug 13): one line per connection reset by a peer, 4,549
 // in 4 minutes.

@@ -3,8 +3,8 @@
 // arguments. findShellSyntax finds what a shell would have acted on, so validation can say so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findShellSyntax } from '../../src/manifest/shell-syntax.js';
-import { quoteShellCommand } from '../../src/manifest/shell-words.js';
+import { findShellSyntax } from '../../src/shell/shell-syntax.js';
+import { quoteShellCommand } from '../../src/shell/shell-words.js';
 
 const found = (cmd: string) => findShellSyntax(cmd).map((s) => `${s.kind}@${s.index}:${s.text}`);
 

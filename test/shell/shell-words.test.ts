@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { quoteShellCommand, quoteShellWord, splitShellWords } from '../../src/manifest/shell-words.js';
+import { quoteShellCommand, quoteShellWord, splitShellWords } from '../../src/shell/shell-words.js';
 
 const words = (text: string) => {
   const r = splitShellWords(text);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, connect, type Socket } from 'node:net';
 import { once } from 'node:events';
-import { resetSocket } from '../../src/agent/reset-socket.js';
+import { resetSocket } from '../../src/net/reset-socket.js';
 import { withTimeout } from '../helpers/wait.js';
 
 /** A connected pair on port 0: `server` is the side under test. */

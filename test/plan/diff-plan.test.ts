@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.js';
-import { diffPlans, summarizeDiff, commandOf } from '../../src/router/diff-plan.js';
+import { diffPlans, summarizeDiff, commandOf } from '../../src/plan/diff-plan.js';
 import type { Manifest } from '../../generated/manifest.js';
 
 const plan = (m: Manifest) => compile(m, { self: ['norouter'] });

@@ -3,8 +3,8 @@
  */
 import type { Writable } from 'node:stream';
 import { realpathSync } from 'node:fs';
-import { loadManifest } from '../manifest/load.js';
-import { readManifestFile } from '../manifest/read.js';
+import { loadManifest } from './load.js';
+import { readManifestFile } from './read.js';
 import { formatDiagnostics } from '../diagnostics/format.js';
 import { wantsColour } from '../diagnostics/colour.js';
 import { compile } from '../compile/compile.js';

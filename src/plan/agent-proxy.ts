@@ -1,9 +1,10 @@
 /**
  * The proxies' part of the plan: each host's proxies, `loopback.disable`, and the routes it needs.
- * Pure, like compile. A host's own `http`, `socks` and `loopback` override hostTemplate's.
+ * Pure; here, below both compile and validate, because both use it (validate measures command
+ * lines with it, E318). A host's own `http`, `socks` and `loopback` override hostTemplate's.
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
-import type { AgentConfig, AgentDns, DnsName, Route } from '../plan/types.js';
+import type { AgentConfig, AgentDns, DnsName, Route } from './types.js';
 
 /**
  * Every route with `via` as a VIP, in manifest order. `via` names a host, or is a host's VIP (the

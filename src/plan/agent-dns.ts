@@ -1,9 +1,10 @@
 /**
  * The DNS add-on's part of the plan: every host's name and aliases, and each host's
- * effective settings, its own `dns` fields over hostTemplate's. Pure, like compile.
+ * effective settings, its own `dns` fields over hostTemplate's. Pure; here, below both
+ * compile and validate, because both use it (validate measures command lines with it, E318).
  */
 import type { Dns, Host, HostDns, Manifest } from '../../generated/manifest.js';
-import type { AgentDns, DnsName } from '../plan/types.js';
+import type { AgentDns, DnsName } from './types.js';
 
 /** The default DNS port: the only one /etc/resolv.conf can point at. */
 export const DEFAULT_DNS_PORT = 53;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { once } from 'node:events';
-import { Listeners } from '../../src/agent/listeners.js';
+import { Listeners } from '../../src/net/listeners.js';
 import { freePort } from '../helpers/services.js';
 
 // STATUS (docs/protocol.md §4.6): failed listens are reported, and forgotten once withdrawn.

@@ -8,7 +8,7 @@ import { connect, Socket } from 'node:net';
 import { Mux, type MuxConnection, type MuxHandlers } from '../mux/index.js';
 import { ipToString, type AbortReason, type FrameHeader, type RouteTarget } from '../protocol/index.js';
 import type { Forward } from '../plan/types.js';
-import type { RouteResolution } from '../proxy/route-resolve.js';
+import type { RouteResolution } from './route-resolution.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
 import { LogLimiter } from './log-limiter.js';
 import { resetSocket } from './reset-socket.js';

@@ -2,11 +2,11 @@
  * What a reload changes, computed from two plans: pure, so the decisions are
  * unit-tested without processes. Hosts are matched by name.
  */
-import { formatAgentArgs, formatForward } from '../plan/agent-args.js';
-import { formatDnsName } from '../plan/dns-args.js';
-import { formatKeepaliveArgs } from '../plan/keepalive-args.js';
-import { formatProxyArgs } from '../plan/proxy-args.js';
-import type { AgentConfig, Plan, PlanHost } from '../plan/types.js';
+import { formatAgentArgs, formatForward } from './agent-args.js';
+import { formatDnsName } from './dns-args.js';
+import { formatKeepaliveArgs } from './keepalive-args.js';
+import { formatProxyArgs } from './proxy-args.js';
+import type { AgentConfig, Plan, PlanHost } from './types.js';
 
 export interface PlanDiff {
   added: PlanHost[];
