@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The layers, bottom first. Folders on one line do not import each other. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['errors', 'meta', 'terminal'],
+  ['errors', 'meta', 'terminal', 'fs'],
   ['protocol', 'diagnostics', 'shell'],
   ['mux', 'parse', 'bootstrap'],
   ['plan'],
