@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, ipFromString,
+  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -165,6 +165,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           return;
         case 'peer-down':
           return bridge.mux.peerDown(msg.vip);
+        case 'config-refused':
+          // §4.3: a CONFIG the command line would refuse changes nothing; the agent says why and keeps serving.
+          io.log(`configuration refused, keeping the current one: ${escapeControls(formatConfigProblems(msg.problems))}`);
+          return;
         case 'config':
           if (msg.config.me !== current.me) return fail(protocolError('bad-control', `CONFIG for ${msg.config.me} sent to the agent of ${current.me}`));
           current = msg.config;

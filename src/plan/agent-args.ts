@@ -12,6 +12,7 @@ import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy
 import type { AgentConfig, Forward, Keepalive, Other } from './types.js';
 import { parsePort, type Parsed } from './parsed.js';
 import { isIPv4, ipv4Problem, looksLikeIPv4 } from '../protocol/ipv4.js';
+import { checkAgentConfig, type ConfigProblem } from '../protocol/agent-config-check.js';
 
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
 
@@ -71,36 +72,67 @@ export function parseOther(text: string): Parsed<Other> {
   return { ok: true, value: { vip, port: p, proto: 'tcp' } };
 }
 
-/** Checks parsed agent flags; returns every problem, not just the first. */
+/** What buildAgentConfig refuses: every problem (`path` is a flag or a field of the candidate), and them as lines. */
+export type BuiltAgentConfig = { ok: true; value: AgentConfig } | { ok: false; error: string; problems: ConfigProblem[] };
+
+/**
+ * Builds a candidate AgentConfig from the agent's flags and checks it with the validator CONFIG
+ * uses too (src/protocol/agent-config-check.ts), so that both refuse the same configurations.
+ * Here only the spelling of each flag is read; every rule on the values is the validator's.
+ * Returns every problem, not just the first.
+ */
 export function buildAgentConfig(
   me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}, keepaliveFlag?: string,
-): Parsed<AgentConfig> {
-  const errors: string[] = [];
-  if (!isIPv4(me)) errors.push(`--me: "${me}" is not an IPv4 address`);
-  const fs: Forward[] = [];
+): BuiltAgentConfig {
+  const problems: ConfigProblem[] = [];
+  const fs: unknown[] = [];
+  const fTexts: string[] = [];
   for (const text of forwards) {
-    const r = parseForward(text);
-    if (r.ok) fs.push(r.value);
-    else errors.push(`--forward ${text}: ${r.error}`);
+    const m = /^([^:]*):([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+    if (m) {
+      fs.push({ listenPort: wholeNumber(m[1] ?? ''), connectHost: m[2] ?? '', connectPort: wholeNumber(m[3] ?? ''), proto: m[4] ?? 'tcp' });
+      fTexts.push(text);
+    } else problems.push({ path: `--forward ${text}`, message: 'is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
   }
-  const os: Other[] = [];
+  const os: unknown[] = [];
+  const oTexts: string[] = [];
   for (const text of others) {
-    const r = parseOther(text);
-    if (r.ok) os.push(r.value);
-    else errors.push(`--other ${text}: ${r.error}`);
-  }
-  const seen = new Set<number>();
-  for (const f of fs) {
-    if (seen.has(f.listenPort)) errors.push(`--forward: listen port ${f.listenPort} is given twice`);
-    seen.add(f.listenPort);
+    const m = /^([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+    if (m) {
+      os.push({ vip: m[1] ?? '', port: wholeNumber(m[2] ?? ''), proto: m[3] ?? 'tcp' });
+      oTexts.push(text);
+    } else problems.push({ path: `--other ${text}`, message: 'is not VIP:PORT[/tcp]' });
   }
   let keepalive: Keepalive | undefined;
   if (keepaliveFlag !== undefined) {
     const r = parseKeepalive(keepaliveFlag);
     if (r.ok) keepalive = r.value;
-    else errors.push(`--keepalive ${keepaliveFlag}: ${r.error}`);
+    else problems.push({ path: `--keepalive ${keepaliveFlag}`, message: r.error });
   }
-  const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, errors);
-  if (errors.length) return { ok: false, error: errors.join('\n') };
-  return { ok: true, value: { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}) } };
+  const flagErrors: string[] = [];
+  const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, flagErrors);
+  for (const e of flagErrors) {
+    const colon = e.indexOf(': ');
+    problems.push(colon < 0 ? { path: '', message: e } : { path: e.slice(0, colon), message: e.slice(colon + 2) });
+  }
+  // The flags that parsed make the candidate; the validator sees it even when some did not, so every problem is named at once.
+  const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}) };
+  const checked = checkAgentConfig(candidate);
+  if (checked.ok && problems.length === 0) return { ok: true, value: checked.config };
+  if (!checked.ok) problems.unshift(...checked.problems);
+  return { ok: false, problems, error: problems.map((p) => `${flagOf(p.path, fTexts, oTexts)}: ${p.message}`).join('\n') };
+}
+
+/** A number as the validator sees it: a decimal word becomes a number (range checked there), anything else stays text (refused there). */
+function wholeNumber(text: string): number | string {
+  return /^[0-9]{1,9}$/.test(text) ? Number(text) : text;
+}
+
+/** The flag a problem's path points at, for the command line's error lines (`forwards[1].listenPort` → `--forward 80:x:80 (listenPort)`). */
+function flagOf(path: string, forwards: readonly string[], others: readonly string[]): string {
+  if (path === 'me') return '--me';
+  const m = /^(forwards|others)\[([0-9]+)\](?:\.(.*))?$/.exec(path);
+  if (!m) return path;
+  const text = (m[1] === 'forwards' ? forwards : others)[Number(m[2])] ?? '';
+  return `${m[1] === 'forwards' ? '--forward' : '--other'} ${text}${m[3] ? ` (${m[3]})` : ''}`;
 }

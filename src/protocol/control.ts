@@ -9,6 +9,7 @@ import {
   MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
+import { checkAgentConfig, type ConfigProblem } from './agent-config-check.js';
 import { encodeFrame } from './encode.js';
 import type { FrameHeader } from './frame.js';
 import { reasonCode, reasonName, type AbortReason } from './reasons.js';
@@ -46,6 +47,12 @@ export type ControlMessage =
   | { type: 'status'; failed: ListenFailure[] }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
+
+/**
+ * What decodeControl returns: a message, or (§4.3) a CONFIG whose JSON is not a valid
+ * AgentConfig (./agent-config-check.ts), which the agent refuses and keeps its configuration.
+ */
+export type DecodedControl = ControlMessage | { type: 'config-refused'; problems: ConfigProblem[] };
 
 const CONTROL_HEADER: FrameHeader = { srcIP: 0, srcPort: 0, dstIP: 0, dstPort: 0, proto: PROTO_CONTROL, flags: 0 };
 
@@ -102,7 +109,7 @@ export function truncateUtf8(text: string, max: number): Buffer {
 }
 
 /** Parses a control frame's payload (the frame itself already passed checkFrame). */
-export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
+export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
   const type = payload[0] ?? -1;
   const body = payload.subarray(1);
   switch (type) {
@@ -118,7 +125,8 @@ export function decodeControl(payload: Buffer): ControlMessage | ProtocolError {
     case CONTROL_CONFIG: {
       const v = parseJson(body, 'CONFIG');
       if (v instanceof ProtocolError) return v;
-      return isAgentConfig(v) ? { type: 'config', config: v } : bad('CONFIG is not an AgentConfig {me, forwards, others, dns?, proxy?, noLoopback?, routes?, keepalive?}');
+      const checked = checkAgentConfig(v);
+      return checked.ok ? { type: 'config', config: checked.config } : { type: 'config-refused', problems: checked.problems };
     }
     case CONTROL_STATUS: {
       const v = parseJson(body, 'STATUS');
@@ -150,7 +158,6 @@ function parseJson(body: Buffer, what: string): unknown {
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isPort = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 65535;
 
 function isHello(v: unknown): v is Hello {
   return isObject(v) && Number.isInteger(v.protocol) && Array.isArray(v.features) && v.features.every((f) => typeof f === 'string')
@@ -159,45 +166,11 @@ function isHello(v: unknown): v is Hello {
       && (v.machine.resolvConf === undefined || typeof v.machine.resolvConf === 'string')));
 }
 
-function isAgentConfig(v: unknown): v is AgentConfig {
-  return isObject(v) && typeof v.me === 'string'
-    && Array.isArray(v.forwards) && v.forwards.every((f) => isObject(f) && isPort(f.listenPort)
-      && typeof f.connectHost === 'string' && isPort(f.connectPort) && f.proto === 'tcp')
-    && Array.isArray(v.others) && v.others.every((o) => isObject(o) && typeof o.vip === 'string' && isPort(o.port) && o.proto === 'tcp')
-    && (v.dns === undefined || isAgentDns(v.dns))
-    && (v.proxy === undefined || isAgentProxy(v.proxy))
-    && (v.noLoopback === undefined || v.noLoopback === true)
-    && (v.keepalive === undefined || (isObject(v.keepalive) && isWholeMs(v.keepalive.intervalMs) && isWholeMs(v.keepalive.timeoutMs)))
-    && (v.routes === undefined || (Array.isArray(v.routes) && v.routes.every((r) => isObject(r) && typeof r.via === 'string'
-      && Array.isArray(r.to) && r.to.every((t) => typeof t === 'string'))));
-}
-
 /** §4.6: bounded, because its entries end up in the router's log lines. */
 function isStatus(v: unknown): v is { failed: ListenFailure[] } {
   const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_STATUS_TEXT;
   return isObject(v) && Array.isArray(v.failed) && v.failed.length <= MAX_STATUS_ENTRIES
     && v.failed.every((f) => isObject(f) && text(f.listen) && text(f.error));
-}
-
-/** §4.3: the optional `keepalive` member's values. */
-function isWholeMs(v: unknown): boolean {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0;
-}
-
-/** §4.3: the optional `proxy` member. */
-function isAgentProxy(v: unknown): boolean {
-  return isObject(v) && (v.http === undefined || typeof v.http === 'string') && (v.socks === undefined || typeof v.socks === 'string')
-    && (v.domain === undefined || typeof v.domain === 'string')
-    && Array.isArray(v.names) && v.names.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.vip === 'string');
-}
-
-/** §4.3: the optional `dns` member. */
-function isAgentDns(v: unknown): boolean {
-  return isObject(v) && (v.port === undefined || isPort(v.port))
-    && (v.domain === undefined || typeof v.domain === 'string')
-    && (v.resolvConf === undefined || v.resolvConf === 'auto' || v.resolvConf === 'true')
-    && typeof v.etcHosts === 'boolean'
-    && Array.isArray(v.names) && v.names.every((n) => isObject(n) && typeof n.name === 'string' && typeof n.vip === 'string');
 }
 
 /** §4.1: the version check both sides run on the peer's HELLO. */

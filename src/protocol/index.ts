@@ -7,3 +7,4 @@ export * from './encode.js';
 export * from './decode.js';
 export * from './control.js';
 export * from './tcp.js';
+export * from './agent-config-check.js';

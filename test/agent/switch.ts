@@ -53,6 +53,7 @@ export class Switch {
     if (f.proto === PROTO_CONTROL) {
       const msg = decodeControl(f.payload);
       if (msg instanceof Error) { this.errors.push(msg.message); return; }
+      if (msg.type === 'config-refused') { this.errors.push(`CONFIG refused: ${msg.problems.map((p) => p.path).join(', ')}`); return; }
       this.agents.get(from)?.control.push(msg);
       if (msg.type === 'ping') this.agents.get(from)?.input.write(encodeControl({ type: 'pong', nonce: msg.nonce }));
       return;

@@ -21,7 +21,7 @@ import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, FrameDecoder,
   FrameEncoder, MAX_DATA_PAYLOAD, MAX_FRAME_LEN, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_CONTROL, PROTO_TCP,
   ProtocolError, abortPayload, checkFrame, controlPayload, decodeControl, makeHello, payloadLength,
-  u32Payload, type ControlMessage, type Frame, type FrameHeader,
+  u32Payload, type ControlMessage, type DecodedControl, type Frame, type FrameHeader,
 } from '../../src/protocol/index.js';
 import { Mux, type MuxConnection } from '../../src/mux/index.js';
 import { prng } from '../protocol/prng.js';
@@ -251,15 +251,15 @@ export function checkControl(chunks: readonly Buffer[]): string | undefined {
   const all = Buffer.concat(chunks);
   const payloads = [all, ...decodeChunks([all], false, false).frames.filter((f) => f.proto === PROTO_CONTROL).map((f) => f.payload)];
   for (const p of payloads) {
-    let msg: ControlMessage | ProtocolError;
+    let msg: DecodedControl | ProtocolError;
     try {
       msg = decodeControl(p);
     } catch (e) {
       return `decodeControl threw on ${p.subarray(0, 64).toString('hex')}: ${(e as Error).message}`;
     }
     if (msg instanceof ProtocolError) continue;
-    if (msg.type === 'unknown') continue;
-    let again: ControlMessage | ProtocolError;
+    if (msg.type === 'unknown' || msg.type === 'config-refused') continue;
+    let again: DecodedControl | ProtocolError;
     try {
       again = decodeControl(controlPayload(msg));
     } catch (e) {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import {
   FrameDecoder, PROTOCOL_VERSION, ProtocolError, abortPayload, abortReply, checkHello, commonFeatures, decodeControl,
   encodeControl, makeHello, readAbortPayload, reasonName, truncateUtf8, FLAG_ABORT, FLAG_FROM_ACCEPTOR, FLAG_OPEN,
-  PROTO_TCP, type ControlMessage, type Frame,
+  PROTO_TCP, type ControlMessage, type DecodedControl, type Frame,
 } from '../../src/protocol/index.js';
 
-function roundTrip(msg: ControlMessage): ControlMessage | ProtocolError {
+function roundTrip(msg: ControlMessage): DecodedControl | ProtocolError {
   const frames: Frame[] = [];
   const d = new FrameDecoder({ onFrame: (f) => frames.push(f), onError: (e) => assert.fail(e) });
   d.push(encodeControl(msg));
@@ -35,14 +35,18 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     Buffer.from([1, ...Buffer.from('{not json')]),
     Buffer.from([1, ...Buffer.from('{"protocol":1}')]),
     Buffer.from([2, 1, 2, 3]),
-    Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[{"listenPort":0}],"others":[]}')]),
-    Buffer.from([4, ...Buffer.from('{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}')]),
+    Buffer.from([4, ...Buffer.from('{"me":')]),
     Buffer.from([7, ...Buffer.from('{"failed":[{"listen":"x"}]}')]),
     Buffer.from([7, ...Buffer.from(JSON.stringify({ failed: [{ listen: 'x'.repeat(257), error: 'E' }] }))]),
     Buffer.from([7, ...Buffer.from(JSON.stringify({ failed: Array.from({ length: 1025 }, () => ({ listen: 'x', error: 'E' })) }))]),
     Buffer.from([5, 1, 2]),
     Buffer.from([6, 1]),
   ];
+  // A CONFIG that is JSON but not a valid AgentConfig is refused as data (docs/protocol.md §4.3), not a link error.
+  for (const body of ['{"me":"x","forwards":[{"listenPort":0}],"others":[]}', '{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}']) {
+    const r = decodeControl(Buffer.from([4, ...Buffer.from(body)]));
+    assert.equal(r instanceof ProtocolError ? r.code : r.type, 'config-refused', body);
+  }
   for (const c of cases) {
     const r = decodeControl(c);
     assert.ok(r instanceof ProtocolError, `${c.toString('hex')} → ${JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
