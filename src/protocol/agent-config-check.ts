@@ -9,7 +9,7 @@
  * takes) or a spelling the schema's formats do not pin down (the strict dotted quad of
  * ./ipv4.ts), so a generated validator would still need this module after it.
  */
-import type { AgentConfig } from '../plan/types.js';
+import type { AgentConfig } from './agent-config.js';
 import { ipv4Problem, isIPv4, looksLikeIPv4 } from './ipv4.js';
 
 /** One reason a configuration is refused: where (`forwards[2].listenPort`) and why. */
