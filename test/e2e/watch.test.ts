@@ -439,7 +439,7 @@ describe('a manifest replaced by a FIFO under run --watch', { skip: which('mkfif
       await router.waitForLine(/^norouter: watching /, 20_000);
       await run(['mkfifo', join(dir, 'fifo')]);
       renameSync(join(dir, 'fifo'), file);
-      const refused = /^norouter: reload \((file changed|SIGHUP)\): cannot read manifest ".*manifest\.yaml": it is a FIFO, not a regular file; keeping the running plan$/;
+      const refused = /^norouter: reload \((file changed|SIGHUP)\): cannot read manifest ".*manifest\.yaml": it is a FIFO \(named pipe\), not a regular file; keeping the running plan$/;
       await router.waitForLine(refused, 20_000);
       router.child.kill('SIGHUP');
       await router.waitForLine(/^norouter: reload \(SIGHUP\): cannot read manifest .*: it is a FIFO/, 20_000);
