@@ -2,7 +2,11 @@
  * Relays queries for names that are not ours to the host's own nameservers, as raw
  * bytes: flags, EDNS and every option survive (dns2's clients would rewrite the id and drop
  * EDNS). Over UDP, one socket serves every query; each gets a fresh id on the way out (so that
- * two clients using the same id cannot be confused) and its own id back on the way in. Over TCP,
+ * two clients using the same id cannot be confused) and its own id back on the way in. An answer
+ * is taken only from a nameserver the query was sent to, with the id it was sent with (drawn
+ * from a cryptographic source: Math.random's state can be recovered from a few outputs, which
+ * would let anyone who can send datagrams to the relay's port forge answers) and the question
+ * it asked (RFC 5452 §9.1: id, source and question must all match). Over TCP,
  * one connection per query and nameserver. Never an unbounded queue: at most MAX_PENDING queries
  * wait.
  *
@@ -14,6 +18,7 @@
  * nameserver therefore costs STAGGER_MS, not the budget. SERVFAIL or REFUSED from one nameserver
  * asks the next at once and is passed on only when no other answers.
  */
+import { randomInt } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { HEADER_LEN, servfailFor } from './packet-guard.js';
@@ -169,6 +174,7 @@ export class UdpRelay {
     // Only a nameserver this query was sent to may answer: anything else is stale or spoofed.
     const index = p.upstreams.findIndex((u, i) => p.asked.has(i) && u.address === from.address && u.port === from.port);
     if (index < 0) return;
+    if (!sameQuestion(msg, p.query, p.questionEnd)) return;
     if (isFailure(msg)) {
       p.fallback = msg;
       this.failedOne(id, p, index);
@@ -179,7 +185,7 @@ export class UdpRelay {
 
   private freeId(): number {
     for (;;) {
-      const id = (Math.random() * 0x10000) >>> 0;
+      const id = randomInt(0x10000);
       if (!this.pending.has(id)) return id;
     }
   }
@@ -194,6 +200,36 @@ export class UdpRelay {
     this.socket = socket;
     return socket;
   }
+}
+
+/**
+ * Whether `answer` carries the question section of `query` (bytes HEADER_LEN to questionEnd,
+ * and the same QDCOUNT), names compared without regard to ASCII case as DNS names are.
+ */
+export function sameQuestion(answer: Buffer, query: Buffer, questionEnd: number): boolean {
+  if (answer.length < questionEnd || answer.readUInt16BE(4) !== query.readUInt16BE(4)) return false;
+  // The query's question section was checked by the packet guard; walk its labels so that only
+  // name bytes are compared without regard to case (length, type and class bytes exactly).
+  let i = HEADER_LEN;
+  while (i < questionEnd) {
+    const length = query[i] as number;
+    if (answer[i] !== length) return false;
+    if (length === 0) {
+      if (!answer.subarray(i + 1, i + 5).equals(query.subarray(i + 1, i + 5))) return false;
+      i += 5;
+      continue;
+    }
+    if (length >= 0xc0) return answer.subarray(i, questionEnd).equals(query.subarray(i, questionEnd));
+    for (let j = i + 1; j <= i + length; j++) {
+      if (lowerAscii(answer[j] as number) !== lowerAscii(query[j] as number)) return false;
+    }
+    i += length + 1;
+  }
+  return true;
+}
+
+function lowerAscii(byte: number): number {
+  return byte >= 0x41 && byte <= 0x5a ? byte | 0x20 : byte;
 }
 
 /**
