@@ -4,10 +4,12 @@
  * others keep working, and it is tried again every LISTEN_RETRY_MS (a port held by an agent of
  * an earlier run, or by anything else, often frees up); `onChange` says when the set of failures
  * changes, for STATUS (docs/protocol.md §4.6). `apply` opens what is new and closes what was
- * withdrawn (CONFIG, §4.3).
+ * withdrawn (CONFIG, §4.3). While any listener is open, a watch says when the process runs out
+ * of file descriptors (src/net/descriptors.ts): Node would close those connections silently.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { errorCode, listenHint } from './socket-errors.js';
+import { watchDescriptors } from './descriptors.js';
 
 /** Small backlogs cause SYN retries under bursts (docs/protocol.md §10); the kernel caps it at somaxconn. */
 export const LISTEN_BACKLOG = 4096;
@@ -30,6 +32,7 @@ export class Listeners {
   private readonly log: (line: string) => void;
   private readonly onChange: () => void;
   private closed = false;
+  private stopDescriptorWatch: (() => void) | undefined;
 
   constructor(onConnection: (socket: Socket, target: ListenTarget) => void, log: (line: string) => void, onChange: () => void = () => {}) {
     this.onConnection = onConnection;
@@ -75,6 +78,7 @@ export class Listeners {
   private listen(k: string, t: ListenTarget, retrying = false): Promise<void> {
     const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.onConnection(socket, t));
     this.servers.set(k, server);
+    this.stopDescriptorWatch ??= watchDescriptors('mesh listeners', this.log);
     return new Promise((resolve) => {
       server.once('listening', () => {
         server.off('error', onListenError);
@@ -114,6 +118,8 @@ export class Listeners {
   closeAll(): void {
     this.closed = true;
     clearTimeout(this.retry);
+    this.stopDescriptorWatch?.();
+    this.stopDescriptorWatch = undefined;
     this.failed.clear();
     for (const s of this.servers.values()) if (s.listening) s.close();
     this.servers.clear();
