@@ -377,17 +377,24 @@ export function knownBug(f: Failure): string | undefined {
 }
 
 /**
- * Runs seeds from `firstSeed` until `ms` have passed or `maxFailures` new failures; known bugs
- * are collected apart (the first input of each).
+ * How long a run goes on: a number of inputs (the test suite: the same inputs whatever the
+ * machine is doing) or a time (scripts/fuzz.mjs: as many as fit).
  */
-export function runFor(target: Target, ms: number, firstSeed: number, maxFailures = 5): { stats: RunStats; failures: Failure[]; known: Map<string, Failure>; knownCount: number; lastSeed: number } {
+export type RunBound = { inputs: number } | { ms: number };
+
+/**
+ * Runs seeds from `firstSeed` until `bound` or `maxFailures` new failures; known bugs are
+ * collected apart (the first input of each).
+ */
+export function runFor(target: Target, bound: RunBound, firstSeed: number, maxFailures = 5): { stats: RunStats; failures: Failure[]; known: Map<string, Failure>; knownCount: number; lastSeed: number } {
   const stats: RunStats = { inputs: 0, bytes: 0 };
   const failures: Failure[] = [];
   const known = new Map<string, Failure>();
   let knownCount = 0;
-  const deadline = Date.now() + ms;
+  const deadline = 'ms' in bound ? Date.now() + bound.ms : Infinity;
+  const last = 'inputs' in bound ? firstSeed + bound.inputs : Infinity;
   let seed = firstSeed;
-  while (Date.now() < deadline && failures.length < maxFailures) {
+  while (seed < last && Date.now() < deadline && failures.length < maxFailures) {
     const f = runOne(target, seed, stats);
     seed++;
     if (!f) continue;
