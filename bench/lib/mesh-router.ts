@@ -41,9 +41,10 @@ export class MeshRouter {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  constructor(manifestPath: string, hosts: readonly BenchHost[]) {
+  /** `env`: the router's environment, which its agents inherit (e.g. NODE_OPTIONS for profiling). */
+  constructor(manifestPath: string, hosts: readonly BenchHost[], env?: NodeJS.ProcessEnv) {
     writeFileSync(manifestPath, meshManifest(hosts));
-    this.child = start([process.execPath, CLI, 'run', manifestPath]);
+    this.child = start([process.execPath, CLI, 'run', manifestPath], env ? { env } : {});
     this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
   }
 
