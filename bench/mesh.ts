@@ -18,10 +18,10 @@
  * skips the bench (or the database rows) with the reason.
  *
  * NOROUTER_BENCH_NODE_FLAGS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) is given to the router
- * and the agents (NODE_OPTIONS), for profiling the path under the bench's own load.
+ * and the agents (on their node command lines), for profiling the path under the bench's own load.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmtRatio, median, percentile } from './lib/stats.js';
 import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
@@ -122,7 +122,7 @@ async function run(dir: string, closers: (() => Promise<void>)[], groups: Set<Gr
   const router = new MeshRouter(join(dir, 'mesh.yaml'), [
     { name: 'client', ns: ns1, vip: VIP1, ports: [] },
     { name: 'server', ns: ns2, vip: VIP2, ports: Object.values(PORT) },
-  ], nodeFlagsEnv());
+  ], nodeFlags());
   closers.push(() => router.stop());
   await router.ready();
   await sleep(500);
@@ -135,6 +135,8 @@ async function run(dir: string, closers: (() => Promise<void>)[], groups: Set<Gr
   for (const p of [ref, mesh]) await client.call('pingpong', { host: p.host, port: p.port('echo'), rounds: 200, size: 64 });
 
   const rows: Row[] = [];
+  const load = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  notes.push(`Load average (1, 5, 15 min) at the start: ${load()}.`);
   // Idle connections first: later tests grow the heaps, which would hide per-connection memory.
   if (groups.has('idle')) rows.push(...(await idleConnections(client, router, notes)));
   if (groups.has('stream')) rows.push(...(await throughput(ref, mesh, router, chains.get(SOCAT_PORT.iperf)!, chains.get(SOCAT_PORT.http)!, notes)));
@@ -148,14 +150,13 @@ async function run(dir: string, closers: (() => Promise<void>)[], groups: Set<Gr
     rows.push(await connectionRate(client, ref, mesh));
   }
   if (groups.has('idle')) rows.push(await fairness(client, router, notes));
+  notes.push(`Load average at the end: ${load()} (the machine's ${cpus().length} CPUs are shared: the mesh's three Node processes suffer more from other load than socat's).`);
   return { rows, notes, allMet: rows.every((r) => r.met) };
 }
 
-/** NOROUTER_BENCH_NODE_FLAGS for the router and the agents it starts (they inherit its environment). */
-function nodeFlagsEnv(): NodeJS.ProcessEnv | undefined {
-  const flags = process.env.NOROUTER_BENCH_NODE_FLAGS;
-  if (!flags) return undefined;
-  return { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${flags}`.trim() };
+/** NOROUTER_BENCH_NODE_FLAGS, for the router's and the agents' node command lines. */
+export function nodeFlags(): string[] {
+  return (process.env.NOROUTER_BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 }
 
 // ---- measurements ----------------------------------------------------------------------------
