@@ -14,7 +14,10 @@ import { benchSoak, reportSoak, soakOptions } from './soak.js';
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
 // The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
 const words = process.argv.slice(2).filter((a) => /^[a-z][a-z-]*$/.test(a));
-const wanted = new Set(words.filter((a) => !(MESH_GROUPS as readonly string[]).includes(a)));
+const isGroup = (a: string): boolean => (MESH_GROUPS as readonly string[]).includes(a);
+const wanted = new Set(words.filter((a) => !isGroup(a)));
+// Only groups (`npm run bench -- rr`): they can only mean the mesh.
+if (wanted.size === 0 && words.some(isGroup)) wanted.add('mesh');
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
 let missed = false;
 
