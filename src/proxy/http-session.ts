@@ -16,7 +16,9 @@
  * The parts, kept apart as undici keeps its dispatcher's: this file is the driver (the client's
  * socket, the upstream, when the client connection may go on or end); http-exchanges.ts the
  * queue of requests awaiting responses; http-reader.ts reads messages in either direction; what a
- * request or a response head means is http-request.ts and http-response-head.ts.
+ * request or a response head means is http-request.ts and http-response-head.ts. The driver
+ * stays one class (over the usual size) because both directions move one state: the upstream,
+ * the queue, and when the client connection may go on or end.
  */
 import type { Socket } from 'node:net';
 import type { MuxConnection } from '../mux/index.js';
@@ -32,6 +34,7 @@ import { clientHead, readResponseHead } from './http-response-head.js';
 import { errorResponse, statusFor } from './http-response.js';
 import type { ProxyHost, Reachable } from './proxy-host.js';
 import type { LogLimiter } from '../net/log-limiter.js';
+import { COALESCE, writePieces } from './write-pieces.js';
 
 export { MAX_PIPELINED } from './http-exchanges.js';
 
@@ -44,8 +47,6 @@ export interface SessionOptions {
 
 /** A client connection without a request in flight is closed after this (node:http's keepAliveTimeout). */
 export const CLIENT_IDLE_MS = 5_000;
-/** Pieces up to this are copied into one write rather than written one by one. */
-const COALESCE = 16 * 1024;
 
 export class HttpSession implements LocalEnd {
   /** The client's requests: bytes not yet forwarded (a partial head, or what waits while the session is stalled), the body being read. */
@@ -294,7 +295,7 @@ export class HttpSession implements LocalEnd {
         finished = true;
       }
     }
-    this.toClient(out, done);
+    writePieces(this.socket, out, done);
     if (finished) this.afterResponse();
   }
 
@@ -324,29 +325,10 @@ export class HttpSession implements LocalEnd {
     if (this.stalled === 'drain' || this.stalled === 'pipeline') this.unstall();
   }
 
-  private toClient(out: Buffer[], done: () => void): void {
-    const [first] = out;
-    if (!first || this.socket.destroyed) return done();
-    if (out.length === 1) {
-      this.socket.write(first, () => done());
-      return;
-    }
-    let total = 0;
-    for (const b of out) total += b.length;
-    if (total <= COALESCE) {
-      this.socket.write(Buffer.concat(out, total), () => done());
-      return;
-    }
-    this.socket.cork();
-    for (let i = 0; i < out.length - 1; i++) this.socket.write(out[i] ?? Buffer.alloc(0));
-    this.socket.write(out[out.length - 1] ?? Buffer.alloc(0), () => done());
-    this.socket.uncork();
-  }
-
   /** The upstream broke the protocol: a 502 if the client heard nothing of the response yet, else a reset. */
   private broken(ex: Exchange | undefined, why: string, out: Buffer[], done: () => void): void {
     this.log(ex, why);
-    this.toClient(out, done);
+    writePieces(this.socket, out, done);
     this.fail(ex, 502, why);
   }
 
