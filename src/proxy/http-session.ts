@@ -36,8 +36,6 @@ import type { ProxyHost, Reachable } from './proxy-host.js';
 import type { LogLimiter } from '../net/log-limiter.js';
 import { COALESCE, writePieces } from './write-pieces.js';
 
-export { MAX_PIPELINED } from './http-exchanges.js';
-
 export interface SessionOptions {
   /** A request head must be complete within this of its first byte (docs/reliability.md). */
   headDeadlineMs: number;
