@@ -51,11 +51,13 @@ export class Link {
     return this.outputBlocked;
   }
 
-  send(header: FrameHeader, payload?: Buffer): void {
-    if (this.ended) return;
+  /** Queues a frame; false while the output pipe is full (stop producing until onDrain). */
+  send(header: FrameHeader, payload?: Buffer): boolean {
+    if (this.ended) return true;
     this.encoder.add(header, payload);
     if (this.encoder.pendingBytes >= FLUSH_THRESHOLD) this.flush();
     else this.scheduled ??= setImmediate(this.flush);
+    return !this.outputBlocked;
   }
 
   sendControl(msg: ControlMessage): void {

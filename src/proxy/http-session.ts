@@ -17,9 +17,8 @@
  * requests awaiting responses, the upstream, and when the client connection may go on or end.
  */
 import type { Socket } from 'node:net';
-import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
-import type { Endpoint, LocalEnd } from '../net/bridge.js';
+import type { BridgeConnection, LocalEnd } from '../net/local-end.js';
 import { resetSocket } from '../net/reset-socket.js';
 import { bodyFor, type Body } from './http-body.js';
 import { connectTunnel } from './http-connect.js';
@@ -59,7 +58,7 @@ interface Exchange {
 }
 
 interface Upstream {
-  conn: MuxConnection<Endpoint>;
+  conn: BridgeConnection;
   to: Reachable;
   /** Responses completed on it: a connection reused after being idle may have been closed meanwhile. */
   served: number;
@@ -231,15 +230,15 @@ export class HttpSession implements LocalEnd {
   private send(data: Buffer): boolean {
     const up = this.up;
     if (!up || up.conn.closed) return true;
-    if (this.host.bridge.writeFrom(up.conn, data)) return true;
+    if (this.host.bridge.send(up.conn, data)) return true;
     this.stall('credit');
     return false;
   }
 
   private connect(to: Reachable): string | undefined {
-    const conn = this.host.open(this, to);
-    if (typeof conn === 'string') return conn;
-    this.up = { conn, to, served: 0, closing: false };
+    const opened = this.host.open(this, to);
+    if (!opened.ok) return opened.why;
+    this.up = { conn: opened.conn, to, served: 0, closing: false };
     return undefined;
   }
 
@@ -252,8 +251,8 @@ export class HttpSession implements LocalEnd {
     this.respClose = false;
     this.respStarted = false;
     if (!up || up.conn.closed) return;
-    if (this.queue.length > 0 || (this.reqBody && !this.dropBody)) this.host.bridge.mux.abort(up.conn, 'reset', 'the proxy client left');
-    else this.host.bridge.mux.end(up.conn);
+    if (this.queue.length > 0 || (this.reqBody && !this.dropBody)) this.host.bridge.abort(up.conn, 'reset', 'the proxy client left');
+    else this.host.bridge.end(up.conn);
   }
 
   private stall(why: 'credit' | 'drain' | 'pipeline'): void {
@@ -296,11 +295,11 @@ export class HttpSession implements LocalEnd {
 
   opened(): void {}
 
-  writable(conn: MuxConnection<Endpoint>): void {
+  writable(conn: BridgeConnection): void {
     if (conn === this.up?.conn && this.stalled === 'credit') this.unstall();
   }
 
-  data(conn: MuxConnection<Endpoint>, data: Buffer, done: () => void): void {
+  data(conn: BridgeConnection, data: Buffer, done: () => void): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return done();
     let buf = data;
@@ -421,7 +420,7 @@ export class HttpSession implements LocalEnd {
   private fail(ex: Exchange | undefined, status: number, why: string): void {
     const up = this.up;
     this.up = undefined;
-    if (up && !up.conn.closed) this.host.bridge.mux.abort(up.conn, 'reset', 'the proxy gave up on the connection');
+    if (up && !up.conn.closed) this.host.bridge.abort(up.conn, 'reset', 'the proxy gave up on the connection');
     this.queue.length = 0;
     if (this.respStarted || !ex) {
       this.dead = true;
@@ -431,10 +430,10 @@ export class HttpSession implements LocalEnd {
     this.answer(status, `${up?.to.label ?? 'upstream'}: ${why}`, ex.method === 'HEAD', true);
   }
 
-  end(conn: MuxConnection<Endpoint>): void {
+  end(conn: BridgeConnection): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return;
-    this.host.bridge.mux.end(conn);
+    this.host.bridge.end(conn);
     const ex = this.queue[0];
     if (ex && this.respBody && this.respClose) {
       this.complete(up);
@@ -453,7 +452,7 @@ export class HttpSession implements LocalEnd {
     this.fail(ex, 502, 'the connection closed before the response');
   }
 
-  abort(conn: MuxConnection<Endpoint>, reason: AbortReason, text: string): void {
+  abort(conn: BridgeConnection, reason: AbortReason, text: string): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return;
     const ex = this.queue[0];

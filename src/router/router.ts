@@ -5,7 +5,7 @@
  * goes through AgentProcess and HostLink; this file decides.
  */
 import {
-  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortPayload, abortReply, ipFromString, ipToString, payloadLength, tcpKind,
+  FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, abortPayload, abortReply, formatTuple, ipFromString, ipToString, payloadLength, tcpKind,
   type Frame, type ListenFailure,
 } from '../protocol/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
@@ -518,5 +518,5 @@ function isRouted(f: Frame): boolean {
 }
 
 function describeFrame(f: Frame): string {
-  return `${ipToString(f.srcIP)}:${f.srcPort} > ${ipToString(f.dstIP)}:${f.dstPort} ${tcpKind(f.flags) ?? '?'} ${payloadLength(f)}B`;
+  return `${formatTuple(f)} ${tcpKind(f.flags) ?? '?'} ${payloadLength(f)}B`;
 }
