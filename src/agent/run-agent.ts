@@ -9,14 +9,13 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
   makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
 import { Bridge } from '../net/bridge.js';
 import { resetSocket } from '../net/reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
-import { PeerViolation } from '../mux/index.js';
 import { LinkSession, describeInputEnd, type LinkEnd, type RoleMessage } from '../link/index.js';
 import { Listeners, type ListenTarget } from '../net/listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
@@ -82,11 +81,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
         sendStatus();
       },
       onFrame: (f) => {
-        const err = bridge.mux.receive(f);
+        const fault = bridge.receive(f);
         // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
         // that connection; everything else here is link-fatal.
-        if (err instanceof PeerViolation) violations.report(err);
-        else if (err) return err;
+        if (fault?.kind === 'peer-violation') violations.report(fault);
+        else if (fault) return new ProtocolError(fault.code, fault.message);
         return undefined;
       },
       onControl: (msg) => onControl(msg),
@@ -99,7 +98,6 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       localIP: me,
       ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}),
       send: (h, p) => link.send(h, p),
-      linkBlocked: () => link.blocked,
       forwardFor: (port) => forwards.get(port),
       // §13.1: a routed OPEN is dialled only where this host's own routes allow it.
       resolveRoute: (target) => resolveRoute(directory().routes, me, target),
@@ -119,10 +117,9 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       bridge,
       decide: (host, port) => directory().decide(host, port),
       open: (end, to) => {
-        if (done) return 'the agent is shutting down';
-        if (to.kind === 'route' && !session.peer?.features.includes(FEATURE_ROUTE)) return 'the router is too old for routes: run the same norouter version everywhere';
-        const conn = to.kind === 'mesh' ? bridge.openFor(end, to.vip, to.port) : bridge.openFor(end, to.via, ROUTED_PORT, to.target);
-        return conn ?? 'no free source port (too many connections)';
+        if (done) return { ok: false, code: 'shutting-down', why: 'the agent is shutting down' };
+        if (to.kind === 'route' && !session.peer?.features.includes(FEATURE_ROUTE)) return { ok: false, code: 'router-too-old', why: 'the router is too old for routes: run the same norouter version everywhere' };
+        return bridge.open(end, to);
       },
       log: io.log,
     };
@@ -162,7 +159,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     function onControl(msg: RoleMessage): ProtocolError | undefined {
       switch (msg.type) {
         case 'peer-down':
-          bridge.mux.peerDown(msg.vip);
+          bridge.peerDown(msg.vip);
           return undefined;
         case 'config-refused':
           // §4.3: a CONFIG the command line would refuse changes nothing; the agent says why and keeps serving.

@@ -5,8 +5,7 @@
  * (pipelined on the same upstream, or only once the queue is empty) and when one may be sent
  * again; the driver (http-session.ts) does the sending.
  */
-import type { MuxConnection } from '../mux/index.js';
-import type { Endpoint } from '../net/bridge.js';
+import type { BridgeConnection } from '../net/local-end.js';
 import type { Reachable } from './proxy-host.js';
 
 /** Requests sent upstream and not yet answered, per client connection, before the proxy stops reading more. */
@@ -27,7 +26,7 @@ export interface Exchange {
 
 /** The mesh connection the queue's requests went on. */
 export interface Upstream {
-  conn: MuxConnection<Endpoint>;
+  conn: BridgeConnection;
   to: Reachable;
   /** Responses completed on it: a connection reused after being idle may have been closed meanwhile. */
   served: number;

@@ -21,9 +21,8 @@
  * the queue, and when the client connection may go on or end.
  */
 import type { Socket } from 'node:net';
-import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
-import type { Endpoint, LocalEnd } from '../net/bridge.js';
+import type { BridgeConnection, LocalEnd } from '../net/local-end.js';
 import { resetSocket } from '../net/reset-socket.js';
 import { connectTunnel } from './http-connect.js';
 import { Exchanges, type Exchange, type Upstream, type Wait } from './http-exchanges.js';
@@ -179,15 +178,15 @@ export class HttpSession implements LocalEnd {
   private send(data: Buffer): boolean {
     const up = this.up;
     if (!up || up.conn.closed) return true;
-    if (this.host.bridge.writeFrom(up.conn, data)) return true;
+    if (this.host.bridge.send(up.conn, data)) return true;
     this.stall('credit');
     return false;
   }
 
   private connect(to: Reachable): string | undefined {
-    const conn = this.host.open(this, to);
-    if (typeof conn === 'string') return conn;
-    this.up = { conn, to, served: 0, closing: false };
+    const opened = this.host.open(this, to);
+    if (!opened.ok) return opened.why;
+    this.up = { conn: opened.conn, to, served: 0, closing: false };
     return undefined;
   }
 
@@ -199,8 +198,8 @@ export class HttpSession implements LocalEnd {
     this.respClose = false;
     this.respStarted = false;
     if (!up || up.conn.closed) return;
-    if (this.queue.length > 0 || (this.req.inBody && !this.dropBody)) this.host.bridge.mux.abort(up.conn, 'reset', 'the proxy client left');
-    else this.host.bridge.mux.end(up.conn);
+    if (this.queue.length > 0 || (this.req.inBody && !this.dropBody)) this.host.bridge.abort(up.conn, 'reset', 'the proxy client left');
+    else this.host.bridge.end(up.conn);
   }
 
   private stall(why: 'credit' | Wait): void {
@@ -243,11 +242,11 @@ export class HttpSession implements LocalEnd {
 
   opened(): void {}
 
-  writable(conn: MuxConnection<Endpoint>): void {
+  writable(conn: BridgeConnection): void {
     if (conn === this.up?.conn && this.stalled === 'credit') this.unstall();
   }
 
-  data(conn: MuxConnection<Endpoint>, data: Buffer, done: () => void): void {
+  data(conn: BridgeConnection, data: Buffer, done: () => void): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return done();
     const resp = this.resp;
@@ -337,7 +336,7 @@ export class HttpSession implements LocalEnd {
   private fail(ex: Exchange | undefined, status: number, why: string): void {
     const up = this.up;
     this.up = undefined;
-    if (up && !up.conn.closed) this.host.bridge.mux.abort(up.conn, 'reset', 'the proxy gave up on the connection');
+    if (up && !up.conn.closed) this.host.bridge.abort(up.conn, 'reset', 'the proxy gave up on the connection');
     this.queue.clear();
     if (this.respStarted || !ex) {
       this.dead = true;
@@ -347,10 +346,10 @@ export class HttpSession implements LocalEnd {
     this.answer(status, `${up?.to.label ?? 'upstream'}: ${why}`, ex.method === 'HEAD', true);
   }
 
-  end(conn: MuxConnection<Endpoint>): void {
+  end(conn: BridgeConnection): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return;
-    this.host.bridge.mux.end(conn);
+    this.host.bridge.end(conn);
     const ex = this.queue.first;
     if (ex && this.resp.inBody && this.respClose) {
       this.complete(up);
@@ -369,7 +368,7 @@ export class HttpSession implements LocalEnd {
     this.fail(ex, 502, 'the connection closed before the response');
   }
 
-  abort(conn: MuxConnection<Endpoint>, reason: AbortReason, text: string): void {
+  abort(conn: BridgeConnection, reason: AbortReason, text: string): void {
     const up = this.up;
     if (this.dead || !up || conn !== up.conn) return;
     const ex = this.queue.first;

@@ -6,7 +6,7 @@
  * switch runs in memory over any framed stream (test/router/switch.test.ts).
  */
 import {
-  FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, ProtocolError, abortPayload, abortReply, ipFromString, ipToString,
+  FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, ProtocolError, abortPayload, abortReply, formatTuple, ipFromString, ipToString,
   payloadLength, tcpKind, type ControlMessage, type Frame, type FrameHeader, type ProtocolErrorCode,
 } from '../protocol/index.js';
 import type { Plan } from '../plan/types.js';
@@ -227,5 +227,5 @@ function isRouted(f: Frame): boolean {
 }
 
 function describeFrame(f: Frame): string {
-  return `${ipToString(f.srcIP)}:${f.srcPort} > ${ipToString(f.dstIP)}:${f.dstPort} ${tcpKind(f.flags) ?? '?'} ${payloadLength(f)}B`;
+  return `${formatTuple(f)} ${tcpKind(f.flags) ?? '?'} ${payloadLength(f)}B`;
 }

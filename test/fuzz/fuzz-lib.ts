@@ -23,7 +23,7 @@ import {
   ProtocolError, abortPayload, checkFrame, controlPayload, decodeControl, makeHello, payloadLength,
   u32Payload, type ControlMessage, type DecodedControl, type Frame, type FrameHeader,
 } from '../../src/protocol/index.js';
-import { Mux, type MuxConnection } from '../../src/mux/index.js';
+import { Mux, type MuxConnection, type MuxFault } from '../../src/mux/index.js';
 import { prng } from '../protocol/prng.js';
 
 export type Rand = ReturnType<typeof prng>;
@@ -307,7 +307,7 @@ export function checkMux(chunks: readonly Buffer[], seed: number): string | unde
   };
   mux = make();
   for (const f of frames) {
-    let result: ProtocolError | undefined;
+    let result: MuxFault | undefined;
     try {
       result = mux.receive(f);
       if (deferred.length && r.next() < 0.3) {
@@ -317,7 +317,7 @@ export function checkMux(chunks: readonly Buffer[], seed: number): string | unde
     } catch (e) {
       return `the mux threw on ${describe(f)}: ${(e as Error).stack ?? String(e)}`;
     }
-    if (result !== undefined && !(result instanceof ProtocolError)) return `receive() returned ${String(result)}`;
+    if (result !== undefined && result.kind !== 'peer-violation' && result.kind !== 'link-fatal') return `receive() returned ${String(result)}`;
     for (const c of mux.connections()) {
       if (c.sendCredit < 0 || c.sendCredit > MAX_WINDOW) problem ??= `sendCredit ${c.sendCredit} on ${c}`;
       if (c.recvAllowed < 0 || c.recvAllowed > MAX_WINDOW) problem ??= `recvAllowed ${c.recvAllowed} on ${c}`;

@@ -25,13 +25,14 @@ const servers: (Server | HttpServer)[] = [];
 
 function joinedBridges(): { local: Bridge; web: Bridge } {
   // Frames cross on a later tick, as over a real link, in order.
-  const link = (to: () => Bridge) => (header: FrameHeader, payload?: Buffer): void => {
+  const link = (to: () => Bridge) => (header: FrameHeader, payload?: Buffer): boolean => {
     queueMicrotask(() => {
-      const err = to().mux.receive({ ...header, payload: payload ?? Buffer.alloc(0) });
+      const err = to().receive({ ...header, payload: payload ?? Buffer.alloc(0) });
       assert.equal(err, undefined);
     });
+    return true;
   };
-  const options = { linkBlocked: () => false, log: (line: string) => logs.push(line) };
+  const options = { log: (line: string) => logs.push(line) };
   const local: Bridge = new Bridge({ ...options, localIP: LOCAL, send: link(() => web), forwardFor: () => undefined });
   const web: Bridge = new Bridge({
     ...options, localIP: WEB, send: link(() => local),
@@ -49,7 +50,7 @@ function proxyHost(bridge: Bridge): ProxyHost {
     decide: (host, port) => (host === 'web'
       ? { kind: 'mesh', vip: WEB, port, label: `web (127.0.42.101:${port})` }
       : { kind: 'refuse', why: `${host}:${port} is not a host of the mesh`, reason: 'policy' }),
-    open: (end, to) => (to.kind === 'mesh' ? bridge.openFor(end, to.vip, to.port) ?? 'no free source port' : 'no routes here'),
+    open: (end, to) => (to.kind === 'mesh' ? bridge.open(end, to) : { ok: false, code: 'router-too-old', why: 'no routes here' }),
     log: (line) => logs.push(line),
   };
 }
