@@ -11,6 +11,13 @@
 import { bodyFor, type Body } from './http-body.js';
 import { MAX_HEAD, parseHead, type Framing, type Head, type HeadResult } from './http-head.js';
 
+/**
+ * RFC 9112 §2.2 lets a reader skip empty lines before a start line. They are dropped as they
+ * arrive (a client sending nothing else would otherwise be held, and joined again at every read,
+ * until the head deadline) and count towards the head's size limit.
+ */
+const TOO_MANY_EMPTY_LINES: HeadResult = { kind: 'bad', code: 'too-large', why: `more than ${MAX_HEAD / 1024} KiB of empty lines before a start line` };
+
 /** Pieces held before they are joined anyway: a client dripping a head byte by byte must not cost an object per byte. */
 const MAX_PIECES = 32;
 
@@ -25,6 +32,8 @@ export class MessageReader {
   /** The first this many bytes held are known to hold no whole head: the search for its end resumes there. */
   private searched = 0;
   private body: Body | undefined;
+  /** Bytes of empty lines dropped before the head now being read. */
+  private skipped = 0;
 
   /** Bytes held: a partial head, or what waits while the driver is stalled. */
   get size(): number {
@@ -44,6 +53,8 @@ export class MessageReader {
 
   /** The head at the front of the bytes held, if it is all there; it stays held until consume(). */
   head(): HeadResult {
+    this.skipEmptyLines();
+    if (this.skipped > MAX_HEAD) return TOO_MANY_EMPTY_LINES;
     if (this.held === 0) return MORE;
     if (this.pieces.length > 1) {
       // parseHead() answers other than `more` only once CRLF CRLF or more than MAX_HEAD bytes arrived.
@@ -60,6 +71,7 @@ export class MessageReader {
 
   /** Lets the head head() returned go; returns its bytes as received. */
   consume(head: Head): Buffer {
+    this.skipped = 0;
     const first = this.pieces[0] ?? Buffer.alloc(0);
     this.drop(head.size);
     return first.subarray(0, head.size);
@@ -100,12 +112,36 @@ export class MessageReader {
     this.pieces = [];
     this.held = 0;
     this.searched = 0;
+    this.skipped = 0;
   }
 
   /** Drops the bytes held and the body. */
   reset(): void {
     this.discard();
     this.body = undefined;
+  }
+
+  /** Drops whole CR LF pairs at the front of the bytes held (a pair cut across pieces included). */
+  private skipEmptyLines(): void {
+    for (;;) {
+      const first = this.pieces[0];
+      if (!first) return;
+      let n = 0;
+      while (first[n] === 13 && first[n + 1] === 10) n += 2;
+      if (n > 0) {
+        this.drop(n);
+        this.skipped += n;
+        continue;
+      }
+      // A CR ending one piece and the LF starting the next.
+      if (first.length === 1 && first[0] === 13 && this.pieces[1]?.[0] === 10) {
+        this.drop(1);
+        this.drop(1);
+        this.skipped += 2;
+        continue;
+      }
+      return;
+    }
   }
 
   private join(): void {

@@ -82,3 +82,29 @@ test('hasHeadEnd finds CR LF CR LF across pieces exactly where indexOf finds it 
     assert.equal(hasHeadEnd(cut(bytes, r, 5), from), bytes.indexOf('\r\n\r\n', from) >= 0, `round ${round}: ${JSON.stringify(bytes.toString())} from ${from}`);
   }
 });
+
+// Regression: empty lines before a start line were held and never counted towards the head's
+// size limit, so a client sending only CRLFs was buffered (and joined again at every read)
+// until the head deadline. Now they are dropped as they come and count towards MAX_HEAD.
+test('empty lines before a request are dropped as they come and count towards the head limit', () => {
+  const r = prng(17);
+  const reader = new MessageReader();
+  let sent = 0;
+  let verdict = '';
+  while (sent <= MAX_HEAD + 4 && verdict === '') {
+    // 1 to 600 bytes of the endless CRLF CRLF … stream, cut anywhere (a CR and its LF apart too).
+    const piece = Buffer.from('\r\n'.repeat(301)).subarray(sent % 2, sent % 2 + r.int(1, 600));
+    reader.push(piece);
+    sent += piece.length;
+    const h = reader.head();
+    assert.ok(reader.size <= 1, `${reader.size} bytes of empty lines held`);
+    if (h.kind === 'bad') verdict = h.code;
+    else assert.equal(h.kind, 'more');
+  }
+  assert.equal(verdict, 'too-large');
+  // A few empty lines (a CRLF after a body, cut anywhere) before a request are still skipped.
+  const request = Buffer.from('\r\n\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n');
+  for (let cut = 1; cut < 8; cut++) {
+    assert.deepEqual(read([request.subarray(0, cut), request.subarray(cut)]), ['head GET / HTTP/1.1 (27 bytes)']);
+  }
+});
