@@ -20,7 +20,7 @@ import { routeFirstWord, type FirstWord } from './command-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 
 export async function createCli(): Promise<Cli> {
-  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }, { StatusCommand }] = await Promise.all([
+  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }, { StatusCommand }, { TopCommand }] = await Promise.all([
     import('clipanion'),
     import('./commands/plan.js'),
     import('./commands/validate.js'),
@@ -31,6 +31,7 @@ export async function createCli(): Promise<Cli> {
     import('../demo/demo-http-command.js'),
     import('./commands/show-installer.js'),
     import('./commands/status.js'),
+    import('./commands/top.js'),
   ]);
   const cli = new Cli({
     binaryLabel: 'norouter',
@@ -48,6 +49,7 @@ export async function createCli(): Promise<Cli> {
   cli.register(ShowInstallerCommand);
   cli.register(DemoCommand);
   cli.register(StatusCommand);
+  cli.register(TopCommand);
   cli.register(InternalAgentCommand);
   cli.register(InternalDemoHttpCommand);
   return cli;

@@ -24,6 +24,7 @@ import { startHint } from './start-hint.js';
 import { Watchdog } from './watchdog.js';
 import { runShellSession } from '../bootstrap/shell-session.js';
 import { runtimeFor } from '../bootstrap/runtime-provider.js';
+import type { Accounting } from '../status/accounting.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (README, "Running a mesh"). */
 export const STOP_GRACE_MS = 3_000;
@@ -48,6 +49,8 @@ export interface RouterOptions {
    * process die without stopping them (SIGKILL). `norouter run` sets it.
    */
   watchdog?: boolean;
+  /** The books `norouter status` reads (src/status/accounting.ts); without it nothing is counted. */
+  accounting?: Accounting;
 }
 
 export interface ReadySummary {
@@ -103,9 +106,12 @@ export class Router {
   private stopping = false;
   private readySent = false;
   private readonly watchdog: Watchdog | undefined;
+  private readonly acct: Accounting | undefined;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
+    this.acct = options.accounting;
+    this.acct?.plan(plan.hosts);
     this.policy = new OpenPolicy(plan);
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
@@ -125,6 +131,7 @@ export class Router {
   async apply(next: Plan): Promise<PlanDiff> {
     const diff = diffPlans(this.plan, next);
     this.plan = next;
+    this.acct?.plan(next.hosts);
     this.policy = new OpenPolicy(next);
     this.vips = vipSet(next);
     for (const host of [...diff.unchanged, ...diff.reconfigured.map((r) => r.host)]) {
@@ -217,6 +224,7 @@ export class Router {
 
   private spawn(state: HostState): void {
     const { plan } = state;
+    this.acct?.starting(plan.name);
     let prefix: Buffer | undefined;
     if (plan.bootstrap) {
       // docs/protocol.md §12: the agent's own code goes first on its stdin. Without it (a router run from
@@ -277,6 +285,7 @@ export class Router {
   private linkUp(state: HostState, link: HostLink): void {
     this.byVip.set(link.vip, state);
     state.cameUp = true;
+    this.acct?.up(state.plan.name);
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readySent) this.options.log(`${state.plan.name}: up (${Date.now() - link.proc.startedAt} ms)`);
@@ -304,6 +313,7 @@ export class Router {
     if (state.link !== link) return;
     const before = state.notListening;
     state.notListening = failed;
+    this.acct?.listening(state.plan.name, failed);
     if (state.outcome === undefined) return this.settle(state);
     if (!this.readySent) return;
     if (failed.length) this.options.log(`${state.plan.name}: not listening on ${describeFailures(failed)}`);
@@ -325,6 +335,7 @@ export class Router {
     if (this.byVip.get(link.vip) === state) {
       this.byVip.delete(link.vip);
       this.conns.linkDown(link.vip);
+      this.acct?.linkDown(link.vip);
     }
     // A link whose output merely ended is reported by the process's exit; any other reason (a
     // protocol error, even before HELLO: a login banner, a shell prompt) is said here.
@@ -372,6 +383,7 @@ export class Router {
       this.maybeReady();
     }
     const verdict = state.failures.record(end, upFor, state.cameUp);
+    this.acct?.[verdict.giveUp ? 'givenUp' : 'down'](state.plan.name, why ?? describeEnd(end, upFor));
     if (verdict.giveUp) {
       state.givenUp = true;
       const last = end.lastLines.at(-1);
@@ -401,6 +413,7 @@ export class Router {
       const known = this.vips.has(frame.dstIP);
       const dst = ipToString(frame.dstIP);
       const reply = abortReply(frame, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
+      this.acct?.refused(state.plan.name, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
       from.send(reply.header, reply.payload);
       return;
     }
@@ -416,6 +429,7 @@ export class Router {
         // connection its acceptor has not answered, towards a link past MAX_OPEN_BACKLOG, ends
         // that connection both ways instead, so what the router queues does not depend on timing.
         if (to.backlog > MAX_OPEN_BACKLOG && this.conns.abortOpening(frame)) return this.shed(state, from, to, frame);
+        this.acct?.forwarded(frame);
         to.send(frame, frame.payload, frame.rest);
         return;
       case 'drop':
@@ -455,6 +469,11 @@ export class Router {
     return state.proc ? 'running' : state.restartTimer ? 'restarting' : state.givenUp ? 'given-up' : 'stopped';
   }
 
+  /** Bytes waiting in the router for a host's agent to read (what status shows). */
+  linkBacklog(name: string): number {
+    return this.hosts.get(name)?.link?.backlog ?? 0;
+  }
+
   /** Live connections the router is switching (what a soak watches). */
   stats(): { connections: number } {
     return { connections: this.conns.size };
@@ -467,6 +486,7 @@ export class Router {
 
   /** Aborts a connection not yet answered, both ways: its acceptor is not reading its link. */
   private shed(state: HostState, from: HostLink, to: HostLink, frame: Frame): void {
+    this.acct?.forget(frame);
     const text = `${to.host.name} is not reading its link (${(to.backlog / 2 ** 20).toFixed(1)} MiB queued)`;
     this.refuse(state, from, { kind: 'not-reading', reason: 'resource-limit', text }, frame);
     const { srcIP, srcPort, dstIP, dstPort, proto } = frame;
@@ -484,6 +504,7 @@ export class Router {
   private count(state: HostState, kind: string): number {
     const n = (state.refused.get(kind) ?? 0) + 1;
     state.refused.set(kind, n);
+    this.acct?.refused(state.plan.name, kind);
     return n;
   }
 
