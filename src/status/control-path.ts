@@ -6,7 +6,7 @@
  * in a shared /tmp another user could have made it first, and would then see every socket.
  */
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, realpathSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 
@@ -18,8 +18,17 @@ export type ControlDir = { ok: true; dir: string } | { ok: false; code: 'control
 /** The control directory, without creating it. */
 export function controlDirPath(env: NodeJS.ProcessEnv = process.env): string {
   const runtime = env.XDG_RUNTIME_DIR;
-  if (runtime && isAbsolute(runtime)) return join(runtime, 'norouter');
+  // Set but missing (a `sudo -E`, a session that ended): the fallback, as the spec says.
+  if (runtime && isAbsolute(runtime) && isDirectory(runtime)) return join(runtime, 'norouter');
   return join(tmpdir(), `norouter-${process.getuid?.() ?? 'user'}`);
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** The control directory, made if missing; refused when someone else could use it. */
