@@ -92,8 +92,9 @@ export class Bridge {
         else end.abort(conn, reason, text);
         // A proxy reports its own refusals; a routed dial refused by policy is the proxy's news
         // too. A peer's violation is reported by whoever called receive(), once per peer and kind
-        // (§8.1).
-        if (end instanceof Socket && !violation && reason !== 'host-down' && reason !== 'shutting-down') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
+        // (§8.1). A reset by the other end (ECONNRESET, EPIPE) is how many clients end: the
+        // router counts it (`norouter status`, and each one with `run --debug`), nobody must act.
+        if (end instanceof Socket && !violation && reason !== 'host-down' && reason !== 'shutting-down' && reason !== 'reset') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
       },
       onWritable: (conn) => this.resume(conn),
       onClose: (conn) => this.forgetConn(conn),

@@ -15,6 +15,7 @@ import {
   type ByDirection, type ConnectionSnapshot, type EventKind, type EventSnapshot, type HostSnapshot, type HostStateName,
   type ReloadSnapshot, type Snapshot,
 } from './snapshot.js';
+import { escapeControls } from '../terminal/safe-text.js';
 
 interface HostBook {
   name: string;
@@ -69,6 +70,8 @@ export class Accounting {
   private readonly now: () => number;
   /** Called after a change a summary should show (a host up or down, a reload). */
   onChange: (() => void) | undefined;
+  /** `run --debug`: each ABORT that passes, with its reason (what agents no longer log: src/net/bridge.ts). */
+  debug: ((line: string) => void) | undefined;
   /** Bytes waiting in the router for a host's agent to read (its link's backlog), 0 without a link. */
   backlog: ((host: string) => number) | undefined;
 
@@ -201,8 +204,12 @@ export class Accounting {
         return;
       }
       case 'abort': {
-        const { reason } = readAbortPayload(frame.payload);
+        const { reason, text } = readAbortPayload(frame.payload);
         this.aborts.set(reason, (this.aborts.get(reason) ?? 0) + 1);
+        if (this.debug) {
+          const by = this.byVip.get(frame.srcIP)?.name ?? ipToString(frame.srcIP);
+          this.debug(`connection ${ipToString(frame.srcIP)}:${frame.srcPort} <-> ${ipToString(frame.dstIP)}:${frame.dstPort} aborted by ${by}: ${reason}${text ? ` (${escapeControls(text)})` : ''}`);
+        }
         const conn = this.conns.get(key);
         if (conn) this.end(key, conn);
         return;

@@ -21,7 +21,7 @@ import { parseExposition } from '../helpers/prometheus.js';
 import { Terminal, TMUX_SKIP } from '../cli/tmux.js';
 import type { Snapshot } from '../../src/status/snapshot.js';
 
-const NETNS_SKIP = canUseNetns();
+const NETNS_SKIP = canUseNetns() ?? (which('curl') ? undefined : 'curl is not installed (the metrics are scraped with it)');
 const dir = mkdtempSync(join(tmpdir(), 'nrt-status-'));
 // A runtime directory of the test's own: `status` without FILE sees only these meshes.
 const env = { ...process.env, XDG_RUNTIME_DIR: join(dir, 'xdg') };
@@ -71,9 +71,10 @@ describe('norouter status on a mesh of network namespaces', { skip: NETNS_SKIP, 
   before(async () => {
     const [ns1, ns2] = [await createNetns(), await createNetns()];
     services.push(await startTcpServer('echo', { ns: ns1, port: 7000 }), await startTcpServer('echo', { ns: ns2, port: 7000 }));
+    services.push(await startTcpServer('reset', { ns: ns1, port: 7001 }));
     mesh = await startRouter('mesh', [
       { name: 'local', vip: vips.local },
-      { name: 'h1', vip: vips.h1, cmd: nsHostCmd(ns1), ports: ['7000:127.0.0.1:7000'] },
+      { name: 'h1', vip: vips.h1, cmd: nsHostCmd(ns1), ports: ['7000:127.0.0.1:7000', '7001:127.0.0.1:7001'] },
       { name: 'h2', vip: vips.h2, cmd: nsHostCmd(ns2), ports: ['7000:127.0.0.1:7000'] },
     ], ['--metrics', '127.0.0.1:0']);
     const line = await mesh.router.waitForLine(/^norouter: metrics at http:\/\/127\.0\.0\.1:\d+\/metrics$/, 5000);
@@ -110,6 +111,24 @@ describe('norouter status on a mesh of network namespaces', { skip: NETNS_SKIP, 
     assert.equal(bytes('local', 'out'), host(after, 'local').bytes.out);
     assert.equal(samples.find((x) => x.name === 'norouter_connections')?.value, 0);
     assert.equal(samples.filter((x) => x.name === 'norouter_host_up' && x.value === 1).length, 3);
+  });
+
+  // The log filled with `connection … reset by peer: reset (ECONNRESET)` lines at the end of every
+  // iperf3 test: ordinary ends of connections, which nobody must act on. They are counted.
+  test('connections reset by their peer are counted, not logged', async () => {
+    const before = await snapshot(mesh.manifest);
+    for (let i = 0; i < 3; i++) {
+      const outcome = await tcpExchange(vips.h1, 7001, { send: 'x', halfClose: false, timeoutMs: 10_000 });
+      assert.ok(outcome.end === 'reset' || outcome.end === 'eof', outcome.end);
+    }
+    const after = await waitFor(async () => {
+      const s = await snapshot(mesh.manifest);
+      return (s.aborts.reset ?? 0) - (before.aborts.reset ?? 0) >= 3 && s.totals.connections === 0 ? s : undefined;
+    }, { timeoutMs: 10_000, what: 'three resets counted' });
+    assert.ok((after.aborts.reset ?? 0) >= 3);
+    assert.deepEqual(mesh.router.lines.filter((l) => /reset by peer/.test(l.text)), []);
+    const r = await status(mesh.manifest);
+    assert.match(r.stdout, /connections aborted: .*\d+ × reset/);
   });
 
   test('the table: every host, up, and exit 0', async () => {
@@ -187,5 +206,3 @@ test('status with no mesh running: says so, exit 4', async () => {
   assert.equal(r.code, 4);
   assert.equal(r.stdout, 'no norouter mesh of this user is running\n');
 });
-
-test('curl exists for the metrics test', { skip: NETNS_SKIP ?? (which('curl') ? false : 'curl is not installed') }, () => {});
