@@ -41,9 +41,9 @@ export class MeshRouter {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  constructor(manifestPath: string, hosts: readonly BenchHost[]) {
+  constructor(manifestPath: string, hosts: readonly BenchHost[], env?: NodeJS.ProcessEnv) {
     writeFileSync(manifestPath, meshManifest(hosts));
-    this.child = start([process.execPath, CLI, 'run', manifestPath]);
+    this.child = start([process.execPath, CLI, 'run', manifestPath], env ? { env } : {});
     this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
   }
 

@@ -85,7 +85,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   }
   const status = started.service;
   const router = new Router(plan, {
-    accounting: status.accounting,
+    ...(status.counting ? { accounting: status.accounting } : {}),
     log,
     watchdog: true,
     agentLog: (host, line) => stderr.write(`[${host}] ${escapeControls(line)}\n`),

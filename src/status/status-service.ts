@@ -29,6 +29,11 @@ export type StatusStart = { ok: true; service: StatusService } | { ok: false; me
 
 export class StatusService {
   readonly accounting: Accounting;
+  /**
+   * Whether the router keeps the books: always, but for the benchmark that measures what they
+   * cost (bench/accounting.ts runs the same build with NOROUTER_ACCOUNTING=off; docs/status.md).
+   */
+  readonly counting = process.env.NOROUTER_ACCOUNTING !== 'off';
   private control: ControlServer | undefined;
   private metrics: MetricsServer | undefined;
   private printed: string | undefined;
