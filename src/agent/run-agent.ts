@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
+  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -182,7 +182,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           io.log(`router says goodbye: ${escapeControls(`${msg.reason}${msg.message ? `: ${msg.message}` : ''}`)}`);
           return;
         case 'status':
-          return fail(protocolError('bad-control', 'the router sent STATUS, which only agents send'));
+        case 'counters':
+          return fail(protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`));
         case 'unknown':
           return; // §4.7: ignored for forward compatibility
       }
@@ -205,6 +206,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       }
       link.sendControl({ type: 'ping', nonce: ++nonce });
     }, keepaliveInterval);
+
+    // §4.8: what only this agent counts (its DNS server), to a router that asked, when it changed.
+    let lastCounters = '';
+    const counters = setInterval(() => {
+      if (done || !dnsAddon || !peerHello?.features.includes(FEATURE_COUNTERS)) return;
+      const c = { dns: dnsAddon.counters };
+      const text = JSON.stringify(c);
+      if (text !== lastCounters) link.sendControl({ type: 'counters', counters: c });
+      lastCounters = text;
+    }, COUNTERS_INTERVAL_MS);
+    counters.unref();
 
     // The DNS add-on, loaded only by agents that use it. Every start also recovers the
     // files an earlier agent for this VIP left changed when it was killed.
@@ -234,6 +246,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
       clearInterval(keepalive);
+      clearInterval(counters);
       listeners.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');

@@ -278,6 +278,7 @@ export class Router {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
+      onCounters: (l, counters) => state.link === l && this.acct?.agentCounters(state.plan.name, counters),
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
   }

@@ -33,7 +33,12 @@ interface HostBook {
   rate: ByDirection;
   history: number[];
   refused: Map<string, number>;
+  /** §4.8: what earlier runs of the agent counted, and what the current one reported last. */
+  dnsBefore: DnsCounts;
+  dnsNow: DnsCounts;
 }
+
+interface DnsCounts { answered: number; relayed: number; dropped: number }
 
 interface ConnBook {
   initiator: number;
@@ -112,6 +117,9 @@ export class Accounting {
     const book = this.hosts.get(name);
     if (!book) return;
     if (book.starts++ > 0) this.event('restart', name, `restart ${book.starts - 1}`);
+    // A new agent counts from zero: what the last one reported is kept.
+    book.dnsBefore = addDns(book.dnsBefore, book.dnsNow);
+    book.dnsNow = noDns();
     this.setState(book, 'starting');
   }
 
@@ -145,6 +153,12 @@ export class Accounting {
     book.notListening = failed.map(({ listen, error }) => ({ listen, error }));
     if (failed.length) this.event('not-listening', name, `not listening on ${failed.map((f) => `${f.listen} (${f.error})`).join(', ')}`);
     this.onChange?.();
+  }
+
+  /** COUNTERS (docs/protocol.md §4.8): what the host's current agent counted since it started. */
+  agentCounters(name: string, counters: { dns: DnsCounts }): void {
+    const book = this.hosts.get(name);
+    if (book) book.dnsNow = { answered: counters.dns.answered, relayed: counters.dns.relayed, dropped: counters.dns.dropped };
   }
 
   /** An OPEN refused or a frame that cost its sender the link, by kind. */
@@ -251,7 +265,7 @@ export class Accounting {
         name: b.name, vip: b.vip, state: b.state, ...(b.why !== undefined ? { why: b.why } : {}),
         since: iso(b.since), restarts: Math.max(0, b.starts - 1), notListening: b.notListening,
         connections: { ...b.live }, opened: { ...b.opened }, bytes: { ...b.bytes }, rate: { ...b.rate },
-        backlog: this.backlog?.(b.name) ?? 0, refused: Object.fromEntries(b.refused),
+        backlog: this.backlog?.(b.name) ?? 0, dns: addDns(b.dnsBefore, b.dnsNow), refused: Object.fromEntries(b.refused),
         ...(detail ? { history: [...b.history] } : {}),
       });
     }
@@ -312,7 +326,7 @@ export class Accounting {
   private newHost(name: string, vip: string): HostBook {
     return {
       name, vip, state: 'starting', since: this.now(), starts: 0, notListening: [],
-      live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(),
+      live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(), dnsBefore: noDns(), dnsNow: noDns(),
     };
   }
 
@@ -334,6 +348,14 @@ export class Accounting {
     this.events.push({ at: iso(this.now()), kind, ...(host !== undefined ? { host } : {}), text, count: 1 });
     if (this.events.length > MAX_EVENTS) this.events.shift();
   }
+}
+
+function noDns(): DnsCounts {
+  return { answered: 0, relayed: 0, dropped: 0 };
+}
+
+function addDns(a: DnsCounts, b: DnsCounts): DnsCounts {
+  return { answered: a.answered + b.answered, relayed: a.relayed + b.relayed, dropped: a.dropped + b.dropped };
 }
 
 function iso(ms: number): string {

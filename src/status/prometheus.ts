@@ -34,6 +34,8 @@ export function prometheusText(s: Snapshot): string {
     s.hosts.flatMap((h) => Object.entries(h.refused).map(([kind, n]) => [{ host: h.name, kind }, n] as Sample)));
   metric('norouter_connections_aborted_total', 'counter', 'ABORTs that passed the router, by reason (docs/protocol.md 5.6).',
     Object.entries(s.aborts).map(([reason, n]) => [{ reason }, n] as Sample));
+  metric('norouter_dns_queries_total', 'counter', 'DNS queries the host\'s agent answered from the mesh\'s names, relayed to the host\'s nameservers, or dropped as malformed.',
+    s.hosts.flatMap((h) => (['answered', 'relayed', 'dropped'] as const).map((outcome) => [{ host: h.name, outcome }, h.dns[outcome]] as Sample)));
   metric('norouter_connections', 'gauge', 'Live connections the router switches.', [[{}, s.totals.connections]]);
   metric('norouter_reloads_total', 'counter', 'Reloads of the manifest that changed its text (applied or not).', [[{}, s.reloads.count]]);
   const last = s.reloads.last;

@@ -37,6 +37,7 @@ export function renderStatus(s: Snapshot, o: RenderOptions): string {
 function hostRow(h: HostSnapshot, now: string, o: RenderOptions): string[] {
   const notes: string[] = [];
   if (h.why) notes.push(escapeControls(h.why));
+  if (h.dns.answered + h.dns.relayed + h.dns.dropped > 0) notes.push(`dns: ${h.dns.answered} answered, ${h.dns.relayed} relayed${h.dns.dropped ? `, ${h.dns.dropped} dropped` : ''}`);
   if (h.notListening.length) notes.push(`not listening on ${h.notListening.map((f) => `${escapeControls(f.listen)} (${escapeControls(f.error)})`).join(', ')}`);
   return [
     escapeControls(h.name), h.vip, paint(o.colour, STATE_COLOUR[h.state], h.state), `${ago(h.since, now)} ago`, String(h.restarts),

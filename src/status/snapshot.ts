@@ -36,6 +36,12 @@ export interface HostSnapshot {
   rate: ByDirection;
   /** Bytes waiting in the router for the agent to read (its link's backlog). */
   backlog: number;
+  /**
+   * DNS queries its agent's DNS server answered from the mesh's names, relayed to the host's own
+   * nameservers, and dropped as malformed (docs/protocol.md §4.8), since the router started; the
+   * agent reports them every few seconds. Zero for a host without DNS or an older agent.
+   */
+  dns: { answered: number; relayed: number; dropped: number };
   /** Refused OPENs and protocol violations of this host, by kind. */
   refused: Record<string, number>;
   /** `detail` only: bytes per second, in + out, for each of the last HISTORY_SECONDS seconds, oldest first. */

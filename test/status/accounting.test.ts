@@ -168,3 +168,15 @@ test('random traffic: the books hold what conntrack holds and count every forwar
     assert.equal(s.hosts.reduce((n, h) => n + h.connections.in + h.connections.out, 0), 2 * track.size, `seed ${seed}`);
   }
 });
+
+test('agent counters (docs/protocol.md §4.8): a restarted agent counts from zero, the books keep the sum', () => {
+  const acct = books();
+  acct.starting('a');
+  acct.agentCounters('a', { dns: { answered: 5, relayed: 2, dropped: 0 } });
+  acct.agentCounters('a', { dns: { answered: 7, relayed: 2, dropped: 1 } });
+  assert.deepEqual(acct.snapshot().hosts[0]?.dns, { answered: 7, relayed: 2, dropped: 1 });
+  acct.down('a', 'killed');
+  acct.starting('a');
+  acct.agentCounters('a', { dns: { answered: 1, relayed: 0, dropped: 0 } });
+  assert.deepEqual(acct.snapshot().hosts[0]?.dns, { answered: 8, relayed: 2, dropped: 1 });
+});
