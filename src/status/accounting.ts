@@ -33,6 +33,8 @@ interface HostBook {
   rate: ByDirection;
   history: number[];
   refused: Map<string, number>;
+  /** The live connections this host opened, by its source port (unique among them: docs/protocol.md §5.8). */
+  conns: Map<number, ConnBook>;
   /** §4.8: what earlier runs of the agent counted, and what the current one reported last. */
   dnsBefore: DnsCounts;
   dnsNow: DnsCounts;
@@ -41,7 +43,8 @@ interface HostBook {
 interface DnsCounts { answered: number; relayed: number; dropped: number }
 
 interface ConnBook {
-  initiator: number;
+  from: HostBook;
+  to: HostBook | undefined;
   initiatorPort: number;
   acceptor: number;
   acceptorPort: number;
@@ -65,7 +68,7 @@ const dir = (): ByDirection => ({ in: 0, out: 0 });
 export class Accounting {
   private readonly hosts = new Map<string, HostBook>();
   private readonly byVip = new Map<number, HostBook>();
-  private readonly conns = new Map<number, ConnBook>();
+  private live = 0;
   private readonly aborts = new Map<string, number>();
   private readonly events: EventSnapshot[] = [];
   private reloads = 0;
@@ -103,6 +106,8 @@ export class Accounting {
       const old = this.hosts.get(name);
       keep.set(name, old && old.vip === vip ? old : this.newHost(name, vip));
     }
+    // A host that left (or changed its VIP) takes its connections along, as its link will.
+    for (const [vip, book] of this.byVip) if (keep.get(book.name) !== book) this.linkDown(vip);
     this.hosts.clear();
     this.byVip.clear();
     for (const [name, book] of keep) {
@@ -182,15 +187,17 @@ export class Accounting {
    */
   forwarded(frame: Frame): void {
     const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
-    const key = fromAcceptor ? frame.dstIP * 65536 + frame.dstPort : frame.srcIP * 65536 + frame.srcPort;
+    const src = this.byVip.get(frame.srcIP);
+    const dst = this.byVip.get(frame.dstIP);
+    // A connection is filed under its initiator, by the initiator's source port.
+    const initiator = fromAcceptor ? dst : src;
+    const port = fromAcceptor ? frame.dstPort : frame.srcPort;
     switch (tcpKind(frame.flags)) {
       case 'data':
       case 'close-write': {
         const n = payloadLength(frame);
-        const conn = this.conns.get(key);
+        const conn = initiator?.conns.get(port);
         if (n > 0) {
-          const src = this.byVip.get(frame.srcIP);
-          const dst = this.byVip.get(frame.dstIP);
           if (src) src.bytes.out += n;
           if (dst) dst.bytes.in += n;
           if (conn) {
@@ -201,19 +208,19 @@ export class Accounting {
         if (conn && (frame.flags & ~FLAG_FROM_ACCEPTOR) !== 0) {
           if (fromAcceptor) conn.acceptorClosed = true;
           else conn.initiatorClosed = true;
-          if (conn.initiatorClosed && conn.acceptorClosed) this.end(key, conn);
+          if (conn.initiatorClosed && conn.acceptorClosed) this.end(conn);
         }
         return;
       }
       case 'open': {
-        if (this.conns.has(key)) return;
-        this.conns.set(key, {
-          initiator: frame.srcIP, initiatorPort: frame.srcPort, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
+        if (!src || src.conns.has(port)) return;
+        src.conns.set(port, {
+          from: src, to: dst, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
           sent: 0, received: 0, sampled: 0, rate: 0, openedAt: this.now(), initiatorClosed: false, acceptorClosed: false,
         });
-        const src = this.byVip.get(frame.srcIP);
-        const dst = this.byVip.get(frame.dstIP);
-        if (src) { src.live.out++; src.opened.out++; }
+        this.live++;
+        src.live.out++;
+        src.opened.out++;
         if (dst) { dst.live.in++; dst.opened.in++; }
         return;
       }
@@ -221,11 +228,11 @@ export class Accounting {
         const { reason, text } = readAbortPayload(frame.payload);
         this.aborts.set(reason, (this.aborts.get(reason) ?? 0) + 1);
         if (this.debug) {
-          const by = this.byVip.get(frame.srcIP)?.name ?? ipToString(frame.srcIP);
+          const by = src?.name ?? ipToString(frame.srcIP);
           this.debug(`connection ${ipToString(frame.srcIP)}:${frame.srcPort} <-> ${ipToString(frame.dstIP)}:${frame.dstPort} aborted by ${by}: ${reason}${text ? ` (${escapeControls(text)})` : ''}`);
         }
-        const conn = this.conns.get(key);
-        if (conn) this.end(key, conn);
+        const conn = initiator?.conns.get(port);
+        if (conn) this.end(conn);
         return;
       }
       default:
@@ -236,21 +243,24 @@ export class Accounting {
   /** The router ended the connection of `frame` itself (it aborted it both ways). */
   forget(frame: Frame): void {
     const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
-    const key = fromAcceptor ? frame.dstIP * 65536 + frame.dstPort : frame.srcIP * 65536 + frame.srcPort;
-    const conn = this.conns.get(key);
-    if (conn) this.end(key, conn);
+    const initiator = this.byVip.get(fromAcceptor ? frame.dstIP : frame.srcIP);
+    const conn = initiator?.conns.get(fromAcceptor ? frame.dstPort : frame.srcPort);
+    if (conn) this.end(conn);
   }
 
   /** A host's link ended: every connection it was an end of is gone (docs/protocol.md §4.4). */
   linkDown(vip: number): void {
-    for (const [key, conn] of this.conns) if (conn.initiator === vip || conn.acceptor === vip) this.end(key, conn);
+    const text = ipToString(vip);
+    for (const book of this.byVip.values()) {
+      const own = book.vip === text;
+      for (const conn of book.conns.values()) if (own || conn.acceptor === vip) this.end(conn);
+    }
   }
 
   /** Live connections the books hold (conntrack's size, when both are right). */
   get connections(): number {
-    return this.conns.size;
+    return this.live;
   }
-
   snapshot(detail = false): Snapshot {
     const now = this.now();
     const hosts: HostSnapshot[] = [];
@@ -273,7 +283,7 @@ export class Accounting {
       version: SNAPSHOT_VERSION,
       mesh: { manifest: this.options.manifest, pid: process.pid, norouter: this.options.version, startedAt: iso(this.startedAt), now: iso(now) },
       hosts,
-      totals: { hosts: hosts.length, up, connections: this.conns.size, bytes, rate },
+      totals: { hosts: hosts.length, up, connections: this.live, bytes, rate },
       aborts: Object.fromEntries(this.aborts),
       reloads: { count: this.reloads, ...(this.lastReload ? { last: this.lastReload } : {}) },
       connections: this.busiest(detail ? TOP_CONNECTIONS_DETAIL : TOP_CONNECTIONS, now),
@@ -290,10 +300,12 @@ export class Accounting {
       b.history.push(b.rate.in + b.rate.out);
       if (b.history.length > HISTORY_SECONDS) b.history.shift();
     }
-    for (const c of this.conns.values()) {
-      const total = c.sent + c.received;
-      c.rate = total - c.sampled;
-      c.sampled = total;
+    for (const b of this.hosts.values()) {
+      for (const c of b.conns.values()) {
+        const total = c.sent + c.received;
+        c.rate = total - c.sampled;
+        c.sampled = total;
+      }
     }
   }
 
@@ -301,32 +313,33 @@ export class Accounting {
     // A bounded insertion into the n best: 10,000 connections cost one pass, not a sort.
     const best: ConnBook[] = [];
     const better = (a: ConnBook, b: ConnBook) => a.rate - b.rate || (a.sent + a.received) - (b.sent + b.received);
-    for (const c of this.conns.values()) {
-      if (best.length === n && better(c, best[n - 1]!) <= 0) continue;
-      let i = best.length;
-      while (i > 0 && better(c, best[i - 1]!) > 0) i--;
-      best.splice(i, 0, c);
-      if (best.length > n) best.pop();
+    for (const b of this.hosts.values()) {
+      for (const c of b.conns.values()) {
+        if (best.length === n && better(c, best[n - 1]!) <= 0) continue;
+        let i = best.length;
+        while (i > 0 && better(c, best[i - 1]!) > 0) i--;
+        best.splice(i, 0, c);
+        if (best.length > n) best.pop();
+      }
     }
     return best.map((c) => ({
-      from: { host: this.byVip.get(c.initiator)?.name ?? '?', address: `${ipToString(c.initiator)}:${c.initiatorPort}` },
-      to: { host: this.byVip.get(c.acceptor)?.name ?? '?', address: `${ipToString(c.acceptor)}:${c.acceptorPort}` },
+      from: { host: c.from.name, address: `${c.from.vip}:${c.initiatorPort}` },
+      to: { host: c.to?.name ?? '?', address: `${ipToString(c.acceptor)}:${c.acceptorPort}` },
       sent: c.sent, received: c.received, rate: c.rate, ageMs: now - c.openedAt,
     }));
   }
 
-  private end(key: number, conn: ConnBook): void {
-    this.conns.delete(key);
-    const src = this.byVip.get(conn.initiator);
-    const dst = this.byVip.get(conn.acceptor);
-    if (src && src.live.out > 0) src.live.out--;
-    if (dst && dst.live.in > 0) dst.live.in--;
+  private end(conn: ConnBook): void {
+    if (!conn.from.conns.delete(conn.initiatorPort)) return;
+    this.live--;
+    conn.from.live.out--;
+    if (conn.to) conn.to.live.in--;
   }
 
   private newHost(name: string, vip: string): HostBook {
     return {
       name, vip, state: 'starting', since: this.now(), starts: 0, notListening: [],
-      live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(), dnsBefore: noDns(), dnsNow: noDns(),
+      live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(), conns: new Map(), dnsBefore: noDns(), dnsNow: noDns(),
     };
   }
 
