@@ -45,6 +45,8 @@ export async function runStatus(io: StatusIo, flags: StatusFlags): Promise<numbe
   } finally {
     process.off('SIGINT', stop);
   }
+  // The terminal echoed ^C on the table's last line: what comes next starts on a line of its own.
+  if (inPlace) io.stdout.write('\n');
   return code;
 }
 
