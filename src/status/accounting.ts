@@ -186,13 +186,16 @@ export class Accounting {
    * its connection's life as conntrack does.
    */
   forwarded(frame: Frame): void {
+    const kind = tcpKind(frame.flags);
+    // WINDOW and OPEN_OK change nothing here: one test, no lookup.
+    if (kind === 'window' || kind === 'open-ok') return;
     const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
     const src = this.byVip.get(frame.srcIP);
     const dst = this.byVip.get(frame.dstIP);
     // A connection is filed under its initiator, by the initiator's source port.
     const initiator = fromAcceptor ? dst : src;
     const port = fromAcceptor ? frame.dstPort : frame.srcPort;
-    switch (tcpKind(frame.flags)) {
+    switch (kind) {
       case 'data':
       case 'close-write': {
         const n = payloadLength(frame);
