@@ -58,6 +58,13 @@ export interface FramedStreamOptions {
    * writing is not blocked on a full pipe while it is being stopped (the router).
    */
   inputOnClose: 'pause' | 'drain';
+  /**
+   * The bytes waiting in the output past which it counts as full (blocked, send() false),
+   * instead of the output's own high-water mark: process.stdout's is 16 KiB, less than one
+   * 64 KiB frame, so every frame the pipe did not take at once would stop the producers and
+   * start them again on 'drain' (docs/benchmarks.md, "Mesh: the hot path on the new layout").
+   */
+  blockAtBytes?: number;
 }
 
 export class FramedStream {
@@ -148,7 +155,8 @@ export class FramedStream {
     for (let i = 0; i < last; i++) ok = output.write(chunks[i] as Buffer);
     ok = output.write(chunks[last] as Buffer, this.onTaken);
     output.uncork();
-    if (!ok) this.outputBlocked = true;
+    // 'drain' follows every write that returned false, whether or not this counts as blocked.
+    if (!ok && output.writableLength >= (this.options.blockAtBytes ?? 0)) this.outputBlocked = true;
   };
 
   /** Flushes, ends the output and stops decoding the input. Idempotent. */
