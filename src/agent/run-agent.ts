@@ -26,6 +26,11 @@ import type { Proxies } from '../proxy/proxies.js';
 
 export interface AgentIO {
   input: Readable;
+  /**
+   * When the input is read by other means than its 'data' events (src/link/slab-input.ts):
+   * called once with where its bytes go.
+   */
+  bindInput?: (receive: (chunk: Buffer) => void) => void;
   output: Writable;
   /** One line of diagnostics (stderr). Never stdout: stdout is the link. */
   log: (line: string) => void;
@@ -100,6 +105,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       onDown: (end) => onDown(end),
     });
     const link = session.stream;
+    io.bindInput?.(link.receive);
     const bridge = new Bridge({
       localIP: me,
       ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}),

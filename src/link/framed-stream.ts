@@ -85,7 +85,7 @@ export class FramedStream {
     private readonly options: FramedStreamOptions,
   ) {
     this.decoder = new FrameDecoder({ onFrame: (f) => this.handlers.onFrame(f), onError: (e) => this.handlers.onError(e) }, { zeroCopyData: true });
-    input.on('data', this.onData);
+    input.on('data', this.receive);
     input.once('end', () => this.inputEnded({ kind: 'ended' }));
     input.once('close', () => this.inputEnded({ kind: 'closed' }));
     input.once('error', (error: Error) => this.inputEnded({ kind: 'failed', error }));
@@ -166,7 +166,7 @@ export class FramedStream {
     this.closed = true;
     this.stopReading();
     if (this.options.inputOnClose === 'pause') {
-      this.input.off('data', this.onData);
+      this.input.off('data', this.receive);
       this.input.pause();
     }
     if (!this.output.destroyed && !this.output.writableEnded) this.output.end();
@@ -193,7 +193,8 @@ export class FramedStream {
     this.taken = Date.now();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Bytes of the input, from its 'data' events or from whoever reads it otherwise (slab-input.ts). */
+  readonly receive = (chunk: Buffer): void => {
     this.received = Date.now();
     this.decoder.push(chunk);
   };
