@@ -42,7 +42,11 @@ export async function benchAccountingInstructions(reps = REPS): Promise<Instruct
   if (!which('valgrind') || !which('callgrind_control')) return { skipped: '`valgrind` (with callgrind_control) is not installed' };
   const runs: Counted[] = [];
   for (let i = 0; i < reps; i++) {
-    for (const side of (i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Side[]) runs.push(await countOnce(side));
+    for (const side of (i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Side[]) {
+      const r = await countOnce(side);
+      runs.push(r);
+      process.stderr.write(`accounting-instructions: run ${runs.length} of ${2 * reps}, books ${side}: ${(r.perMiB / 1e6).toFixed(2)} M/MiB, ${(r.perTrip / 1e3).toFixed(1)} k/round trip\n`);
+    }
   }
   const of = (side: Side, k: 'perMiB' | 'perTrip') => runs.filter((r) => r.side === side).map((r) => r[k]);
   const perMiB = { off: median(of('off', 'perMiB')), on: median(of('on', 'perMiB')) };
