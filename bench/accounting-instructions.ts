@@ -10,8 +10,11 @@
  * 64-byte round trips on one connection. The same build runs with NOROUTER_ACCOUNTING=off
  * (src/status/status-service.ts) and as it ships, alternating, REPS times each.
  *
- * Needs valgrind (Debian: `apt-get install valgrind`, which brings callgrind_control and vgdb);
- * no root. About 6 minutes on the 2-vCPU machine (each router starts under valgrind in ~20 s).
+ * V8's optimizing compiler is left out of the counts (excludingCompiler below).
+ *
+ * Needs valgrind (Debian: `apt-get install valgrind`, which brings callgrind_control, vgdb and
+ * callgrind_annotate); no root. About 1.5 minutes per router on the loaded 2-vCPU machine, so
+ * about 15 minutes for the 10 routers of the default.
  * Command: `npm run bench -- accounting-instructions`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
