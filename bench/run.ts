@@ -11,6 +11,7 @@ import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
 import { benchAccounting, reportAccounting } from './accounting.js';
+import { benchAccountingInstructions, reportAccountingInstructions } from './accounting-instructions.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
 // The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
@@ -56,6 +57,13 @@ if (want('accounting')) {
   const r = await benchAccounting();
   console.log(`## accounting\n\n${reportAccounting(r)}\n`);
   if (!r.met) missed = true;
+}
+
+// Minutes under valgrind: only when asked for by name (`npm run bench -- accounting-instructions`).
+if (wanted.has('accounting-instructions')) {
+  const r = await benchAccountingInstructions();
+  console.log(`## accounting-instructions\n\n${reportAccountingInstructions(r)}\n`);
+  if ('met' in r && !r.met) missed = true;
 }
 
 if (want('bootstrap')) {

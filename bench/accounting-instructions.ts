@@ -1,0 +1,231 @@
+/**
+ * What the books of `norouter status` cost, in instructions (docs/benchmarks.md, "Status"): a
+ * figure the machine's load cannot move, where bench/accounting.ts's rates swing by more than the
+ * 3% budget on a shared machine. The router (`node dist/norouter.cjs run`) runs under valgrind's
+ * callgrind, which counts the instructions the router's process executes (node's JIT code
+ * included, all of its threads); its two agents are its children and run natively
+ * (--trace-children=no). Both agents live on this machine's loopback (two VIPs), the servers are
+ * in this process. Counting starts after a warm-up (the JIT's first tiers) and is dumped after
+ * each phase: a single stream of STREAM_MIB MiB client -> server, then ROUND_TRIPS sequential
+ * 64-byte round trips on one connection. The same build runs with NOROUTER_ACCOUNTING=off
+ * (src/status/status-service.ts) and as it ships, alternating, REPS times each.
+ *
+ * V8's optimizing compiler is left out of the counts (excludingCompiler below).
+ *
+ * Needs valgrind (Debian: `apt-get install valgrind`, which brings callgrind_control, vgdb and
+ * callgrind_annotate); no root. About 1.5 minutes per router on the loaded 2-vCPU machine, so
+ * about 15 minutes for the 10 routers of the default.
+ * Command: `npm run bench -- accounting-instructions`.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI } from './lib/mesh-router.js';
+import { fmtRatio, median } from './lib/stats.js';
+import { which } from './lib/procs.js';
+
+const STREAM_MIB = 64;
+const ROUND_TRIPS = 2000;
+const WARM_MIB = 16;
+const WARM_TRIPS = 500;
+const REPS = 5;
+const BUDGET = 1.03;
+/** Two VIPs of this benchmark's own on the loopback (bench/accounting.ts uses 127.0.42.1xx). */
+const VIP = { client: '127.0.43.11', server: '127.0.43.12' } as const;
+
+type Side = 'off' | 'on';
+/** Instructions excluding V8's optimizing compiler; compilerShare: its share of all (stream, trips). */
+export interface Counted { side: Side; perMiB: number; perTrip: number; compilerShare: [number, number] }
+export type InstructionsResult =
+  | { skipped: string }
+  | { runs: Counted[]; perMiB: Record<Side, number>; perTrip: Record<Side, number>; ratioMiB: number; ratioTrip: number; spreadMiB: [number, number]; spreadTrip: [number, number]; met: boolean };
+
+export async function benchAccountingInstructions(reps = REPS): Promise<InstructionsResult> {
+  if (!which('valgrind') || !which('callgrind_control')) return { skipped: '`valgrind` (with callgrind_control) is not installed' };
+  const runs: Counted[] = [];
+  for (let i = 0; i < reps; i++) {
+    for (const side of (i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Side[]) {
+      const r = await countOnce(side);
+      runs.push(r);
+      process.stderr.write(`accounting-instructions: run ${runs.length} of ${2 * reps}, books ${side}: ${(r.perMiB / 1e6).toFixed(2)} M/MiB, ${(r.perTrip / 1e3).toFixed(1)} k/round trip (compiler left out)\n`);
+    }
+  }
+  const of = (side: Side, k: 'perMiB' | 'perTrip') => runs.filter((r) => r.side === side).map((r) => r[k]);
+  const perMiB = { off: median(of('off', 'perMiB')), on: median(of('on', 'perMiB')) };
+  const perTrip = { off: median(of('off', 'perTrip')), on: median(of('on', 'perTrip')) };
+  // The spread of the ratio: the worst and best pairing of an `on` run with an `off` run.
+  const spread = (k: 'perMiB' | 'perTrip'): [number, number] => [
+    Math.min(...of('on', k)) / Math.max(...of('off', k)), Math.max(...of('on', k)) / Math.min(...of('off', k)),
+  ];
+  const ratioMiB = perMiB.on / perMiB.off;
+  const ratioTrip = perTrip.on / perTrip.off;
+  return { runs, perMiB, perTrip, ratioMiB, ratioTrip, spreadMiB: spread('perMiB'), spreadTrip: spread('perTrip'), met: ratioMiB <= BUDGET && ratioTrip <= BUDGET };
+}
+
+async function countOnce(side: Side): Promise<Counted> {
+  const dir = mkdtempSync(join(tmpdir(), 'norouter-bench-instr-'));
+  const servers: Server[] = [];
+  let router: ChildProcess | undefined;
+  try {
+    const echo = await listen((s) => s.pipe(s));
+    const sink = await listen((s) => { s.resume(); s.on('end', () => s.end()); });
+    servers.push(echo, sink);
+    const port = { echo: (echo.address() as AddressInfo).port, sink: (sink.address() as AddressInfo).port };
+    const manifest = join(dir, 'mesh.json');
+    const agent = [process.execPath, CLI];
+    writeFileSync(manifest, `${JSON.stringify({
+      hosts: {
+        client: { cmd: agent, vip: VIP.client },
+        server: { cmd: agent, vip: VIP.server, ports: [`${port.echo}:127.0.0.1:${port.echo}`, `${port.sink}:127.0.0.1:${port.sink}`] },
+      },
+    })}\n`);
+    const runtime = join(dir, 'xdg');
+    mkdirSync(runtime, { mode: 0o700 });
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: runtime, ...(side === 'off' ? { NOROUTER_ACCOUNTING: 'off' } : {}) };
+    delete env.NODE_OPTIONS;
+    router = spawn('valgrind', [
+      '--tool=callgrind', '--instr-atstart=no', '--trace-children=no', `--callgrind-out-file=${join(dir, 'cg.out')}`,
+      process.execPath, CLI, 'run', manifest,
+    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = router;
+    let log = '';
+    child.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
+    await ready(child, () => log);
+
+    // Warm-up, not counted: the router's hot paths reach the JIT's optimizing tier.
+    await stream(port.sink, WARM_MIB);
+    await roundTrips(port.echo, WARM_TRIPS);
+    control(child, ['-i', 'on']);
+    await stream(port.sink, STREAM_MIB);
+    control(child, ['-d', 'stream']);
+    await roundTrips(port.echo, ROUND_TRIPS);
+    control(child, ['-d', 'trips']);
+    const dumps = readdirSync(dir).filter((f) => f.startsWith('cg.out')).sort();
+    const counted = (name: string) => {
+      const file = dumps.find((f) => readFileSync(join(dir, f), 'utf8').includes(`desc: Trigger: dump ${name}\n`));
+      if (!file) throw new Error(`no callgrind dump ${name} in ${dir}`);
+      return excludingCompiler(join(dir, file));
+    };
+    const s = counted('stream');
+    const t = counted('trips');
+    return { side, perMiB: s.run / STREAM_MIB, perTrip: t.run / ROUND_TRIPS, compilerShare: [s.compiler / s.total, t.compiler / t.total] };
+  } finally {
+    if (router && router.exitCode === null) {
+      const exited = new Promise((resolve) => router!.once('exit', resolve));
+      router.kill('SIGTERM');
+      const t = setTimeout(() => router!.kill('SIGKILL'), 30_000);
+      await exited;
+      clearTimeout(t);
+    }
+    for (const s of servers) s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The dump's instructions, and those of V8's compilers among them (by function name): TurboFan
+ * still optimizes (and re-optimizes) the router's code after the warm-up, 30 to 65% of a phase,
+ * and how much of it falls into a phase differs from run to run by more than the books cost.
+ */
+function excludingCompiler(file: string): { total: number; compiler: number; run: number } {
+  const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`callgrind_annotate ${file} failed: ${r.stderr}`);
+  let total = 0;
+  let compiler = 0;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(.*)$/.exec(line);
+    if (!m) continue;
+    const n = Number(m[1]!.replace(/,/g, ''));
+    if (m[2]!.startsWith('PROGRAM TOTALS')) total = n;
+    else if (/v8::internal::(compiler|maglev|baseline)::/.test(m[2]!)) compiler += n;
+  }
+  return { total, compiler, run: total - compiler };
+}
+
+function listen(onConn: (s: Socket) => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(onConn);
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function ready(child: ChildProcess, log: () => string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`the router was not ready under valgrind within 180 s:\n${out}${log()}`)), 180_000);
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = /^.*ready.*$/m.exec(out)?.[0];
+      if (line === undefined) return;
+      clearTimeout(timer);
+      if (/ of \d+ hosts up/.test(line)) reject(new Error(`not every host came up:\n${out}${log()}`));
+      else resolve();
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`the router exited (${code}) before it was ready:\n${out}${log()}`)); });
+  });
+}
+
+/** callgrind_control talks to the router's valgrind through vgdb; it returns once the command is done. */
+function control(child: ChildProcess, args: string[]): void {
+  const r = spawnSync('callgrind_control', [...args, String(child.pid)], { encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+}
+
+/** Sends `mib` MiB to the sink through the router and waits for the sink's end. */
+function stream(port: number, mib: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, VIP.server);
+    const chunk = Buffer.alloc(64 * 1024, 0x5a);
+    let left = mib * 16;
+    const write = () => {
+      while (left > 0) {
+        left--;
+        if (!s.write(chunk)) return void s.once('drain', write);
+      }
+      s.end();
+    };
+    s.once('connect', write);
+    s.resume();
+    s.once('close', () => resolve());
+    s.once('error', reject);
+  });
+}
+
+/** `n` sequential 64-byte round trips on one connection. */
+function roundTrips(port: number, n: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, VIP.server);
+    const msg = Buffer.alloc(64, 0x61);
+    let got = 0;
+    let done = 0;
+    s.once('connect', () => s.write(msg));
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      while (got >= 64) {
+        got -= 64;
+        if (++done === n) { s.end(); return; }
+        s.write(msg);
+      }
+    });
+    s.once('close', () => (done === n ? resolve() : reject(new Error(`round trips: ${done} of ${n} before close`))));
+    s.once('error', reject);
+  });
+}
+
+export function reportAccountingInstructions(r: InstructionsResult): string {
+  if ('skipped' in r) return `skipped: ${r.skipped}`;
+  const m = (x: number) => `${(x / 1e6).toFixed(2)} M`;
+  const k = (x: number) => `${(x / 1e3).toFixed(1)} k`;
+  return [
+    '| router instructions (callgrind, V8 compiler left out) | books off | books on | on / off | spread | target | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| per MiB, single stream (${STREAM_MIB} MiB, median of ${r.runs.length / 2}) | ${m(r.perMiB.off)} | ${m(r.perMiB.on)} | ${fmtRatio(r.ratioMiB)} | ${fmtRatio(r.spreadMiB[0])} to ${fmtRatio(r.spreadMiB[1])} | ≤ ${BUDGET}× | ${r.ratioMiB <= BUDGET ? 'yes' : '**no**'} |`,
+    `| per 64-byte round trip (${ROUND_TRIPS} on one connection, median of ${r.runs.length / 2}) | ${k(r.perTrip.off)} | ${k(r.perTrip.on)} | ${fmtRatio(r.ratioTrip)} | ${fmtRatio(r.spreadTrip[0])} to ${fmtRatio(r.spreadTrip[1])} | ≤ ${BUDGET}× | ${r.ratioTrip <= BUDGET ? 'yes' : '**no**'} |`,
+    '',
+    `- Each run (in order): ${r.runs.map((x) => `${x.side} ${m(x.perMiB)}/MiB ${k(x.perTrip)}/trip`).join('; ')}.`,
+    `- V8's optimizing compiler, left out of the figures above, was ${r.runs.map((x) => `${(100 * x.compilerShare[0]).toFixed(0)}%/${(100 * x.compilerShare[1]).toFixed(0)}%`).join(', ')} of each run's stream/round-trip phase.`,
+  ].join('\n');
+}
