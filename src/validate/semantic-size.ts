@@ -16,6 +16,8 @@ import type { Host, Manifest } from '../../generated/manifest.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
 import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
+import { discoverOf } from '../plan/agent-discover.js';
+import { formatDiscoverArgs } from '../plan/discover-args.js';
 import { splitShellWords } from '../shell/shell-words.js';
 import { formatAgentArgs, formatForward, formatOther, parseForward } from '../plan/agent-args.js';
 import { formatDnsName } from '../plan/dns-args.js';
@@ -149,7 +151,9 @@ export function agentCommandSizes(manifest: Manifest): AgentCommandSize[] {
     let forwardBytes = 0;
     for (const p of published) forwardBytes += p.forwardBytes;
     const otherBytes = allOtherBytes - own;
-    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes(host.cmd) : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes;
+    const discover = discoverOf(host, template);
+    const discoverBytes = discover ? wordsBytes(formatDiscoverArgs(discover)) : 0;
+    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes(host.cmd) : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes + discoverBytes;
     // Each word was counted with one separator after it; the line has one fewer.
     return { name, bytes: words + otherBytes - 1, others: allOthers - published.length, otherBytes, names: carried.count };
   });
