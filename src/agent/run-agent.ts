@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
+  FEATURES, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
   makeHello, ProtocolError, type Frame, type Hello,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -24,6 +24,7 @@ import { Directory } from '../proxy/destination.js';
 import { resolveRoute } from '../proxy/route-resolve.js';
 import type { ProxyHost } from '../proxy/proxy-host.js';
 import type { Proxies } from '../proxy/proxies.js';
+import { AgentDiscovery } from './discovery.js';
 
 export interface AgentIO {
   input: Readable;
@@ -131,6 +132,14 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     }
 
     const violations = new PeerViolations(io.log);
+    // Port discovery (src/agent/discovery.ts): started at the router's HELLO, reconfigured by CONFIG.
+    const discovery = new AgentDiscovery({
+      send: (ports) => link.sendControl({ type: 'discovered', ports }),
+      log: io.log,
+      relisten: () => void listeners.apply(targets()).then(() => sendStatus()),
+    });
+    const targets = () => discovery.ownTargets(listenTargets(current), current.me);
+    const routerDiscovers = () => peerHello?.features.includes(FEATURE_DISCOVER) === true;
 
     function onFrame(f: Frame): void {
       if (done) return;
@@ -157,6 +166,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           peerHello = msg.hello;
           startDns();
           sendStatus();
+          discovery.configure(current, routerDiscovers());
           return;
         }
         case 'ping':
@@ -174,15 +184,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(listenTargets(current)).then(() => sendStatus());
+          void listeners.apply(targets()).then(() => sendStatus());
           void applyProxies(current);
           applyDns(current);
+          discovery.configure(current, routerDiscovers());
           return;
         case 'goodbye':
           io.log(`router says goodbye: ${escapeControls(`${msg.reason}${msg.message ? `: ${msg.message}` : ''}`)}`);
           return;
         case 'status':
-          return fail(protocolError('bad-control', 'the router sent STATUS, which only agents send'));
+        case 'discovered':
+          return fail(protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`));
         case 'unknown':
           return; // §4.7: ignored for forward compatibility
       }
@@ -234,6 +246,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
       clearInterval(keepalive);
+      discovery.close();
       listeners.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
@@ -246,7 +259,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     link.sendControl({ type: 'hello', hello });
     link.flush();
-    void Promise.all([listeners.apply(listenTargets(current)), applyProxies(current)]).then(() => {
+    discovery.prime(current);
+    void Promise.all([listeners.apply(targets()), applyProxies(current)]).then(() => {
       listenersTried = true;
       sendStatus();
       if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);

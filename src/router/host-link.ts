@@ -6,7 +6,7 @@
 import {
   FEATURES, FrameDecoder, FrameEncoder, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL,
   ProtocolError, checkHello, commonFeatures, controlPayload, decodeControl, ipFromString,
-  isProtocolError, makeHello, type ControlMessage, type Frame, type FrameHeader, type Hello, type ListenFailure,
+  isProtocolError, makeHello, type ControlMessage, type DiscoveredPort, type Frame, type FrameHeader, type Hello, type ListenFailure,
   type ProtocolErrorCode,
 } from '../protocol/index.js';
 import type { PlanHost } from '../plan/types.js';
@@ -21,6 +21,8 @@ export interface LinkEvents {
   onFrame(link: HostLink, frame: Frame): void;
   /** STATUS (§4.6): the listeners the agent could not open; an empty list when all listen. */
   onStatus(link: HostLink, failed: ListenFailure[]): void;
+  /** DISCOVERED (§4.8): every port the agent's host publishes by discovery now. */
+  onDiscovered?(link: HostLink, ports: DiscoveredPort[]): void;
   /** The link ended (once): the agent broke the protocol, went silent or its output closed. */
   onDown(link: HostLink, reason: string, wasUp: boolean): void;
 }
@@ -193,6 +195,9 @@ export class HostLink {
         return;
       case 'status':
         if (this.state === 'up') this.events.onStatus(this, msg.failed);
+        return;
+      case 'discovered':
+        if (this.state === 'up') this.events.onDiscovered?.(this, msg.ports);
         return;
       case 'pong':
       case 'unknown':

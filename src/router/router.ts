@@ -24,6 +24,7 @@ import { startHint } from './start-hint.js';
 import { Watchdog } from './watchdog.js';
 import { runShellSession } from '../bootstrap/shell-session.js';
 import { runtimeFor } from '../bootstrap/runtime-provider.js';
+import { RouterDiscovery, type DiscoveredEntry } from './discovery.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (README, "Running a mesh"). */
 export const STOP_GRACE_MS = 3_000;
@@ -103,9 +104,12 @@ export class Router {
   private stopping = false;
   private readySent = false;
   private readonly watchdog: Watchdog | undefined;
+  /** Port discovery: the manifest's plan and what hosts discovered (src/router/discovery.ts). */
+  private readonly discovery: RouterDiscovery;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
+    this.discovery = new RouterDiscovery(plan, options.log);
     this.policy = new OpenPolicy(plan);
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
@@ -123,6 +127,16 @@ export class Router {
    * gets it live over its link (CONFIG): no restart, no connection dropped that need not be.
    */
   async apply(next: Plan): Promise<PlanDiff> {
+    // The manifest's plan, with the ports the discovering hosts reported kept.
+    return this.applyPlan(this.discovery.setBase(next));
+  }
+
+  /** The ports discovered and published, by host (`norouter status`). */
+  discoveredPorts(): Map<string, DiscoveredEntry[]> {
+    return this.discovery.entries();
+  }
+
+  private async applyPlan(next: Plan): Promise<PlanDiff> {
     const diff = diffPlans(this.plan, next);
     this.plan = next;
     this.policy = new OpenPolicy(next);
@@ -270,6 +284,10 @@ export class Router {
       onUp: (l) => this.linkUp(state, l),
       onFrame: (l, frame) => this.switchFrame(state, l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
+      onDiscovered: (l, ports) => {
+        const next = state.link === l ? this.discovery.report(state.plan.name, ports) : undefined;
+        if (next) void this.applyPlan(next);
+      },
       onDown: (l, reason, wasUp) => this.linkDown(state, l, reason, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
   }
@@ -313,7 +331,7 @@ export class Router {
   /** Sends the host's current configuration to its running agent, or restarts an agent too old for CONFIG. */
   private configure(state: HostState, link: HostLink): void {
     if (link.features.has(FEATURE_CONFIG)) {
-      link.sendControl({ type: 'config', config: state.plan.agent });
+      link.sendControl({ type: 'config', config: RouterDiscovery.configFor(state.plan.agent, link.features) });
     } else {
       this.options.log(`${state.plan.name}: its agent cannot take a new configuration live; restarting it`);
       link.close('restarting for a new configuration');
