@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
 import { cpuSeconds, descendants, killAll, start, stop } from './lib/procs.js';
 import { median, percentile } from './lib/stats.js';
+import { prng } from '../test/protocol/prng.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 const LISTEN_MANY = new URL('../test/fixtures/bin/listen-many.mjs', import.meta.url).pathname;
@@ -129,8 +130,11 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
     const proberLines = new Lines(prober.stdout as NodeJS.ReadableStream);
 
     const latencies: number[] = [];
+    // A pause of 0-300 ms (seeded) before each listen(), so that trials do not fall at one phase of the agent's polls.
+    const random = prng(17);
     for (let i = 0; i < TRIALS + 1; i++) {
       const port = FIRST_PORT + i;
+      await new Promise((r) => setTimeout(r, random.int(0, 300)));
       prober.stdin?.write(`${vips[0]} ${port}\n`);
       server.stdin?.write(`${port}\n`);
       const [listened, up] = await Promise.all([
@@ -140,6 +144,7 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
       const ms = Number(BigInt(up.split(' ')[2]!) - BigInt(listened.split(' ')[2]!)) / 1e6;
       // The first trial pays for the namespaces' first connections: warm-up, not counted.
       if (i > 0) latencies.push(ms);
+      if (process.env.NOROUTER_BENCH_VERBOSE) console.error(`trial ${i}: ${ms.toFixed(1)} ms`);
       server.stdin?.write(`close ${port}\n`);
       await err.next((l) => l === `norouter: h1: discovered port ${port} withdrawn (no longer listening)`, `port ${port} to be withdrawn`);
     }

@@ -51,6 +51,15 @@ export class AgentDiscovery {
     if (!this.reported) this.report(this.watcher.published);
   }
 
+  /**
+   * The agent's own listeners changed (a CONFIG or a relisten was applied): scan now, so that the
+   * socket counts the watcher polls include them, and a server's listener that closed meanwhile
+   * is not hidden by the agent's own that opened (watcher.ts).
+   */
+  ownListenersChanged(): void {
+    if (this.reporting) this.watcher?.scan();
+  }
+
   close(): void {
     this.watcher?.close();
     this.watcher = undefined;

@@ -136,7 +136,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     const discovery = new AgentDiscovery({
       send: (ports) => link.sendControl({ type: 'discovered', ports }),
       log: io.log,
-      relisten: () => void listeners.apply(targets()).then(() => sendStatus()),
+      relisten: () => void listeners.apply(targets()).then(() => {
+        sendStatus();
+        discovery.ownListenersChanged();
+      }),
     });
     const targets = () => discovery.ownTargets(listenTargets(current), current.me);
     const routerDiscovers = () => peerHello?.features.includes(FEATURE_DISCOVER) === true;
@@ -184,7 +187,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(targets()).then(() => sendStatus());
+          void listeners.apply(targets()).then(() => {
+            sendStatus();
+            discovery.ownListenersChanged();
+          });
           void applyProxies(current);
           applyDns(current);
           discovery.configure(current, routerDiscovers());

@@ -51,6 +51,12 @@ export class Presence {
     return { published: this.published(), appeared, withdrawn, moved };
   }
 
+  /** Whether a port was missed and waits for the scan that withdraws it or keeps it. */
+  get pending(): boolean {
+    for (const entry of this.held.values()) if (entry.misses > 0) return true;
+    return false;
+  }
+
   published(): DiscoveredPort[] {
     return [...this.held].sort(([a], [b]) => a - b).map(([port, { host }]) => ({ port, host }));
   }

@@ -1,9 +1,17 @@
 /**
- * The IO around proc-net-tcp.ts: polls /proc/net/tcp and /proc/net/tcp6 every POLL_MS and says
- * when the set of published ports changes. Each file is opened once and read from its start with
- * positioned reads into one reused buffer, stopping at the first row that is not a listener, so an
- * idle host costs four small reads per poll and a busy one is not charged for its connections
- * (docs/benchmarks.md, "Port discovery").
+ * The IO around proc-net-tcp.ts: watches what the host listens on and says when the set of
+ * published ports changes.
+ *
+ * Reading /proc/net/tcp is not cheap even on an idle host: the kernel walks its whole
+ * established-connection hash table (shared by every namespace: 262,144 buckets on this 24 GiB
+ * machine) to find the end of the file, about 2 ms of CPU per file, so polling both files four
+ * times a second cost 2% of a CPU (docs/benchmarks.md, "Port discovery"). So every POLL_MS only
+ * /proc/net/sockstat and sockstat6 are read (about 10 µs): their `TCP: inuse` and `TCP6: inuse`
+ * count this namespace's hashed TCP sockets, and listen() and close() change them. The tables
+ * are read when a count changed, while a withdrawal waits for its confirming scan, and every
+ * FULL_SCAN_MS in any case, for a listener that closed while another socket opened in the same
+ * poll. Each file is opened once and read from its start with positioned reads into one reused
+ * buffer, stopping at the first row that is not a listener.
  *
  * The agent's own sockets are told apart by inode: an inode not seen before is looked up among the
  * links of /proc/self/fd (`socket:[INODE]`), read only when such an inode appears, so the cost
@@ -24,6 +32,8 @@ import { selectPorts } from './select.js';
  * on an idle host.
  */
 export const POLL_MS = 250;
+/** The full scan however still the counts are: a listener swapped for another socket in one poll is seen within this. */
+export const FULL_SCAN_MS = 10_000;
 /** One chunk of a proc file: the kernel hands out at most a page per read anyway. */
 const CHUNK = 64 * 1024;
 
@@ -36,10 +46,13 @@ export interface WatcherOptions {
   log(line: string): void;
   /** The files to read (tests give their own); /proc/net/tcp and tcp6 by default. */
   files?: readonly { path: string; family: 4 | 6 }[];
+  /** The socket counters; /proc/net/sockstat and sockstat6 by default; none: a full scan every poll. */
+  sockstatFiles?: readonly string[];
   pollMs?: number;
 }
 
 const PROC_FILES = [{ path: '/proc/net/tcp', family: 4 as const }, { path: '/proc/net/tcp6', family: 6 as const }];
+const SOCKSTAT_FILES = ['/proc/net/sockstat', '/proc/net/sockstat6'];
 
 export class PortWatcher {
   private filter: AgentDiscover;
@@ -53,6 +66,12 @@ export class PortWatcher {
   private timer: NodeJS.Timeout | undefined;
   private failed = new Set<string>();
   private wildcard = new Set<number>();
+  private readonly counters: number[] = [];
+  private lastCounts = '';
+  private lastFull = 0;
+  /** Polls and full scans so far (tests read them). */
+  polls = 0;
+  scans = 0;
 
   constructor(private readonly options: WatcherOptions) {
     this.filter = options.filter;
@@ -65,13 +84,44 @@ export class PortWatcher {
         if (family === 4 || (error as NodeJS.ErrnoException).code !== 'ENOENT') options.log(`discover: cannot read ${path}: ${(error as Error).message}`);
       }
     }
+    for (const path of options.sockstatFiles ?? SOCKSTAT_FILES) {
+      try {
+        this.counters.push(openSync(path, 'r'));
+      } catch {
+        // Without the counters every poll is a full scan: correct, only dearer.
+      }
+    }
   }
 
-  /** Scans at once, then every POLL_MS. */
+  /** Scans at once, then polls every POLL_MS. */
   start(): void {
     this.scan();
-    this.timer = setInterval(() => this.scan(), this.options.pollMs ?? POLL_MS);
+    this.timer = setInterval(() => this.poll(), this.options.pollMs ?? POLL_MS);
     this.timer.unref();
+  }
+
+  /** A full scan when the socket counts moved, a withdrawal waits, or FULL_SCAN_MS passed. */
+  private poll(): void {
+    this.polls++;
+    const counts = this.counts();
+    if (counts !== undefined && counts === this.lastCounts && !this.presence.pending && Date.now() - this.lastFull < FULL_SCAN_MS) return;
+    this.scan();
+  }
+
+  /** `TCP: inuse N` and `TCP6: inuse N` of this namespace, as one text; undefined without the files. */
+  private counts(): string | undefined {
+    if (this.counters.length === 0) return undefined;
+    let out = '';
+    try {
+      for (const fd of this.counters) {
+        const n = readSync(fd, this.buf, 0, CHUNK, 0);
+        const m = /^TCP6?: inuse ([0-9]+)/m.exec(this.buf.toString('latin1', 0, n));
+        out += `${m?.[1] ?? '?'} `;
+      }
+    } catch {
+      return undefined;
+    }
+    return out;
   }
 
   /** A new filter or new VIPs (CONFIG): applied from the next scan, which runs now. */
@@ -100,9 +150,14 @@ export class PortWatcher {
     clearInterval(this.timer);
     this.timer = undefined;
     for (const { fd } of this.fds.splice(0)) closeSync(fd);
+    for (const fd of this.counters.splice(0)) closeSync(fd);
   }
 
   scan(): void {
+    // The counts first: a socket opened while the tables are read changes them, and is seen next poll.
+    this.lastCounts = this.counts() ?? '';
+    this.lastFull = Date.now();
+    this.scans++;
     const listeners: Listener[] = [];
     for (const file of this.fds) {
       const rows = this.read(file);
