@@ -33,7 +33,7 @@ import { selectPorts } from './select.js';
  */
 export const POLL_MS = 250;
 /** The full scan however still the counts are: a listener swapped for another socket in one poll is seen within this. */
-export const FULL_SCAN_MS = 10_000;
+export const FULL_SCAN_MS = 30_000;
 /** One chunk of a proc file: the kernel hands out at most a page per read anyway. */
 const CHUNK = 64 * 1024;
 
