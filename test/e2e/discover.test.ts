@@ -101,6 +101,10 @@ describe('port discovery across network namespaces', { skip: SKIP, timeout: 180_
     assert.match(log(), new RegExp(`h1: discovered port ${lo6.port} \\(listening at \\[::1\\]:${lo6.port}\\)`));
     // A wildcard socket holds the host's own VIP too: the agent does not try to listen there.
     assert.doesNotMatch(log(), /h1: not listening on/);
+    // Stopped: a later server on 127.0.0.1 may get the port number the ::1 one has, and would
+    // then not be withdrawn when it stops (the port would still listen, on ::1).
+    await Promise.all([any4.stop(), any6.stop(), lo6.stop()]);
+    for (const s of [any4, any6, lo6]) await mesh.router.waitForLine(new RegExp(`h1: discovered port ${s.port} withdrawn`), APPEAR_MS);
   });
 
   test('filters: only included ports, never excluded or administrative ones', async () => {
@@ -148,6 +152,7 @@ describe('port discovery across network namespaces', { skip: SKIP, timeout: 180_
   });
 
   test('1,000 listeners appearing at once are all published, and all withdrawn', async () => {
+    const publishedBefore = [...await listening(ns2)].filter((a) => a.startsWith(`${h1.vip}:`));
     const many = follow(cmdFor(ns1, [process.execPath, LISTEN_MANY, '1000']));
     const ports = (await many.waitForLine(/^listening [\d,]+$/, 30_000)).split(' ')[1]!.split(',').map(Number);
     assert.equal(ports.length, 1000);
@@ -171,6 +176,7 @@ describe('port discovery across network namespaces', { skip: SKIP, timeout: 180_
         on = await listening(ns2);
         return (await published()) === 0;
       }, { timeoutMs: 60_000, intervalMs: 250, what: 'h2 to stop listening on all 1,000 ports' });
+      assert.deepEqual([...on].filter((a) => a.startsWith(`${h1.vip}:`)).sort(), publishedBefore.sort(), 'what h1 published before is left as it was');
     } catch (error) {
       const left = ports.filter((p) => on.has(`${h1.vip}:${p}`));
       const h1ss = (await execIn(ns1, ['ss', '-ltnpH'])).stdout.split('\n').filter((l) => left.some((p) => l.includes(`:${p} `)));

@@ -83,3 +83,13 @@ test('no command line passes MAX_AGENT_COMMAND_BYTES: the ports past it are left
   // The lowest ports are the ones kept.
   assert.equal(r.published.get('a')!.at(-1)!.port, 20000 + published - 1);
 });
+
+test('a reload that changes only a host\'s discovery filters says so', async () => {
+  const { summarizeDiff } = await import('../../src/plan/diff-plan.js');
+  const next = plan(`hosts:
+  a: {vip: 127.0.42.101, discover: {exclude: [8080]}, ports: ["9000:127.0.0.1:9000", "8443:127.0.0.1:443"]}
+  b: {vip: 127.0.42.102, cmd: "ssh b -- norouter", ports: ["5432:127.0.0.1:5432"]}
+  c: {vip: 127.0.42.103, cmd: "ssh c -- norouter", discover: {include: ["3000-3999"]}}
+`);
+  assert.equal(summarizeDiff(diffPlans(BASE, next)), 'a: ~discover');
+});
