@@ -3,7 +3,7 @@
  * docs/benchmarks.md with the date and this command). Exits 1 when a budget is missed.
  */
 import { benchPlan, reportPlan } from './plan.js';
-import { benchMesh, reportMesh } from './mesh.js';
+import { benchMesh, MESH_GROUPS, meshGroups, reportMesh } from './mesh.js';
 import { benchReload, reportReload } from './reload.js';
 import { benchBootstrap, reportBootstrap } from './bootstrap.js';
 import { benchShellRoute, reportShellRoute } from './bootstrap-shell.js';
@@ -13,7 +13,12 @@ import { benchSoak, reportSoak, soakOptions } from './soak.js';
 import { benchDiscover, reportDiscover } from './discover.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
-const wanted = new Set(process.argv.slice(2).filter((a) => /^[a-z][a-z-]*$/.test(a)));
+// The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
+const words = process.argv.slice(2).filter((a) => /^[a-z][a-z-]*$/.test(a));
+const isGroup = (a: string): boolean => (MESH_GROUPS as readonly string[]).includes(a);
+const wanted = new Set(words.filter((a) => !isGroup(a)));
+// Only groups (`npm run bench -- rr`): they can only mean the mesh.
+if (wanted.size === 0 && words.some(isGroup)) wanted.add('mesh');
 const want = (name: string) => wanted.size === 0 || wanted.has(name);
 let missed = false;
 
@@ -24,7 +29,7 @@ if (want('plan')) {
 }
 
 if (want('mesh')) {
-  const r = await benchMesh();
+  const r = await benchMesh(meshGroups(words));
   console.log(`## mesh\n\n${reportMesh(r)}\n`);
   if ('allMet' in r && !r.allMet) missed = true;
 }

@@ -39,9 +39,10 @@ function load(code, key, commands, minNode) {
       // No cache yet, or no usable cache directory: compile from source.
     }
   }
-  // The CommonJS wrapper, so the bundle sees the same five bindings as a file Node loads itself.
-  const wrapper = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
-  const script = new Script(wrapper, { filename: __filename, cachedData: cached });
+  // `code` arrives inside the CommonJS wrapper (withCodeCache puts it there), so the bundle sees
+  // the same five bindings as a file Node loads itself, and compiling it makes no second copy of
+  // the bundle's text (the Script keeps its source for as long as the process runs).
+  const script = new Script(code, { filename: __filename, cachedData: cached });
   if (file !== undefined && (cached === undefined || script.cachedDataRejected)) {
     // At exit the script has compiled whatever this run needed; write the cache atomically (a temp
     // file, then rename) so a concurrent run never reads half of one. Any failure (a read-only
@@ -76,5 +77,5 @@ function load(code, key, commands, minNode) {
 export function withCodeCache(code, commands, minNode) {
   // The cache is valid for exactly this bundle; the Node version and arch are added at run time.
   const key = createHash('sha256').update(code).digest('hex').slice(0, 16);
-  return `#!/usr/bin/env node\n"use strict";\n// Built by scripts/build.mjs; see scripts/code-cache-loader.mjs.\n(${load.toString()})(${JSON.stringify(code)}, ${JSON.stringify(key)}, ${JSON.stringify(commands)}, ${JSON.stringify(minNode)});\n`;
+  return `#!/usr/bin/env node\n"use strict";\n// Built by scripts/build.mjs; see scripts/code-cache-loader.mjs.\n(${load.toString()})(${JSON.stringify(`(function (exports, require, module, __filename, __dirname) {${code}\n})`)}, ${JSON.stringify(key)}, ${JSON.stringify(commands)}, ${JSON.stringify(minNode)});\n`;
 }

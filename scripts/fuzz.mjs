@@ -32,7 +32,7 @@ let newFailures = 0;
 console.log(`fuzzing ${targets.join(', ')} for ${seconds} s each from seed ${firstSeed}`);
 for (const target of targets) {
   const started = Date.now();
-  const { stats, failures, known, knownCount, lastSeed } = runFor(target, seconds * 1000, firstSeed, 20);
+  const { stats, failures, known, knownCount, lastSeed } = runFor(target, { ms: seconds * 1000 }, firstSeed, 20);
   const secs = (Date.now() - started) / 1000;
   console.log(`${target}: ${stats.inputs} inputs (seeds ${firstSeed}..${lastSeed}), ${(stats.bytes / 1e6).toFixed(1)} MB in ${secs.toFixed(1)} s; ${failures.length} new failures, ${knownCount} of known bugs`);
   for (const [bug, f] of known) console.log(`  known bug (first at seed ${f.seed}): ${bug}`);

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 export const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'meta', 'terminal', 'fs'],
   ['protocol', 'diagnostics', 'shell'],
-  ['mux', 'parse', 'bootstrap'],
+  ['mux', 'link', 'parse', 'bootstrap'],
   ['plan'],
   ['net', 'dns', 'validate', 'compile', 'discover'],
   ['manifest', 'proxy'],

@@ -19,11 +19,12 @@ export interface BenchHost {
   ports: number[];
 }
 
-export function meshManifest(hosts: readonly BenchHost[]): string {
+/** `nodeFlags` go on every agent's node command line (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+export function meshManifest(hosts: readonly BenchHost[], nodeFlags: readonly string[] = []): string {
   const lines = ['hosts:'];
   for (const h of hosts) {
     lines.push(`  ${h.name}:`);
-    lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [process.execPath, CLI]))}`);
+    lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [process.execPath, ...nodeFlags, CLI]))}`);
     lines.push(`    vip: "${h.vip}"`);
     if (h.ports.length > 0) lines.push(`    ports: [${h.ports.map((p) => `"${p}:127.0.0.1:${p}"`).join(', ')}]`);
   }
@@ -41,9 +42,10 @@ export class MeshRouter {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  constructor(manifestPath: string, hosts: readonly BenchHost[]) {
-    writeFileSync(manifestPath, meshManifest(hosts));
-    this.child = start([process.execPath, CLI, 'run', manifestPath]);
+  /** `nodeFlags`: for the router's node and every agent's (e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
+  constructor(manifestPath: string, hosts: readonly BenchHost[], nodeFlags: readonly string[] = []) {
+    writeFileSync(manifestPath, meshManifest(hosts, nodeFlags));
+    this.child = start([process.execPath, ...nodeFlags, CLI, 'run', manifestPath]);
     this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
   }
 

@@ -15,10 +15,10 @@
  * start per connection, which only the connection-rate figure sees.
  */
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inNetns, nsenterNet } from './netns.js';
-import { cpuSecondsWithChildren, start, stop } from './procs.js';
+import { cpuSeconds, cpuSecondsWithChildren, descendants, start, stop } from './procs.js';
 
 export interface SocatChainOptions {
   dir: string;
@@ -30,8 +30,14 @@ export interface SocatChainOptions {
   buffer: number;
 }
 
+/** cgroup v1's cpuacct hierarchy (cpuacct.usage, ns) or cgroup v2's root (cpu.stat usage_usec). */
+const CGROUP_V1 = '/sys/fs/cgroup/cpuacct';
+const CGROUP_V2 = '/sys/fs/cgroup';
+
 export class SocatChain {
   private readonly child: ChildProcess;
+  /** The chain's own cgroup, when one could be made: exact CPU time of every process it ever ran. */
+  private readonly cgroup: { dir: string; v1: boolean } | undefined;
 
   constructor(o: SocatChainOptions) {
     const hop3 = join(o.dir, `socat-hop3-${o.listenPort}.sh`);
@@ -40,6 +46,23 @@ export class SocatChain {
     this.child = start(inNetns(o.clientNs, [
       'socat', '-b', b, `TCP-LISTEN:${o.listenPort},bind=127.0.0.1,reuseaddr,fork,backlog=1024,nodelay`, `EXEC:socat -b ${b} - EXEC\\:${hop3}`,
     ]), { stdio: ['ignore', 'ignore', 'ignore'] });
+    this.cgroup = joinCgroup(`nrb-${process.pid}-${o.listenPort}`, this.child.pid ?? -1);
+  }
+
+  /**
+   * CPU seconds of every process of the chain so far: from its cgroup when there is one (exact,
+   * every forked hop included), else the listener's reaped children (socat does not always wait
+   * for its EXEC children, so this misses some; sampleHops() then gives the better total).
+   */
+  cpuSecondsExact(): number | undefined {
+    if (!this.cgroup) return undefined;
+    try {
+      if (this.cgroup.v1) return Number(readFileSync(join(this.cgroup.dir, 'cpuacct.usage'), 'utf8')) / 1e9;
+      const m = /^usage_usec (\d+)/m.exec(readFileSync(join(this.cgroup.dir, 'cpu.stat'), 'utf8'));
+      return m ? Number(m[1]) / 1e6 : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
@@ -50,9 +73,65 @@ export class SocatChain {
     return cpuSecondsWithChildren(this.child.pid ?? -1);
   }
 
-  stop(): Promise<void> {
-    return stop(this.child, 'SIGTERM', 2000);
+  /**
+   * Samples the CPU time of every hop running under the listener every 50 ms until the returned
+   * function is called, which gives the seconds per hop (1 listens, 2 relays, 3 dials), summed
+   * over the connections. Sampled, so the last <50 ms of each process may be missing: the
+   * chain's total comes from cpuSeconds(), this only splits it.
+   */
+  sampleHops(): () => Map<string, number> {
+    const last = new Map<number, { hop: string; cpu: number }>();
+    const listener = this.child.pid ?? -1;
+    const sample = (): void => {
+      for (const p of descendants(listener)) {
+        if (p.argv[0] !== 'socat') continue;
+        const hop = p.argv.some((a) => a.startsWith('TCP-LISTEN')) ? 'socat 1' : p.argv.some((a) => a.startsWith('TCP:')) ? 'socat 3' : 'socat 2';
+        const cpu = cpuSeconds(p.pid);
+        if (!Number.isNaN(cpu)) last.set(p.pid, { hop, cpu });
+      }
+    };
+    const timer = setInterval(sample, 50);
+    return () => {
+      clearInterval(timer);
+      const out = new Map<string, number>();
+      for (const { hop, cpu } of last.values()) out.set(hop, (out.get(hop) ?? 0) + cpu);
+      return out;
+    };
   }
+
+  async stop(): Promise<void> {
+    await stop(this.child, 'SIGTERM', 2000);
+    if (!this.cgroup) return;
+    // Forked hops may still be exiting (socat lingers up to -t after EOF).
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(this.cgroup.dir);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
+/** Makes a cgroup named `name` holding `pid` (and all it will fork); undefined when not possible. */
+function joinCgroup(name: string, pid: number): { dir: string; v1: boolean } | undefined {
+  for (const [root, v1] of [[CGROUP_V1, true], [CGROUP_V2, false]] as const) {
+    const dir = join(root, name);
+    try {
+      if (!v1) readFileSync(join(root, 'cgroup.controllers'));
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    try {
+      writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+      return { dir, v1 };
+    } catch {
+      try { rmdirSync(dir); } catch { /* nothing to undo */ }
+    }
+  }
+  return undefined;
 }
 
 function script(path: string, argv: readonly string[]): void {

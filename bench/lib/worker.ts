@@ -9,14 +9,24 @@ import { createInterface } from 'node:readline';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
 type Command =
-  | { id: number; op: 'serve'; kind: 'echo' | 'sink' | 'hold' | 'source'; port: number }
+  | { id: number; op: 'serve'; kind: ServerKind; port: number }
   | { id: number; op: 'pingpong'; host: string; port: number; rounds: number; size: number }
   | { id: number; op: 'streams'; host: string; port: number; count: number; durationMs: number }
   | { id: number; op: 'stall'; host: string; port: number; direction: 'upload' | 'download' }
   | { id: number; op: 'unstall' }
   | { id: number; op: 'hold-many'; host: string; port: number; count: number; timeoutMs: number }
   | { id: number; op: 'release' }
-  | { id: number; op: 'rate'; host: string; port: number; concurrency: number; durationMs: number };
+  | { id: number; op: 'rate'; host: string; port: number; concurrency: number; durationMs: number }
+  | { id: number; op: 'http-rate'; host: string; port: number; concurrency: number; durationMs: number };
+
+type ServerKind = 'echo' | 'sink' | 'hold' | 'source' | 'http';
+
+/** What the `http` server answers to any GET but `/big`: a fixed response of known length. */
+const SMALL_RESPONSE = Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok');
+/** `/big`: 1 GiB of one byte, written in 256 KiB chunks so that the server's own cost stays small. */
+const BIG_BYTES = 1 << 30;
+const BIG_CHUNK = Buffer.alloc(256 * 1024, 0x63);
+const HTTP_REQUEST = Buffer.from('GET / HTTP/1.1\r\nHost: bench\r\n\r\n');
 
 /** 64 KiB: one Node socket read, the size both the mesh and socat -b 65536 move per read. */
 const CHUNK = Buffer.alloc(64 * 1024, 0x61);
@@ -25,10 +35,11 @@ const stalled: Socket[] = [];
 const held: Socket[] = [];
 let stalledBytes = 0;
 
-function serve(kind: 'echo' | 'sink' | 'hold' | 'source', port: number): Promise<object> {
+function serve(kind: ServerKind, port: number): Promise<object> {
   const server = createServer({ allowHalfOpen: true, noDelay: true }, (s) => {
     s.on('error', () => {});
     if (kind === 'echo') s.pipe(s);
+    else if (kind === 'http') serveHttp(s);
     else if (kind === 'hold') s.pause(); // never reads: the kernel buffers fill, then the mesh's window
     else if (kind === 'sink') {
       let n = 0;
@@ -51,6 +62,81 @@ function serve(kind: 'echo' | 'sink' | 'hold' | 'source', port: number): Promise
     server.once('error', reject);
     server.listen({ host: '127.0.0.1', port, backlog: 4096 }, () => resolve({ port }));
   });
+}
+
+/**
+ * A minimal HTTP/1.1 server, cheap enough not to be the bottleneck: requests without bodies,
+ * keep-alive; `GET /big` streams BIG_BYTES with a Content-Length (curl's bulk download),
+ * anything else gets SMALL_RESPONSE (the keep-alive request rate).
+ */
+function serveHttp(s: Socket): void {
+  let head = '';
+  let busy = false;
+  const next = (): void => {
+    const end = head.indexOf('\r\n\r\n');
+    if (busy || end < 0) return;
+    const request = head.slice(0, end);
+    head = head.slice(end + 4);
+    if (!/^GET \/big /.test(request)) {
+      s.write(SMALL_RESPONSE);
+      next();
+      return;
+    }
+    busy = true;
+    s.write(`HTTP/1.1 200 OK\r\nContent-Length: ${BIG_BYTES}\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    let left = BIG_BYTES;
+    const pump = (): void => {
+      while (left > 0 && !s.destroyed) {
+        const chunk = left >= BIG_CHUNK.length ? BIG_CHUNK : BIG_CHUNK.subarray(0, left);
+        left -= chunk.length;
+        if (!s.write(chunk)) return;
+      }
+      if (left === 0) {
+        s.off('drain', pump);
+        busy = false;
+        next();
+      }
+    };
+    s.on('drain', pump);
+    pump();
+  };
+  s.on('data', (d: Buffer) => {
+    head += d.toString('latin1');
+    next();
+  });
+  s.on('end', () => s.end());
+}
+
+/** `concurrency` keep-alive connections, each sending one small GET after another for `durationMs`. */
+async function httpRate(host: string, port: number, concurrency: number, durationMs: number): Promise<object> {
+  let done = 0;
+  const t0 = process.hrtime.bigint();
+  const deadline = Date.now() + durationMs;
+  const loop = async (): Promise<void> => {
+    const s = await open(host, port);
+    let got = 0;
+    let wake: (() => void) | undefined;
+    s.on('data', (d: Buffer) => {
+      got += d.length;
+      if (got >= SMALL_RESPONSE.length && wake) {
+        got -= SMALL_RESPONSE.length;
+        const f = wake;
+        wake = undefined;
+        f();
+      }
+    });
+    while (Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        s.write(HTTP_REQUEST);
+      });
+      done++;
+    }
+    s.destroy();
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { done, seconds };
 }
 
 function open(host: string, port: number): Promise<Socket> {
@@ -222,6 +308,7 @@ async function handle(c: Command): Promise<object> {
     case 'hold-many': return holdMany(c.host, c.port, c.count, c.timeoutMs);
     case 'release': return release();
     case 'rate': return rate(c.host, c.port, c.concurrency, c.durationMs);
+    case 'http-rate': return httpRate(c.host, c.port, c.concurrency, c.durationMs);
   }
 }
 

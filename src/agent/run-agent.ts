@@ -9,15 +9,14 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, ROUTED_PORT, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, checkHello, decodeControl, formatConfigProblems, ipFromString,
-  makeHello, ProtocolError, type Frame, type Hello,
+  FEATURES, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
 import { Bridge } from '../net/bridge.js';
 import { resetSocket } from '../net/reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
-import { PeerViolation } from '../mux/index.js';
-import { Link } from './link.js';
+import { LinkSession, describeInputEnd, type LinkEnd, type RoleMessage } from '../link/index.js';
 import { Listeners, type ListenTarget } from '../net/listeners.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 import { Directory } from '../proxy/destination.js';
@@ -46,6 +45,9 @@ export interface AgentOptions {
   dns?: DnsAddonOptions;
 }
 
+/** Flush at once past this many queued bytes instead of waiting for the end of the turn. */
+const FLUSH_THRESHOLD = 256 * 1024;
+
 export const EXIT_OK = 0;
 export const EXIT_LINK_ERROR = 1;
 
@@ -59,21 +61,45 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     }
     let current = config;
     let forwards = forwardMap(config);
-    const hello = makeHello('agent', config.me, VERSION, FEATURES);
-    let peerHello: Hello | undefined;
     let done = false;
 
-    const link: Link = new Link(io.input, io.output, {
-      onFrame: (f) => onFrame(f),
-      onError: (e) => fail(e),
-      onInputClosed: (why) => finish(EXIT_OK, `link closed (${why}): shutting down`),
+    const session: LinkSession = new LinkSession(io.input, io.output, {
+      hello: makeHello('agent', config.me, VERSION, FEATURES),
+      // Many socket reads of one turn leave as one write; a large batch leaves at once.
+      schedule: { kind: 'immediate', thresholdBytes: FLUSH_THRESHOLD },
+      // The process exits once its stdin is no longer read (§9).
+      inputOnClose: 'pause',
+      intervalMs: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
+      timeoutMs: options.keepaliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS,
+      refTimer: true,
+    }, {
+      checkPeer: (peer) => peer.vip === config.me
+        ? undefined
+        : protocolError('bad-control', `the router expects VIP ${peer.vip} on this link but this agent was started with --me ${config.me}`),
+      noHello: () => protocolError('no-hello', 'the first frame from the router was not HELLO (is the other end a norouter router of the same version?)'),
+      onUp: () => {
+        startDns();
+        sendStatus();
+        discovery.configure(current, routerDiscovers());
+      },
+      onFrame: (f) => {
+        const fault = bridge.receive(f);
+        // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
+        // that connection; everything else here is link-fatal.
+        if (fault?.kind === 'peer-violation') violations.report(fault);
+        else if (fault) return new ProtocolError(fault.code, fault.message);
+        return undefined;
+      },
+      onControl: (msg) => onControl(msg),
+      onGoodbye: (reason, message) => io.log(`router says goodbye: ${escapeControls(`${reason}${message ? `: ${message}` : ''}`)}`),
       onDrain: () => bridge.drained(),
+      onDown: (end) => onDown(end),
     });
+    const link = session.stream;
     const bridge = new Bridge({
       localIP: me,
       ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}),
       send: (h, p) => link.send(h, p),
-      linkBlocked: () => link.blocked,
       forwardFor: (port) => forwards.get(port),
       // §13.1: a routed OPEN is dialled only where this host's own routes allow it.
       resolveRoute: (target) => resolveRoute(directory().routes, me, target),
@@ -93,10 +119,9 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       bridge,
       decide: (host, port) => directory().decide(host, port),
       open: (end, to) => {
-        if (done) return 'the agent is shutting down';
-        if (to.kind === 'route' && !peerHello?.features.includes(FEATURE_ROUTE)) return 'the router is too old for routes: run the same norouter version everywhere';
-        const conn = to.kind === 'mesh' ? bridge.openFor(end, to.vip, to.port) : bridge.openFor(end, to.via, ROUTED_PORT, to.target);
-        return conn ?? 'no free source port (too many connections)';
+        if (done) return { ok: false, code: 'shutting-down', why: 'the agent is shutting down' };
+        if (to.kind === 'route' && !session.peer?.features.includes(FEATURE_ROUTE)) return { ok: false, code: 'router-too-old', why: 'the router is too old for routes: run the same norouter version everywhere' };
+        return bridge.open(end, to);
       },
       log: io.log,
     };
@@ -115,7 +140,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     let listenersTried = false;
     let lastStatus: string | undefined;
     function sendStatus(): void {
-      if (done || !listenersTried || !peerHello?.features.includes(FEATURE_STATUS)) return;
+      if (done || !listenersTried || !session.peer?.features.includes(FEATURE_STATUS)) return;
       const failed = listeners.failures;
       const text = JSON.stringify(failed);
       if (text === lastStatus) return;
@@ -142,48 +167,19 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       }),
     });
     const targets = () => discovery.ownTargets(listenTargets(current), current.me);
-    const routerDiscovers = () => peerHello?.features.includes(FEATURE_DISCOVER) === true;
+    const routerDiscovers = () => session.peer?.features.includes(FEATURE_DISCOVER) === true;
 
-    function onFrame(f: Frame): void {
-      if (done) return;
-      if (f.proto !== PROTO_CONTROL) {
-        if (!peerHello) return fail(noHello());
-        const err = bridge.mux.receive(f);
-        // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
-        // that connection; everything else here is link-fatal.
-        if (err instanceof PeerViolation) violations.report(err);
-        else if (err) fail(err);
-        return;
-      }
-      const msg = decodeControl(f.payload);
-      if (msg instanceof Error) return fail(msg);
-      if (!peerHello && msg.type !== 'hello') return fail(noHello());
+    function onControl(msg: RoleMessage): ProtocolError | undefined {
       switch (msg.type) {
-        case 'hello': {
-          if (peerHello) return fail(protocolError('bad-control', 'a second HELLO'));
-          const err = checkHello(hello, msg.hello);
-          if (err) return fail(err);
-          if (msg.hello.vip !== config.me) {
-            return fail(protocolError('bad-control', `the router expects VIP ${msg.hello.vip} on this link but this agent was started with --me ${config.me}`));
-          }
-          peerHello = msg.hello;
-          startDns();
-          sendStatus();
-          discovery.configure(current, routerDiscovers());
-          return;
-        }
-        case 'ping':
-          return link.sendControl({ type: 'pong', nonce: msg.nonce });
-        case 'pong':
-          return;
         case 'peer-down':
-          return bridge.mux.peerDown(msg.vip);
+          bridge.peerDown(msg.vip);
+          return undefined;
         case 'config-refused':
           // §4.3: a CONFIG the command line would refuse changes nothing; the agent says why and keeps serving.
           io.log(`configuration refused, keeping the current one: ${escapeControls(formatConfigProblems(msg.problems))}`);
-          return;
+          return undefined;
         case 'config':
-          if (msg.config.me !== current.me) return fail(protocolError('bad-control', `CONFIG for ${msg.config.me} sent to the agent of ${current.me}`));
+          if (msg.config.me !== current.me) return protocolError('bad-control', `CONFIG for ${msg.config.me} sent to the agent of ${current.me}`);
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
@@ -194,35 +190,22 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           void applyProxies(current);
           applyDns(current);
           discovery.configure(current, routerDiscovers());
-          return;
-        case 'goodbye':
-          io.log(`router says goodbye: ${escapeControls(`${msg.reason}${msg.message ? `: ${msg.message}` : ''}`)}`);
-          return;
+          return undefined;
         case 'status':
         case 'discovered':
-          return fail(protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`));
-        case 'unknown':
-          return; // §4.7: ignored for forward compatibility
+          return protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`);
       }
     }
 
-    function fail(e: ProtocolError): void {
-      if (done) return;
-      link.sendControl({ type: 'goodbye', reason: e.code === 'version-mismatch' ? 'version-mismatch' : 'protocol-error', message: e.message });
-      finish(EXIT_LINK_ERROR, `protocol error on the link (${e.code}): ${e.message}`);
-    }
-
-    let nonce = 0n;
-    const keepaliveInterval = options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS;
-    const keepaliveTimeout = options.keepaliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS;
-    const keepalive = setInterval(() => {
-      const silent = Date.now() - link.lastReceived;
-      if (silent > keepaliveTimeout) {
-        finish(EXIT_LINK_ERROR, `nothing received from the router for ${silent} ms (limit ${keepaliveTimeout} ms): the link is dead, shutting down`);
-        return;
+    /** The link ended on its own (the router's input closed, a protocol error, the keepalive): the agent exits. */
+    function onDown(end: LinkEnd): void {
+      switch (end.kind) {
+        case 'input-closed': return finish(EXIT_OK, `link closed (${describeInputEnd(end.input)}): shutting down`);
+        case 'protocol-error': return finish(EXIT_LINK_ERROR, `protocol error on the link (${end.error.code}): ${end.error.message}`);
+        case 'silent': return finish(EXIT_LINK_ERROR, `nothing received from the router for ${end.ms} ms (limit ${end.limitMs} ms): the link is dead, shutting down`);
+        default: return finish(EXIT_LINK_ERROR, `link ended: ${end.kind}`);
       }
-      link.sendControl({ type: 'ping', nonce: ++nonce });
-    }, keepaliveInterval);
+    }
 
     // The DNS add-on, loaded only by agents that use it. Every start also recovers the
     // files an earlier agent for this VIP left changed when it was killed.
@@ -231,7 +214,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     function applyDns(next: AgentConfig): void {
       if (!next.dns && !dns) return;
       // The router's HELLO says which /etc/resolv.conf is its own (docs/protocol.md §4.1).
-      const machine = peerHello?.machine;
+      const machine = session.peer?.machine;
       dns ??= import('../dns/dns-addon.js').then(({ DnsAddon }) => (dnsAddon = new DnsAddon(config.me, io.log, { ...options.dns, ...(machine ? { routerMachine: machine } : {}) })));
       void dns.then((addon) => (done ? undefined : addon.apply(next.dns)));
     }
@@ -251,20 +234,18 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       // Synchronous, before anything else: the process may exit as soon as this returns.
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
-      clearInterval(keepalive);
       discovery.close();
       listeners.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
       for (const line of violations.summary()) io.log(line);
-      link.close();
+      session.close({ kind: 'closed', why });
       resolve(code);
     }
 
     if (options.stop?.aborted) return finish(EXIT_OK, `${String(options.stop.reason)}: shutting down`);
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
-    link.sendControl({ type: 'hello', hello });
-    link.flush();
+    session.start();
     discovery.prime(current);
     void Promise.all([listeners.apply(targets()), applyProxies(current)]).then(() => {
       listenersTried = true;
@@ -294,6 +275,3 @@ function protocolError(code: 'bad-control' | 'no-hello', message: string): Proto
   return new ProtocolError(code, message);
 }
 
-function noHello(): ProtocolError {
-  return protocolError('no-hello', 'the first frame from the router was not HELLO (is the other end a norouter router of the same version?)');
-}

@@ -14,6 +14,7 @@ import { EXIT_BAD_INPUT, EXIT_OK } from '../meta/exit-codes.js';
 import { loadAndReport } from '../manifest/load-plan.js';
 import { runManifest, type RunIo } from './run-manifest.js';
 import { findEditor, EditorError, type Editor } from './editor.js';
+import { addExitCleanup } from '../fs/exit-cleanup.js';
 
 const HEADER = `# norouter --open-editor: edit this manifest, save it and quit the editor to run it.
 # Quit without saving to run nothing. This file is removed when norouter exits
@@ -29,8 +30,7 @@ export async function runWithEditor(io: RunIo, flags: { watch: boolean; debug: b
   const say = (line: string) => io.stderr.write(`norouter: ${line}\n`);
   const dir = mkdtempSync(join(tmpdir(), 'norouter-editor-'));
   const file = join(dir, 'norouter.yaml');
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove);
+  const remove = addExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
   try {
     writeFileSync(file, HEADER + EXAMPLE_MANIFEST, { mode: 0o600 });
     for (;;) {
@@ -49,7 +49,6 @@ export async function runWithEditor(io: RunIo, flags: { watch: boolean; debug: b
       if (!(await pressedReturn())) return EXIT_BAD_INPUT;
     }
   } finally {
-    process.off('exit', remove);
     remove();
   }
 }

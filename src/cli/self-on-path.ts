@@ -11,6 +11,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { addExitCleanup } from '../fs/exit-cleanup.js';
 
 /** Quotes one word for sh. */
 function shellQuote(word: string): string {
@@ -36,13 +37,11 @@ export function putSelfOnPath(self: readonly string[]): () => void {
   }
   const before = process.env.PATH;
   process.env.PATH = before ? `${dir}${delimiter}${before}` : dir;
-  // Last resort for an exit that skips the caller's `finally` (process.exit elsewhere).
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  process.once('exit', remove);
+  // Also removed by an exit that skips the caller's `finally` (process.exit, a re-raised signal).
+  const remove = addExitCleanup(() => rmSync(dir, { recursive: true, force: true }));
   return () => {
     if (before === undefined) delete process.env.PATH;
     else process.env.PATH = before;
-    process.off('exit', remove);
     remove();
   };
 }

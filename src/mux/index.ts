@@ -1,5 +1,5 @@
 /** The connection multiplexer (docs/protocol.md §5, §6), sans-IO. */
-export * from './connection.js';
+export type { ConnState, MuxConnection, Role } from './connection.js';
 export * from './mux.js';
 export * from './ports.js';
 export * from './peer-violation.js';

@@ -5,12 +5,13 @@
  */
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW, FLAG_FROM_ACCEPTOR,
-  INITIAL_WINDOW, MAX_DATA_PAYLOAD, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_TCP, ProtocolError,
-  ROUTED_PORT, abortPayload, abortReply, ipToString, payloadLength, readAbortPayload, readRoutedOpen, readU32Payload, routedOpenPayload,
-  tcpKind, u32Payload, type AbortReason, type Frame, type FrameHeader, type ProtocolErrorCode, type RouteTarget,
+  INITIAL_WINDOW, MAX_DATA_PAYLOAD, MAX_WINDOW, PRE_OPEN_WINDOW, PROTO_TCP,
+  ROUTED_PORT, abortPayload, abortReply, applyData, applyOpenOk, applyWindow, bothClosed, formatTuple, ipToString, openWindowBreak,
+  payloadLength, readAbortPayload, readRoutedOpen, readU32Payload, routedOpenPayload, tcpKind, u32Payload,
+  type AbortReason, type Frame, type FrameHeader, type ProtocolErrorCode, type RouteTarget, type StreamBreak,
 } from '../protocol/index.js';
-import { MuxConnection } from './connection.js';
-import { PeerViolation } from './peer-violation.js';
+import { Connection, type MuxConnection } from './connection.js';
+import type { MuxFault, PeerViolation } from './peer-violation.js';
 import { PortAllocator } from './ports.js';
 
 export interface MuxHandlers<C> {
@@ -30,7 +31,10 @@ export interface MuxHandlers<C> {
    * the same error, so the adapter need not log it per connection). Reset the local socket.
    */
   onAbort(conn: MuxConnection<C>, reason: AbortReason, text: string, violation?: PeerViolation): void;
-  /** write() returned false earlier and the connection has credit again: resume reading. */
+  /**
+   * Writing may go on: credit came back and nothing is queued. Owed after write() returned false
+   * (unless end() was called since); the adapter keeps whether its source is paused.
+   */
   onWritable(conn: MuxConnection<C>): void;
   /** The connection ended cleanly (CLOSE_WRITE both ways); its state is freed. */
   onClose?(conn: MuxConnection<C>): void;
@@ -54,11 +58,11 @@ export const MAX_PENDING_SEND = 1024 * 1024;
 export class Mux<C = unknown> {
   readonly localIP: number;
   readonly initialWindow: number;
-  private readonly h: MuxHandlers<C>;
+  private readonly handlers: MuxHandlers<C>;
   /** Connections we initiated, by source port (unique among them, §5.8). */
-  private readonly initiated = new Map<number, MuxConnection<C>>();
+  private readonly initiated = new Map<number, Connection<C>>();
   /** Connections we accepted, by the initiator's IP, then srcPort * 65536 + dstPort. */
-  private readonly accepted = new Map<number, Map<number, MuxConnection<C>>>();
+  private readonly accepted = new Map<number, Map<number, Connection<C>>>();
   private acceptedCount = 0;
   private readonly ports = new PortAllocator(this.initiated);
 
@@ -68,7 +72,7 @@ export class Mux<C = unknown> {
     if (this.initialWindow < PRE_OPEN_WINDOW || this.initialWindow > MAX_WINDOW) {
       throw new Error(`Assertion failed: initialWindow ${this.initialWindow} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`);
     }
-    this.h = options.handlers;
+    this.handlers = options.handlers;
   }
 
   /** Live connections, both roles. */
@@ -76,7 +80,11 @@ export class Mux<C = unknown> {
     return this.initiated.size + this.acceptedCount;
   }
 
-  *connections(): IterableIterator<MuxConnection<C>> {
+  connections(): IterableIterator<MuxConnection<C>> {
+    return this.live();
+  }
+
+  private *live(): IterableIterator<Connection<C>> {
     yield* this.initiated.values();
     for (const m of this.accepted.values()) yield* m.values();
   }
@@ -92,7 +100,7 @@ export class Mux<C = unknown> {
     if ((target !== undefined) !== (dstPort === ROUTED_PORT)) throw new Error(`Assertion failed: port ${dstPort} with${target ? '' : 'out'} a route target`);
     const srcPort = this.ports.allocate();
     if (srcPort === undefined) return undefined;
-    const conn = new MuxConnection<C>('initiator', { srcIP: this.localIP, srcPort, dstIP, dstPort }, PRE_OPEN_WINDOW, this.initialWindow);
+    const conn = new Connection<C>('initiator', { srcIP: this.localIP, srcPort, dstIP, dstPort }, this.initialWindow);
     conn.context = context;
     if (target) conn.target = target;
     this.initiated.set(srcPort, conn);
@@ -101,16 +109,17 @@ export class Mux<C = unknown> {
   }
 
   /** Acceptor: the dial succeeded. Sends OPEN_OK, then delivers the data held meanwhile (§6.2). */
-  accept(conn: MuxConnection<C>): void {
+  accept(view: MuxConnection<C>): void {
+    const conn = own(view);
     if (conn.state !== 'accepting') return;
     conn.state = 'open';
-    conn.recvAllowed += this.initialWindow - PRE_OPEN_WINDOW;
+    sent(applyOpenOk(conn.books, this.initialWindow), conn);
     this.emit(conn, FLAG_OPEN_OK, u32Payload(this.initialWindow));
     const held = conn.held;
     conn.held = [];
     for (const data of held) {
       if (conn.closed) return;
-      this.h.onData(conn, data);
+      this.handlers.onData(conn, data);
     }
     if (conn.recvClosed && !conn.closed) this.deliverEnd(conn);
   }
@@ -119,7 +128,8 @@ export class Mux<C = unknown> {
    * Sends data within credit; queues the rest. Returns false when the caller must stop reading
    * its source until onWritable (no credit left, or data queued). Ignored on a closed connection.
    */
-  write(conn: MuxConnection<C>, data: Buffer): boolean {
+  write(view: MuxConnection<C>, data: Buffer): boolean {
+    const conn = own(view);
     if (conn.closed) return false;
     if (conn.endRequested) throw new Error(`Assertion failed: write after end on ${conn}`);
     if (conn.state === 'accepting') throw new Error(`Assertion failed: write before accept on ${conn}`);
@@ -131,13 +141,12 @@ export class Mux<C = unknown> {
         throw new Error(`Assertion failed: ${conn.pendingBytes} bytes queued on ${conn}: the adapter ignored write() returning false`);
       }
     }
-    const ok = conn.pendingBytes === 0 && conn.sendCredit > 0;
-    if (!ok) conn.blocked = true;
-    return ok;
+    return !stuck(conn);
   }
 
   /** Half-closes our sending direction (CLOSE_WRITE once queued data is out, §5.5). */
-  end(conn: MuxConnection<C>): void {
+  end(view: MuxConnection<C>): void {
+    const conn = own(view);
     if (conn.closed || conn.endRequested) return;
     if (conn.state === 'accepting') throw new Error(`Assertion failed: end before accept on ${conn}`);
     conn.endRequested = true;
@@ -145,20 +154,23 @@ export class Mux<C = unknown> {
   }
 
   /** The local consumer accepted n bytes of what onData delivered: grant credit (§6.3). */
-  consumed(conn: MuxConnection<C>, n: number): void {
+  consumed(view: MuxConnection<C>, n: number): void {
+    const conn = own(view);
     if (conn.closed) return;
+    if (conn.state === 'accepting') throw new Error(`Assertion failed: consumed before accept on ${conn}: held data is delivered on accept()`);
     if (n > conn.unconsumed) throw new Error(`Assertion failed: consumed ${n} > delivered ${conn.unconsumed} on ${conn}`);
     conn.unconsumed -= n;
     conn.ungranted += n;
     if (!conn.recvClosed && conn.ungranted >= this.initialWindow / 2) {
-      conn.recvAllowed += conn.ungranted;
+      sent(applyWindow(conn.books, conn.isAcceptor, conn.ungranted), conn);
       this.emit(conn, FLAG_WINDOW, u32Payload(conn.ungranted));
       conn.ungranted = 0;
     }
   }
 
   /** Resets the connection (sends ABORT); no onAbort for it: the caller knows. */
-  abort(conn: MuxConnection<C>, reason: AbortReason, text = ''): void {
+  abort(view: MuxConnection<C>, reason: AbortReason, text = ''): void {
+    const conn = own(view);
     if (conn.closed) return;
     this.emit(conn, FLAG_ABORT, abortPayload(reason, text));
     this.forget(conn);
@@ -169,75 +181,63 @@ export class Mux<C = unknown> {
    * `notify` (the link still works, e.g. a graceful shutdown).
    */
   abortAll(reason: AbortReason, text = '', notify = false): void {
-    for (const conn of [...this.connections()]) {
+    for (const conn of [...this.live()]) {
       if (notify) this.emit(conn, FLAG_ABORT, abortPayload(reason, text));
       this.forget(conn);
-      this.h.onAbort(conn, reason, text);
+      this.handlers.onAbort(conn, reason, text);
     }
   }
 
   /** PEER_DOWN (§4.4): every connection with that VIP at the other end is gone, silently. */
   peerDown(vip: number): void {
-    for (const conn of [...this.connections()]) {
+    for (const conn of [...this.live()]) {
       if (conn.remoteIP !== vip) continue;
       this.forget(conn);
-      this.h.onAbort(conn, 'host-down', `host ${ipToString(vip)} went down`);
+      this.handlers.onAbort(conn, 'host-down', `host ${ipToString(vip)} went down`);
     }
   }
 
   // ---- link side ----------------------------------------------------------------------------
 
   /**
-   * A TCP frame from the link (already checked by the decoder). A frame that breaks the protocol
-   * for its own connection returns a PeerViolation, already handled: ABORT `protocol-error` sent
-   * on its tuple, the connection (if live) forgotten with onAbort; report it and go on. Any other
-   * returned error is link-fatal (§8.1).
+   * A TCP frame from the link (already checked by the decoder). A `peer-violation` is already
+   * handled: ABORT `protocol-error` sent on its tuple, the connection (if live) forgotten with
+   * onAbort; report it and go on. A `link-fatal` fault ends the link (§8.1).
    */
-  receive(frame: Frame): PeerViolation | ProtocolError | undefined {
-    if (frame.proto !== PROTO_TCP) return new ProtocolError('bad-state', `Assertion failed: mux given proto ${frame.proto}`);
+  receive(frame: Frame): MuxFault | undefined {
+    if (frame.proto !== PROTO_TCP) return linkFatal('bad-state', `Assertion failed: mux given proto ${frame.proto}`);
     const kind = tcpKind(frame.flags);
     if (kind === 'open') return this.receiveOpen(frame);
     const conn = this.lookup(frame);
     if (conn === undefined) return undefined; // §5.9: races with an ABORT or an end are normal
     switch (kind) {
       case 'open-ok': {
-        if (conn.state !== 'opening') return this.violation(frame, conn, 'bad-state', `OPEN_OK on a connection already open: ${conn}`);
-        const window = readU32Payload(frame.payload);
-        if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
-          return this.violation(frame, conn, 'bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${conn}`);
-        }
-        if (conn.sendCredit + window - PRE_OPEN_WINDOW > MAX_WINDOW) {
-          return this.violation(frame, conn, 'window-overflow', `OPEN_OK window ${window} takes the credit of ${conn} above ${MAX_WINDOW}`);
-        }
+        const wasStuck = stuck(conn);
+        const broken = applyOpenOk(conn.books, readU32Payload(frame.payload));
+        if (broken) return this.violation(frame, conn, broken);
         conn.state = 'open';
-        conn.sendCredit += window - PRE_OPEN_WINDOW;
-        this.h.onOpened?.(conn);
-        if (!conn.closed) this.flush(conn);
+        this.handlers.onOpened?.(conn);
+        if (!conn.closed) this.flush(conn, wasStuck);
         return undefined;
       }
       case 'window': {
-        // Regression (fuzzing): a WINDOW before OPEN_OK was taken, and OPEN_OK then pushed the
-        // credit past MAX_WINDOW. The acceptor grants nothing before it has accepted (§6.2).
-        if (conn.state === 'opening') return this.violation(frame, conn, 'bad-state', `WINDOW from the acceptor before OPEN_OK on ${conn}`);
-        const inc = readU32Payload(frame.payload);
-        if (conn.sendCredit + inc > MAX_WINDOW) {
-          return this.violation(frame, conn, 'window-overflow', `WINDOW +${inc} takes the credit of ${conn} above ${MAX_WINDOW}`);
-        }
-        conn.sendCredit += inc;
-        this.flush(conn);
+        const wasStuck = stuck(conn);
+        const broken = applyWindow(conn.books, !conn.isAcceptor, readU32Payload(frame.payload));
+        if (broken) return this.violation(frame, conn, broken);
+        this.flush(conn, wasStuck);
         return undefined;
       }
       case 'abort': {
         const { reason, text } = readAbortPayload(frame.payload);
         this.forget(conn);
-        this.h.onAbort(conn, reason, text);
+        this.handlers.onAbort(conn, reason, text);
         return undefined;
       }
       case 'data':
       case 'close-write':
         return this.receiveData(conn, frame, kind === 'close-write');
       default:
-        return new ProtocolError('illegal-flags', `Assertion failed: undecoded flags ${frame.flags}`);
+        return linkFatal('illegal-flags', `Assertion failed: undecoded flags ${frame.flags}`);
     }
   }
 
@@ -245,49 +245,45 @@ export class Mux<C = unknown> {
     const byPort = this.accepted.get(frame.srcIP);
     const key = frame.srcPort * 65536 + frame.dstPort;
     const live = byPort?.get(key);
-    const tuple = `${ipToString(frame.srcIP)}:${frame.srcPort} -> ${ipToString(frame.dstIP)}:${frame.dstPort}`;
     // The ABORT on the tuple ends the live connection too: the peer named it, so it is the
     // peer's to lose (§8.1).
-    if (live) return this.violation(frame, live, 'bad-state', `OPEN for a live connection ${tuple}`);
+    if (live) return this.violation(frame, live, { code: 'bad-state', what: 'OPEN for a live connection' });
     const window = readU32Payload(frame.payload);
-    if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
-      return this.violation(frame, undefined, 'bad-payload', `OPEN window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW} on ${tuple}`);
-    }
+    const broken = openWindowBreak(window);
+    if (broken) return this.violation(frame, undefined, broken);
     let target: RouteTarget | undefined;
     if (frame.dstPort === ROUTED_PORT) {
       target = readRoutedOpen(frame.payload);
-      if (!target) return this.violation(frame, undefined, 'bad-payload', `routed OPEN ${tuple} with a bad destination (§13)`);
+      if (!target) return this.violation(frame, undefined, { code: 'bad-payload', what: 'routed OPEN with a bad destination (§13)' });
     }
-    const conn = new MuxConnection<C>('acceptor', frame, window, PRE_OPEN_WINDOW);
+    const conn = new Connection<C>('acceptor', frame, window);
     if (target) conn.target = target;
     if (byPort) byPort.set(key, conn);
     else this.accepted.set(frame.srcIP, new Map([[key, conn]]));
     this.acceptedCount++;
-    this.h.onOpen(conn);
+    this.handlers.onOpen(conn);
     return undefined;
   }
 
-  private receiveData(conn: MuxConnection<C>, frame: Frame, close: boolean): PeerViolation | undefined {
-    if (conn.recvClosed) return this.violation(frame, conn, 'bad-state', `data after CLOSE_WRITE on ${conn}`);
-    if (conn.state === 'opening') return this.violation(frame, conn, 'bad-state', `data from the acceptor before OPEN_OK on ${conn}`);
+  private receiveData(conn: Connection<C>, frame: Frame, close: boolean): PeerViolation | undefined {
     const n = payloadLength(frame);
+    const broken = applyData(conn.books, !conn.isAcceptor, n, close);
+    if (broken) return this.violation(frame, conn, broken);
     // A frame decoded in pieces (§8.2) is delivered piece by piece: no reassembly copy.
-    const parts = frame.rest ? [frame.payload, ...frame.rest] : [frame.payload];
-    if (n > conn.recvAllowed) {
-      return this.violation(frame, conn, 'window-overrun', `${n} bytes received with ${conn.recvAllowed} bytes of window left on ${conn}`);
-    }
-    conn.recvAllowed -= n;
-    if (close) conn.recvClosed = true;
     if (conn.state === 'accepting') {
       if (n > 0) {
         conn.unconsumed += n;
-        for (const part of parts) if (part.length) conn.held.push(part);
+        if (frame.rest) {
+          for (const part of [frame.payload, ...frame.rest]) if (part.length) conn.held.push(part);
+        } else conn.held.push(frame.payload);
       }
       return undefined;
     }
     if (n > 0) {
       conn.unconsumed += n;
-      for (const part of parts) if (part.length && !conn.closed) this.h.onData(conn, part);
+      if (frame.rest) {
+        for (const part of [frame.payload, ...frame.rest]) if (part.length && !conn.closed) this.handlers.onData(conn, part);
+      } else this.handlers.onData(conn, frame.payload);
     }
     if (close && !conn.closed) this.deliverEnd(conn);
     return undefined;
@@ -297,23 +293,24 @@ export class Mux<C = unknown> {
    * §8.1: `frame` breaks the protocol for its connection. ABORT `protocol-error` on its tuple
    * (whether or not we have a connection there), and forget `conn` if it is live.
    */
-  private violation(frame: Frame, conn: MuxConnection<C> | undefined, code: ProtocolErrorCode, message: string): PeerViolation {
-    const error = new PeerViolation(code, message, frame.srcIP);
+  private violation(frame: Frame, conn: Connection<C> | undefined, broken: StreamBreak): PeerViolation {
+    const message = `${broken.what} on ${conn ?? formatTuple(frame)}`;
+    const violation: PeerViolation = { kind: 'peer-violation', code: broken.code, message, peerIP: frame.srcIP };
     const reply = abortReply(frame, 'protocol-error', message);
-    this.h.send(reply.header, reply.payload);
+    this.handlers.send(reply.header, reply.payload);
     if (conn && !conn.closed) {
       this.forget(conn);
-      this.h.onAbort(conn, 'protocol-error', message, error);
+      this.handlers.onAbort(conn, 'protocol-error', message, violation);
     }
-    return error;
+    return violation;
   }
 
-  private deliverEnd(conn: MuxConnection<C>): void {
-    this.h.onEnd(conn);
+  private deliverEnd(conn: Connection<C>): void {
+    this.handlers.onEnd(conn);
     this.maybeFinish(conn);
   }
 
-  private lookup(frame: Frame): MuxConnection<C> | undefined {
+  private lookup(frame: Frame): Connection<C> | undefined {
     if (frame.flags & FLAG_FROM_ACCEPTOR) {
       // We initiated it: the frame's Dst is our side of the tuple (§5.1).
       const conn = this.initiated.get(frame.dstPort);
@@ -325,24 +322,25 @@ export class Mux<C = unknown> {
 
   // ---- sending ------------------------------------------------------------------------------
 
-  private emit(conn: MuxConnection<C>, flags: number, payload?: Buffer): void {
+  private emit(conn: Connection<C>, flags: number, payload?: Buffer): void {
     const o = conn.out;
-    this.h.send({ srcIP: o.srcIP, srcPort: o.srcPort, dstIP: o.dstIP, dstPort: o.dstPort, proto: PROTO_TCP, flags: o.flags | flags }, payload);
+    this.handlers.send({ srcIP: o.srcIP, srcPort: o.srcPort, dstIP: o.dstIP, dstPort: o.dstPort, proto: PROTO_TCP, flags: o.flags | flags }, payload);
   }
 
   /** Sends as much of data as credit allows, in frames of at most 64 KiB; returns the rest. */
-  private sendWithinCredit(conn: MuxConnection<C>, data: Buffer): Buffer {
+  private sendWithinCredit(conn: Connection<C>, data: Buffer): Buffer {
     while (data.length > 0 && conn.sendCredit > 0) {
       const n = Math.min(data.length, conn.sendCredit, MAX_DATA_PAYLOAD);
       const part = n === data.length ? data : data.subarray(0, n);
-      conn.sendCredit -= n;
+      sent(applyData(conn.books, conn.isAcceptor, n, false), conn);
       this.emit(conn, 0, part);
       data = data.subarray(n);
     }
     return data;
   }
 
-  private flush(conn: MuxConnection<C>): void {
+  /** Sends what credit allows of the queue; `wasStuck`: write() may have returned false since the last onWritable. */
+  private flush(conn: Connection<C>, wasStuck: boolean): void {
     while (conn.pending.length > 0 && conn.sendCredit > 0) {
       const first = conn.pending[0] as Buffer;
       const rest = this.sendWithinCredit(conn, first);
@@ -351,26 +349,26 @@ export class Mux<C = unknown> {
       else conn.pending.shift();
     }
     if (conn.pendingBytes > 0) return;
-    if (conn.endRequested && !conn.sentClose) this.sendClose(conn);
-    else if (conn.blocked && conn.sendCredit > 0 && !conn.closed) {
-      conn.blocked = false;
-      this.h.onWritable(conn);
+    if (conn.endRequested) {
+      if (!conn.sentClose) this.sendClose(conn);
+    } else if (wasStuck && conn.sendCredit > 0 && !conn.closed) {
+      this.handlers.onWritable(conn);
     }
   }
 
-  private sendClose(conn: MuxConnection<C>): void {
-    conn.sentClose = true;
+  private sendClose(conn: Connection<C>): void {
+    sent(applyData(conn.books, conn.isAcceptor, 0, true), conn);
     this.emit(conn, FLAG_CLOSE_WRITE);
     this.maybeFinish(conn);
   }
 
-  private maybeFinish(conn: MuxConnection<C>): void {
-    if (conn.closed || !conn.sentClose || !conn.recvClosed || conn.state === 'accepting') return;
+  private maybeFinish(conn: Connection<C>): void {
+    if (conn.closed || !bothClosed(conn.books) || conn.state === 'accepting') return;
     this.forget(conn);
-    this.h.onClose?.(conn);
+    this.handlers.onClose?.(conn);
   }
 
-  private forget(conn: MuxConnection<C>): void {
+  private forget(conn: Connection<C>): void {
     if (conn.closed) return;
     conn.state = 'closed';
     conn.pending = [];
@@ -386,4 +384,24 @@ export class Mux<C = unknown> {
       }
     }
   }
+}
+
+/** The Mux's record behind a view it handed out. */
+function own<C>(view: MuxConnection<C>): Connection<C> {
+  if (view instanceof Connection) return view as Connection<C>;
+  throw new Error('Assertion failed: a connection the Mux did not make');
+}
+
+/** write() would return false: data queued, or no credit left. */
+function stuck(conn: Connection<unknown>): boolean {
+  return conn.pendingBytes > 0 || conn.sendCredit === 0;
+}
+
+/** A frame this side sends always keeps the rules; a break is a bug here, not the peer's. */
+function sent(broken: StreamBreak | undefined, conn: Connection<unknown>): void {
+  if (broken) throw new Error(`Assertion failed: this side broke its own books (${broken.code}): ${broken.what} on ${conn}`);
+}
+
+function linkFatal(code: ProtocolErrorCode, message: string): MuxFault {
+  return { kind: 'link-fatal', code, message };
 }

@@ -90,8 +90,13 @@ export function parseOther(text: string): Parsed<Other> {
   return { ok: true, value: { vip, port: p, proto: 'tcp' } };
 }
 
-/** What buildAgentConfig refuses: every problem (`path` is a flag or a field of the candidate), and them as lines. */
-export type BuiltAgentConfig = { ok: true; value: AgentConfig } | { ok: false; error: string; problems: ConfigProblem[] };
+/**
+ * What buildAgentConfig refuses: every problem, in one shape (src/protocol/agent-config-check.ts)
+ * twice over: `problems` with the paths CONFIG would name (`forwards[1].listenPort`, or a flag
+ * for a flag's spelling), `byFlag` the same with each path the words the user wrote
+ * (`--forward 80:x:80 (listenPort)`).
+ */
+export type BuiltAgentConfig = { ok: true; value: AgentConfig } | { ok: false; problems: ConfigProblem[]; byFlag: ConfigProblem[] };
 
 /**
  * Builds a candidate AgentConfig from the agent's flags and checks it with the validator CONFIG
@@ -128,19 +133,14 @@ export function buildAgentConfig(
     if (r.ok) keepalive = r.value;
     else problems.push({ path: `--keepalive ${keepaliveFlag}`, message: r.error });
   }
-  const flagErrors: string[] = [];
-  const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, flagErrors);
-  const discover = parseDiscoverFlags(discoverFlags, flagErrors);
-  for (const e of flagErrors) {
-    const colon = e.indexOf(': ');
-    problems.push(colon < 0 ? { path: '', message: e } : { path: e.slice(0, colon), message: e.slice(colon + 2) });
-  }
+  const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, problems);
+  const discover = parseDiscoverFlags(discoverFlags, problems);
   // The flags that parsed make the candidate; the validator sees it even when some did not, so every problem is named at once.
   const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}) };
   const checked = checkAgentConfig(candidate);
   if (checked.ok && problems.length === 0) return { ok: true, value: checked.config };
   if (!checked.ok) problems.unshift(...checked.problems);
-  return { ok: false, problems, error: problems.map((p) => `${flagOf(p.path, fTexts, oTexts)}: ${p.message}`).join('\n') };
+  return { ok: false, problems, byFlag: problems.map((p) => ({ path: flagOf(p.path, fTexts, oTexts), message: p.message })) };
 }
 
 /** A number as the validator sees it: a decimal word becomes a number (range checked there), anything else stays text (refused there). */

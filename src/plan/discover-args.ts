@@ -8,6 +8,7 @@
  */
 import type { AgentDiscover, PortRange } from './types.js';
 import { parsePort, type Parsed } from './parsed.js';
+import type { ConfigProblem } from '../protocol/agent-config-check.js';
 
 /**
  * Ports left out of discovery unless a host's `include` names them: services that administer a
@@ -83,15 +84,15 @@ export interface DiscoverFlags {
   exclude?: string | undefined;
 }
 
-/** Parses the discovery flags; pushes every problem to `errors` (as `FLAG: why`). */
-export function parseDiscoverFlags(flags: DiscoverFlags, errors: string[]): AgentDiscover | undefined {
+/** Parses the discovery flags; pushes every problem to `errors`, its path the flag. */
+export function parseDiscoverFlags(flags: DiscoverFlags, errors: ConfigProblem[]): AgentDiscover | undefined {
   if (flags.include === undefined) {
-    if (flags.exclude !== undefined) errors.push('--discover-exclude: needs --discover');
+    if (flags.exclude !== undefined) errors.push({ path: '--discover-exclude', message: 'needs --discover' });
     return undefined;
   }
   const include = parseRanges(flags.include);
   const exclude = parseRanges(flags.exclude ?? '');
-  if (!include.ok) errors.push(`--discover: ${include.error}`);
-  if (!exclude.ok) errors.push(`--discover-exclude: ${exclude.error}`);
+  if (!include.ok) errors.push({ path: '--discover', message: include.error });
+  if (!exclude.ok) errors.push({ path: '--discover-exclude', message: exclude.error });
   return include.ok && exclude.ok ? { include: include.value, exclude: exclude.value } : undefined;
 }

@@ -9,6 +9,7 @@
  */
 import type { AgentDns, DnsName } from './types.js';
 import { isIPv4 } from '../protocol/ipv4.js';
+import type { ConfigProblem } from '../protocol/agent-config-check.js';
 
 /** The raw flag values as the CLI parser collected them. */
 export interface DnsFlags {
@@ -68,8 +69,8 @@ export function formatDnsArgs(dns: AgentDns | undefined, nameWords?: readonly st
   return args;
 }
 
-/** Parses the DNS flags; pushes every problem to `errors`. Undefined when no DNS flag was given. */
-export function parseDnsFlags(flags: DnsFlags, errors: string[]): AgentDns | undefined {
+/** Parses the DNS flags; pushes every problem to `errors`, its path the flag. Undefined when no DNS flag was given. */
+export function parseDnsFlags(flags: DnsFlags, errors: ConfigProblem[]): AgentDns | undefined {
   const names = flags.names ?? [];
   const any = flags.port !== undefined || flags.domain !== undefined || flags.resolvConf !== undefined || flags.etcHosts || names.length > 0;
   if (!any) return undefined;
@@ -77,25 +78,25 @@ export function parseDnsFlags(flags: DnsFlags, errors: string[]): AgentDns | und
   if (flags.port !== undefined) {
     const port = /^[0-9]{1,5}$/.test(flags.port) ? Number(flags.port) : NaN;
     if (port >= 1 && port <= 65535) dns.port = port;
-    else errors.push(`--dns: "${flags.port}" is not a port number (1-65535)`);
+    else errors.push({ path: '--dns', message: `"${flags.port}" is not a port number (1-65535)` });
   }
   if (flags.domain !== undefined) {
     if (isDnsName(flags.domain)) dns.domain = flags.domain;
-    else errors.push(`--dns-domain: "${flags.domain}" is not a DNS name`);
+    else errors.push({ path: '--dns-domain', message: `"${flags.domain}" is not a DNS name` });
   }
   if (flags.resolvConf !== undefined) {
     if (flags.resolvConf === 'auto' || flags.resolvConf === 'true') dns.resolvConf = flags.resolvConf;
-    else errors.push(`--dns-resolv-conf: "${flags.resolvConf}" is neither auto nor true`);
+    else errors.push({ path: '--dns-resolv-conf', message: `"${flags.resolvConf}" is neither auto nor true` });
   }
   for (const text of names) {
     const eq = text.indexOf('=');
     const name = text.slice(0, eq);
     const vip = text.slice(eq + 1);
-    if (eq < 0 || !isMeshName(name) || !isIPv4(vip)) errors.push(`--dns-name ${text}: not NAME=VIP with a DNS name and an IPv4 address`);
+    if (eq < 0 || !isMeshName(name) || !isIPv4(vip)) errors.push({ path: `--dns-name ${text}`, message: 'not NAME=VIP with a DNS name and an IPv4 address' });
     else dns.names.push({ name, vip });
   }
-  if (dns.port === undefined && !dns.etcHosts) errors.push('--dns-name, --dns-domain and --dns-resolv-conf need --dns PORT or --write-etc-hosts');
-  if (dns.resolvConf !== undefined && dns.port === undefined) errors.push('--dns-resolv-conf needs --dns PORT');
+  if (dns.port === undefined && !dns.etcHosts) errors.push({ path: '', message: '--dns-name, --dns-domain and --dns-resolv-conf need --dns PORT or --write-etc-hosts' });
+  if (dns.resolvConf !== undefined && dns.port === undefined) errors.push({ path: '', message: '--dns-resolv-conf needs --dns PORT' });
   return dns;
 }
 

@@ -10,6 +10,7 @@
  */
 import { isIPv4 } from '../protocol/ipv4.js';
 import type { Parsed } from './parsed.js';
+import type { ConfigProblem } from '../protocol/agent-config-check.js';
 import { parseDnsFlags, type DnsFlags } from './dns-args.js';
 import { parseListenAddress, parseRoutePattern } from './route-pattern.js';
 import type { AgentConfig, AgentDns, AgentProxy, Route } from './types.js';
@@ -44,9 +45,9 @@ export function formatProxyArgs(config: Pick<AgentConfig, 'dns' | 'proxy' | 'noL
 
 /**
  * Parses the proxy flags and the DNS flags together (the names serve both); pushes every problem
- * to `errors`.
+ * to `errors`, its path the flag.
  */
-export function parseProxyAndDnsFlags(flags: ProxyFlags, dnsFlags: DnsFlags, errors: string[]): Pick<AgentConfig, 'dns' | 'proxy' | 'noLoopback' | 'routes'> {
+export function parseProxyAndDnsFlags(flags: ProxyFlags, dnsFlags: DnsFlags, errors: ConfigProblem[]): Pick<AgentConfig, 'dns' | 'proxy' | 'noLoopback' | 'routes'> {
   const out: Pick<AgentConfig, 'dns' | 'proxy' | 'noLoopback' | 'routes'> = {};
   const proxyOn = flags.http !== undefined || flags.socks !== undefined;
   const dnsOn = dnsFlags.port !== undefined || dnsFlags.etcHosts === true || dnsFlags.resolvConf !== undefined;
@@ -66,7 +67,7 @@ export function parseProxyAndDnsFlags(flags: ProxyFlags, dnsFlags: DnsFlags, err
       if (value === undefined) continue;
       const parsed = parseListenAddress(value);
       if (parsed.ok) proxy[key] = value;
-      else errors.push(`${flag}: ${parsed.error}`);
+      else errors.push({ path: flag, message: parsed.error });
     }
     out.proxy = proxy;
   }
@@ -75,7 +76,7 @@ export function parseProxyAndDnsFlags(flags: ProxyFlags, dnsFlags: DnsFlags, err
   for (const text of flags.routes ?? []) {
     const r = parseRoute(text);
     if (r.ok) routes.push(r.value);
-    else errors.push(`--route ${text}: ${r.error}`);
+    else errors.push({ path: `--route ${text}`, message: r.error });
   }
   if (routes.length) out.routes = routes;
   return out;

@@ -7,7 +7,7 @@ import {
   MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MAX_ROUTE_HOST, PROTO_CONTROL, PROTO_TCP, ROUTED_PORT,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
-import { parseIPv4 } from './ipv4.js';
+import { formatIPv4, parseIPv4 } from './ipv4.js';
 
 /** IPs are u32 in network order (127.0.42.101 = 0x7f002a65), so a Map<number, …> routes them. */
 export interface FrameHeader {
@@ -40,8 +40,9 @@ export function payloadLength(frame: Frame): number {
 /** What a TCP frame is, once §5.3 has accepted its flags and payload length. */
 export type TcpKind = 'open' | 'open-ok' | 'data' | 'close-write' | 'window' | 'abort';
 
+/** The dotted quad of a u32 (ipv4.ts holds the one formatter). */
 export function ipToString(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+  return formatIPv4(ip);
 }
 
 /**

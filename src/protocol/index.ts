@@ -7,4 +7,6 @@ export * from './encode.js';
 export * from './decode.js';
 export * from './control.js';
 export * from './tcp.js';
+export * from './tuple.js';
+export * from './stream-rules.js';
 export * from './agent-config-check.js';

@@ -45,7 +45,23 @@ export interface Head {
   size: number;
 }
 
-export type HeadResult = { kind: 'more' } | { kind: 'bad'; why: string; tooLarge?: boolean } | { kind: 'head'; head: Head };
+/** Why a head is refused (a request: 400, or 431 for `too-large`; a response: 502), with its text. */
+export type HeadProblemCode =
+  | 'too-large' | 'bare-cr-lf' | 'obs-fold' | 'malformed-field' | 'control-character'
+  | 'malformed-request-line' | 'bad-target' | 'unsupported-version'
+  | 'connection-names-framing' | 'empty-transfer-encoding' | 'underscored-framing-field'
+  | 'invalid-content-length' | 'content-lengths-disagree' | 'length-and-chunked'
+  | 'transfer-encoding-in-http10' | 'chunked-not-last';
+
+export interface HeadProblem {
+  kind: 'bad';
+  code: HeadProblemCode;
+  why: string;
+}
+
+export type HeadResult = { kind: 'more' } | HeadProblem | { kind: 'head'; head: Head };
+
+const bad = (code: HeadProblemCode, why: string): HeadProblem => ({ kind: 'bad', code, why });
 
 const MORE: HeadResult = { kind: 'more' };
 
@@ -56,37 +72,42 @@ export function parseHead(buf: Buffer): HeadResult {
   while (buf[from] === 13 && buf[from + 1] === 10) from += 2;
   const end = buf.indexOf('\r\n\r\n', from);
   if (end < 0 || end - from > MAX_HEAD) {
-    return buf.length - from > MAX_HEAD ? { kind: 'bad', why: `a header section larger than ${MAX_HEAD / 1024} KiB`, tooLarge: true } : MORE;
+    return buf.length - from > MAX_HEAD ? bad('too-large', `a header section larger than ${MAX_HEAD / 1024} KiB`) : MORE;
   }
   const lines = buf.toString('latin1', from, end).split('\r\n');
   const start = lines[0] ?? '';
-  if (start.includes('\n') || start.includes('\r')) return { kind: 'bad', why: 'a bare CR or LF in the start line' };
+  if (start.includes('\n') || start.includes('\r')) return bad('bare-cr-lf', 'a bare CR or LF in the start line');
   const fields: Field[] = [];
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] ?? '';
     const m = FIELD.exec(line);
-    if (!m) return { kind: 'bad', why: line[0] === ' ' || line[0] === '\t' ? 'a folded header line (obs-fold)' : `a malformed header line "${printable(line)}"` };
+    if (!m) {
+      if (line[0] === ' ' || line[0] === '\t') return bad('obs-fold', 'a folded header line (obs-fold)');
+      // A bare CR or LF inside a field line shows up here too: the line splits only at CRLF.
+      return bad(/[\r\n]/.test(line) ? 'bare-cr-lf' : 'malformed-field', `a malformed header line "${printable(line)}"`);
+    }
     const value = m[2] ?? '';
-    if (CTL.test(value)) return { kind: 'bad', why: `a control character in header ${m[1] ?? ''}` };
+    if (CTL.test(value)) return bad('control-character', `a control character in header ${m[1] ?? ''}`);
     fields.push({ name: (m[1] ?? '').toLowerCase(), value, line });
   }
   return { kind: 'head', head: { start, fields, size: end + 4 } };
 }
 
 export interface RequestLine {
+  kind: 'request';
   method: string;
   target: string;
   /** `HTTP/1.0` or `HTTP/1.1`. */
   version: string;
 }
 
-export function parseRequestLine(start: string): RequestLine | string {
+export function parseRequestLine(start: string): RequestLine | HeadProblem {
   const parts = start.split(' ');
   const [method = '', target = '', version = ''] = parts;
-  if (parts.length !== 3 || !METHOD.test(method) || target === '') return `a malformed request line "${printable(start)}"`;
-  if (!TARGET.test(target)) return `a request target with a control or non-ASCII character "${printable(target)}"`;
-  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return `unsupported version "${printable(version)}" (HTTP/1.0 and HTTP/1.1 only)`;
-  return { method, target, version };
+  if (parts.length !== 3 || !METHOD.test(method) || target === '') return bad('malformed-request-line', `a malformed request line "${printable(start)}"`);
+  if (!TARGET.test(target)) return bad('bad-target', `a request target with a control or non-ASCII character "${printable(target)}"`);
+  if (version !== 'HTTP/1.1' && version !== 'HTTP/1.0') return bad('unsupported-version', `unsupported version "${printable(version)}" (HTTP/1.0 and HTTP/1.1 only)`);
+  return { kind: 'request', method, target, version };
 }
 
 /** The status code of a response's status line, or undefined when it is not one. */
@@ -103,33 +124,33 @@ const CHUNKED: Framing = { kind: 'chunked' };
 const CLOSE: Framing = { kind: 'close' };
 
 /** A request's body framing, or why it cannot be forwarded (400). */
-export function requestFraming(fields: readonly Field[], version: string): Framing | string {
-  const why = framingFieldProblem(fields);
-  if (why !== undefined) return why;
+export function requestFraming(fields: readonly Field[], version: string): Framing | HeadProblem {
+  const problem = framingFieldProblem(fields);
+  if (problem !== undefined) return problem;
   const te = codings(fields);
   const length = contentLength(fields);
-  if (typeof length === 'string') return length;
+  if (typeof length === 'object') return length;
   if (te === undefined) return length === undefined || length === 0 ? NONE : { kind: 'length', length };
-  if (version === 'HTTP/1.0') return 'Transfer-Encoding in an HTTP/1.0 request';
-  if (length !== undefined) return 'both Transfer-Encoding and Content-Length';
-  if (te[te.length - 1] !== 'chunked' || te.indexOf('chunked') !== te.length - 1) return `Transfer-Encoding "${te.join(', ')}" does not end with chunked once`;
+  if (version === 'HTTP/1.0') return bad('transfer-encoding-in-http10', 'Transfer-Encoding in an HTTP/1.0 request');
+  if (length !== undefined) return bad('length-and-chunked', 'both Transfer-Encoding and Content-Length');
+  if (te[te.length - 1] !== 'chunked' || te.indexOf('chunked') !== te.length - 1) return bad('chunked-not-last', `Transfer-Encoding "${te.join(', ')}" does not end with chunked once`);
   return CHUNKED;
 }
 
 /**
- * A response's body framing, given the request's method; a string is why it is malformed (502).
+ * A response's body framing, given the request's method, or why it is malformed (502).
  * A response is held to the same rules as a request: what the client's parser reads must be
  * what the proxy read.
  */
-export function responseFraming(fields: readonly Field[], status: number, method: string, version = 'HTTP/1.1'): Framing | string {
-  const why = framingFieldProblem(fields);
-  if (why !== undefined) return why;
+export function responseFraming(fields: readonly Field[], status: number, method: string, version = 'HTTP/1.1'): Framing | HeadProblem {
+  const problem = framingFieldProblem(fields);
+  if (problem !== undefined) return problem;
   const te = codings(fields);
   const length = contentLength(fields);
-  if (typeof length === 'string') return length;
+  if (typeof length === 'object') return length;
   // RFC 9112 §6.3: both at once "ought to be handled as an error"; forwarded, the client could frame by either.
-  if (te !== undefined && length !== undefined) return 'both Transfer-Encoding and Content-Length';
-  if (te !== undefined && version === 'HTTP/1.0') return 'Transfer-Encoding in an HTTP/1.0 response';
+  if (te !== undefined && length !== undefined) return bad('length-and-chunked', 'both Transfer-Encoding and Content-Length');
+  if (te !== undefined && version === 'HTTP/1.0') return bad('transfer-encoding-in-http10', 'Transfer-Encoding in an HTTP/1.0 response');
   if (method === 'HEAD' || status < 200 || status === 204 || status === 304) return NONE;
   if (te !== undefined) return te[te.length - 1] === 'chunked' ? CHUNKED : CLOSE;
   return length === undefined ? CLOSE : length === 0 ? NONE : { kind: 'length', length };
@@ -141,12 +162,12 @@ export function responseFraming(fields: readonly Field[], status: number, method
  * a Transfer-Encoding without a coding, or a framing field's name spelt with `_` (some servers
  * read `Content_Length` as Content-Length).
  */
-function framingFieldProblem(fields: readonly Field[]): string | undefined {
+function framingFieldProblem(fields: readonly Field[]): HeadProblem | undefined {
   const named = connectionTokens(fields).find((t) => FRAMING.has(t));
-  if (named !== undefined) return `a Connection field naming ${named}, which frames the message`;
+  if (named !== undefined) return bad('connection-names-framing', `a Connection field naming ${named}, which frames the message`);
   for (const f of fields) {
-    if (f.name === 'transfer-encoding' && !f.value.split(',').some((c) => c.trim() !== '')) return 'an empty Transfer-Encoding';
-    if (f.name.includes('_') && FRAMING.has(f.name.replace(/_/g, '-'))) return `a field named ${f.name}, which some servers read as ${f.name.replace(/_/g, '-')}`;
+    if (f.name === 'transfer-encoding' && !f.value.split(',').some((c) => c.trim() !== '')) return bad('empty-transfer-encoding', 'an empty Transfer-Encoding');
+    if (f.name.includes('_') && FRAMING.has(f.name.replace(/_/g, '-'))) return bad('underscored-framing-field', `a field named ${f.name}, which some servers read as ${f.name.replace(/_/g, '-')}`);
   }
   return undefined;
 }
@@ -197,16 +218,16 @@ function codings(fields: readonly Field[]): string[] | undefined {
   return out;
 }
 
-/** The Content-Length, undefined when absent, a string when invalid or contradictory (RFC 9110 §8.6). */
-function contentLength(fields: readonly Field[]): number | undefined | string {
+/** The Content-Length, undefined when absent, a problem when invalid or contradictory (RFC 9110 §8.6). */
+function contentLength(fields: readonly Field[]): number | undefined | HeadProblem {
   let length: number | undefined;
   for (const f of fields) {
     if (f.name !== 'content-length') continue;
     for (const v of f.value.split(',')) {
       const text = v.trim();
-      if (!/^\d{1,15}$/.test(text)) return `an invalid Content-Length "${printable(f.value)}"`;
+      if (!/^\d{1,15}$/.test(text)) return bad('invalid-content-length', `an invalid Content-Length "${printable(f.value)}"`);
       const n = Number(text);
-      if (length !== undefined && n !== length) return 'Content-Length fields that disagree';
+      if (length !== undefined && n !== length) return bad('content-lengths-disagree', 'Content-Length fields that disagree');
       length = n;
     }
   }

@@ -4,18 +4,22 @@
  * there. Also the pending end a CONNECT or SOCKS client waits on until OPEN_OK or a refusal.
  */
 import type { Socket } from 'node:net';
-import type { MuxConnection } from '../mux/index.js';
 import type { AbortReason } from '../protocol/index.js';
-import type { Bridge, Endpoint, LocalEnd } from '../net/bridge.js';
+import type { Bridge, BridgeConnection, LocalEnd, Opened } from '../net/bridge.js';
 import type { Decision } from './destination.js';
 
 export type Reachable = Extract<Decision, { kind: 'mesh' | 'route' }>;
 
+/** A connection opened, or why none could be: the bridge's reasons and the agent's. */
+export type OpenResult =
+  | Opened
+  | { ok: false; code: 'shutting-down' | 'router-too-old'; why: string };
+
 export interface ProxyHost {
   readonly bridge: Bridge;
   decide(host: string, port: number): Decision;
-  /** Opens a connection to a destination; a string says why it cannot be opened. */
-  open(end: LocalEnd, to: Reachable): MuxConnection<Endpoint> | string;
+  /** Opens a connection to a destination. */
+  open(end: LocalEnd, to: Reachable): OpenResult;
   log(line: string): void;
 }
 
@@ -25,15 +29,15 @@ export interface ProxyHost {
  */
 export class PendingTunnel implements LocalEnd {
   constructor(
-    private readonly onOpened: (conn: MuxConnection<Endpoint>) => void,
+    private readonly onOpened: (conn: BridgeConnection) => void,
     private readonly onRefused: (reason: AbortReason, text: string) => void,
   ) {}
 
-  opened(conn: MuxConnection<Endpoint>): void {
+  opened(conn: BridgeConnection): void {
     this.onOpened(conn);
   }
 
-  abort(_conn: MuxConnection<Endpoint>, reason: AbortReason, text: string): void {
+  abort(_conn: BridgeConnection, reason: AbortReason, text: string): void {
     this.onRefused(reason, text);
   }
 
@@ -53,7 +57,7 @@ export function openTunnel(
   const pending = new PendingTunnel(
     (conn) => {
       if (client.destroyed) {
-        host.bridge.mux.abort(conn, 'reset', 'the proxy client left');
+        host.bridge.abort(conn, 'reset', 'the proxy client left');
         return;
       }
       client.write(answers.ok());
@@ -64,14 +68,15 @@ export function openTunnel(
       if (!client.destroyed) client.end(answers.refused(reason, text));
     },
   );
-  const conn = host.open(pending, to);
-  if (typeof conn === 'string') {
-    host.log(`proxy: ${to.label}: ${conn}`);
-    client.end(answers.refused('policy', conn));
+  const opened = host.open(pending, to);
+  if (!opened.ok) {
+    host.log(`proxy: ${to.label}: ${opened.why}`);
+    client.end(answers.refused('policy', opened.why));
     return;
   }
+  const { conn } = opened;
   // A client that leaves while the far side dials: the dial is aborted.
   client.once('close', () => {
-    if (!conn.closed && conn.context === pending) host.bridge.mux.abort(conn, 'reset', 'the proxy client left');
+    if (!conn.closed && conn.context === pending) host.bridge.abort(conn, 'reset', 'the proxy client left');
   });
 }

@@ -5,7 +5,8 @@
  *
  * The router sees every frame of every connection, in the order each link sent it, so it can
  * keep the same books as the two multiplexers (docs/protocol.md §5.4, §6) exactly: a WINDOW
- * always passes the router before the data that uses it. A frame that no correct agent sends (a
+ * always passes the router before the data that uses it. It keeps its own books on purpose (it
+ * trusts neither end), but judges them by the multiplexers' rules (src/protocol/stream-rules.ts). A frame that no correct agent sends (a
  * second OPEN on a live source port, data past the credit, WINDOW before OPEN_OK…) is a
  * violation: it is never forwarded, and the router closes the sending link (§5.7). Frames for
  * connections the router does not know are dropped: the receiver would drop them too (§5.9),
@@ -15,8 +16,8 @@
  * among its live connections (§5.8), so one Map lookup finds the connection of any frame.
  */
 import {
-  FLAG_FROM_ACCEPTOR, MAX_WINDOW, PRE_OPEN_WINDOW, ProtocolError, ipToString, payloadLength, readU32Payload, tcpKind,
-  type Frame,
+  FLAG_FROM_ACCEPTOR, ProtocolError, applyData, applyOpenOk, applyWindow, bothClosed, frameTuple, ipToString, openBooks,
+  openWindowBreak, payloadLength, readU32Payload, tcpKind, type Frame, type StreamBooks, type StreamBreak,
 } from '../protocol/index.js';
 
 /**
@@ -46,14 +47,7 @@ const DROP: Verdict = { kind: 'drop' };
 interface Tracked {
   acceptorIP: number;
   acceptorPort: number;
-  /** Until OPEN_OK: the acceptor may send nothing but ABORT (§5.4). */
-  opening: boolean;
-  /** What the initiator may still send (§6.1): PRE_OPEN_WINDOW until OPEN_OK (§6.2). */
-  toAcceptor: number;
-  /** What the acceptor may still send: OPEN's window, plus the initiator's grants. */
-  toInitiator: number;
-  initiatorClosed: boolean;
-  acceptorClosed: boolean;
+  books: StreamBooks;
 }
 
 /** One initiator's live connections, and how many of them go to each acceptor VIP. */
@@ -97,44 +91,19 @@ export class ConnTrack {
       case 'abort':
         this.forget(initiator, initiatorPort, conn);
         return FORWARD;
-      case 'open-ok': {
-        if (!conn.opening) return violation('bad-state', 'OPEN_OK on a connection already open', frame);
-        const window = readU32Payload(frame.payload);
-        if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) {
-          return violation('bad-payload', `OPEN_OK window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`, frame);
-        }
-        if (conn.toAcceptor + window - PRE_OPEN_WINDOW > MAX_WINDOW) return violation('window-overflow', `OPEN_OK window ${window} takes the credit above ${MAX_WINDOW}`, frame);
-        conn.opening = false;
-        conn.toAcceptor += window - PRE_OPEN_WINDOW;
-        return FORWARD;
-      }
-      case 'window': {
-        if (fromAcceptor && conn.opening) return violation('bad-state', 'WINDOW from the acceptor before OPEN_OK', frame);
-        const inc = readU32Payload(frame.payload);
-        const credit = (fromAcceptor ? conn.toAcceptor : conn.toInitiator) + inc;
-        if (credit > MAX_WINDOW) return violation('window-overflow', `WINDOW +${inc} takes the credit above ${MAX_WINDOW}`, frame);
-        if (fromAcceptor) conn.toAcceptor = credit;
-        else conn.toInitiator = credit;
-        return FORWARD;
-      }
+      case 'open-ok':
+        return verdict(applyOpenOk(conn.books, readU32Payload(frame.payload)), frame);
+      case 'window':
+        return verdict(applyWindow(conn.books, fromAcceptor, readU32Payload(frame.payload)), frame);
       case 'data':
       case 'close-write': {
-        if (fromAcceptor && conn.opening) return violation('bad-state', 'data from the acceptor before OPEN_OK', frame);
-        if (fromAcceptor ? conn.acceptorClosed : conn.initiatorClosed) return violation('bad-state', 'data after CLOSE_WRITE', frame);
-        const n = payloadLength(frame);
-        const credit = fromAcceptor ? conn.toInitiator : conn.toAcceptor;
-        if (n > credit) return violation('window-overrun', `${n} bytes sent with ${credit} bytes of window left`, frame);
-        if (fromAcceptor) conn.toInitiator -= n;
-        else conn.toAcceptor -= n;
-        if (kind === 'close-write') {
-          if (fromAcceptor) conn.acceptorClosed = true;
-          else conn.initiatorClosed = true;
-          if (conn.initiatorClosed && conn.acceptorClosed) this.forget(initiator, initiatorPort, conn);
-        }
+        const broken = applyData(conn.books, fromAcceptor, payloadLength(frame), kind === 'close-write');
+        if (broken) return verdict(broken, frame);
+        if (bothClosed(conn.books)) this.forget(initiator, initiatorPort, conn);
         return FORWARD;
       }
       default:
-        return violation('illegal-flags', `undecoded flags ${frame.flags}`, frame);
+        return verdict({ code: 'illegal-flags', what: `undecoded flags ${frame.flags}` }, frame);
     }
   }
 
@@ -148,7 +117,7 @@ export class ConnTrack {
     if ((kind !== 'data' && kind !== 'close-write') || (frame.flags & FLAG_FROM_ACCEPTOR) !== 0) return false;
     const initiator = this.initiators.get(frame.srcIP);
     const conn = initiator?.byPort.get(frame.srcPort);
-    if (!initiator || !conn?.opening || conn.acceptorIP !== frame.dstIP || conn.acceptorPort !== frame.dstPort) return false;
+    if (!initiator || !conn?.books.opening || conn.acceptorIP !== frame.dstIP || conn.acceptorPort !== frame.dstPort) return false;
     this.forget(initiator, frame.srcPort, conn);
     if (initiator.byPort.size === 0) this.initiators.delete(frame.srcIP);
     return true;
@@ -172,10 +141,11 @@ export class ConnTrack {
 
   private open(frame: Frame): Verdict {
     let initiator = this.initiators.get(frame.srcIP);
-    if (initiator?.byPort.has(frame.srcPort)) return violation('bad-state', `OPEN from source port ${frame.srcPort}, which a live connection uses`, frame);
+    if (initiator?.byPort.has(frame.srcPort)) return verdict({ code: 'bad-state', what: `OPEN from source port ${frame.srcPort}, which a live connection uses` }, frame);
     // A routed OPEN (§13) starts with the same u32 window.
     const window = readU32Payload(frame.payload);
-    if (window < PRE_OPEN_WINDOW || window > MAX_WINDOW) return violation('bad-payload', `OPEN window ${window} outside ${PRE_OPEN_WINDOW}..${MAX_WINDOW}`, frame);
+    const broken = openWindowBreak(window);
+    if (broken) return verdict(broken, frame);
     const peers = initiator?.perPeer.get(frame.dstIP) ?? 0;
     if (peers >= this.limits.perPeer) {
       return { kind: 'refuse', text: `more than ${this.limits.perPeer} live connections to ${ipToString(frame.dstIP)}` };
@@ -184,15 +154,7 @@ export class ConnTrack {
       initiator = { byPort: new Map(), perPeer: new Map() };
       this.initiators.set(frame.srcIP, initiator);
     }
-    initiator.byPort.set(frame.srcPort, {
-      acceptorIP: frame.dstIP,
-      acceptorPort: frame.dstPort,
-      opening: true,
-      toAcceptor: PRE_OPEN_WINDOW,
-      toInitiator: window,
-      initiatorClosed: false,
-      acceptorClosed: false,
-    });
+    initiator.byPort.set(frame.srcPort, { acceptorIP: frame.dstIP, acceptorPort: frame.dstPort, books: openBooks(window) });
     initiator.perPeer.set(frame.dstIP, peers + 1);
     this.live++;
     return FORWARD;
@@ -207,10 +169,7 @@ export class ConnTrack {
   }
 }
 
-function violation(code: ConstructorParameters<typeof ProtocolError>[0], what: string, frame: Frame): Verdict {
-  const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
-  const tuple = fromAcceptor
-    ? `${ipToString(frame.dstIP)}:${frame.dstPort} -> ${ipToString(frame.srcIP)}:${frame.srcPort}`
-    : `${ipToString(frame.srcIP)}:${frame.srcPort} -> ${ipToString(frame.dstIP)}:${frame.dstPort}`;
-  return { kind: 'violation', error: new ProtocolError(code, `${what} on ${tuple}`) };
+/** Forward when the rules hold, else a violation naming the connection. */
+function verdict(broken: StreamBreak | undefined, frame: Frame): Verdict {
+  return broken ? { kind: 'violation', error: new ProtocolError(broken.code, `${broken.what} on ${frameTuple(frame)}`) } : FORWARD;
 }

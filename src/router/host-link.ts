@@ -1,18 +1,19 @@
 /**
- * The router's end of one agent's link (docs/protocol.md §3, §4, §7): decodes what the agent
- * writes, checks its HELLO, answers and sends keepalives, and batches outgoing frames into
- * corked writes. Knows nothing about other hosts: frames go up to the switch through `events`.
+ * The router's end of one agent's link (docs/protocol.md §3, §4, §7): a link session
+ * (src/link) over the agent's stdout and stdin, with the router's checks: the VIP its HELLO
+ * names, the control messages only an agent sends, the bytes an agent leaves unread. Knows
+ * nothing about other hosts: frames go up to the switch through `events`.
  */
+import type { Readable, Writable } from 'node:stream';
 import {
-  FEATURES, FrameDecoder, FrameEncoder, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL,
-  ProtocolError, checkHello, commonFeatures, controlPayload, decodeControl, ipFromString,
-  isProtocolError, makeHello, type ControlMessage, type DiscoveredPort, type Frame, type FrameHeader, type Hello, type ListenFailure,
-  type ProtocolErrorCode,
+  FEATURES, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, ProtocolError, ipFromString, makeHello,
+  type ControlMessage, type DiscoveredPort, type Frame, type FrameHeader, type Hello, type ListenFailure,
 } from '../protocol/index.js';
+import { LinkSession, type LinkEnd, type RoleMessage } from '../link/index.js';
 import type { PlanHost } from '../plan/types.js';
-import type { AgentProcess } from './agent-process.js';
 import { VERSION } from '../meta/version.js';
 import { readMachineFiles, type MachineFiles } from '../dns/same-machine.js';
+import type { SwitchLink } from './switch.js';
 
 export interface LinkEvents {
   /** The agent said a valid HELLO: the link may carry TCP frames. */
@@ -23,8 +24,8 @@ export interface LinkEvents {
   onStatus(link: HostLink, failed: ListenFailure[]): void;
   /** DISCOVERED (§4.8): every port the agent's host publishes by discovery now. */
   onDiscovered?(link: HostLink, ports: DiscoveredPort[]): void;
-  /** The link ended (once): the agent broke the protocol, went silent or its output closed. */
-  onDown(link: HostLink, reason: string, wasUp: boolean): void;
+  /** The link ended (once, never from inside the call that ended it). */
+  onDown(link: HostLink, end: LinkEnd, wasUp: boolean): void;
 }
 
 export interface KeepaliveTiming {
@@ -42,8 +43,6 @@ function routerMachine(): MachineFiles | undefined {
   return machineFiles;
 }
 
-/** The reason given when the agent's stdout ends: its exit, logged by the router, says more. */
-export const OUTPUT_CLOSED = 'its output closed';
 /**
  * An OPEN towards a link with more than this queued is refused (`resource-limit`): the agent is
  * not reading, and each new connection would queue up to PRE_OPEN_WINDOW more in the router. A
@@ -61,28 +60,21 @@ export const STALLED_MS = 2_000;
 /** How much of a non-protocol output the error message quotes. */
 const FIRST_BYTES = 48;
 
-export class HostLink {
+/** The agent's end of the link, seen from the router: its stdout and its stdin. */
+export interface AgentStreams {
+  output: Readable;
+  input: Writable;
+}
+
+export class HostLink implements SwitchLink {
   readonly vip: number;
-  features = new Set<string>();
-  state: 'hello' | 'up' | 'down' = 'hello';
-  private readonly mine: Hello;
-  private readonly decoder: FrameDecoder;
-  private readonly encoder = new FrameEncoder();
-  private flushScheduled = false;
-  private lastReceived = Date.now();
-  /** When the agent last took bytes from its stdin, or when bytes began to wait there. */
-  private lastTaken = Date.now();
-  private readonly taken = (): void => {
-    this.lastTaken = Date.now();
-  };
-  private readonly keepalive: NodeJS.Timeout;
-  private nonce = 0n;
+  private readonly session: LinkSession;
   /** What the agent wrote before its HELLO, for the error when it is not the protocol. */
   private firstBytes = Buffer.alloc(0);
 
   constructor(
     readonly host: PlanHost,
-    readonly proc: AgentProcess,
+    streams: AgentStreams,
     private readonly events: LinkEvents,
     timing: KeepaliveTiming = DEFAULT_KEEPALIVE,
   ) {
@@ -90,164 +82,136 @@ export class HostLink {
     if (vip === undefined) throw new Error(`Assertion failed: host ${host.name} has VIP ${host.vip}`);
     this.vip = vip;
     const machine = routerMachine();
-    this.mine = { ...makeHello('router', host.vip, VERSION, FEATURES), ...(machine ? { machine } : {}) };
-    this.decoder = new FrameDecoder({
-      onFrame: (frame) => this.receive(frame),
-      onError: (error) => this.fail(error),
-    }, { zeroCopyData: true });
-    proc.child.stdout.on('data', (chunk: Buffer) => {
-      this.lastReceived = Date.now();
-      if (this.state === 'hello' && this.firstBytes.length < FIRST_BYTES) {
-        this.firstBytes = Buffer.concat([this.firstBytes, chunk.subarray(0, FIRST_BYTES - this.firstBytes.length)]);
+    const mine: Hello = { ...makeHello('router', host.vip, VERSION, FEATURES), ...(machine ? { machine } : {}) };
+    // Registered before the session's decoder: the error for a chunk quotes that chunk too.
+    const capture = (chunk: Buffer): void => {
+      if (this.session.state !== 'hello' || this.firstBytes.length >= FIRST_BYTES) {
+        streams.output.off('data', capture);
+        return;
       }
-      this.decoder.push(chunk);
+      this.firstBytes = Buffer.concat([this.firstBytes, chunk.subarray(0, FIRST_BYTES - this.firstBytes.length)]);
+    };
+    streams.output.on('data', capture);
+    this.session = new LinkSession(streams.output, streams.input, {
+      hello: mine,
+      // Frames one agent's read brings leave for the others at the end of this turn, not after
+      // the next turn's reads of every other link.
+      schedule: { kind: 'turn' },
+      inputOnClose: 'drain',
+      intervalMs: timing.intervalMs,
+      timeoutMs: timing.timeoutMs,
+      // Before HELLO the command may still be connecting (ssh, kubectl exec, a bootstrap): a
+      // short keepalive chosen for a live link must not kill a slow start.
+      helloTimeoutMs: Math.max(timing.timeoutMs, KEEPALIVE_TIMEOUT_MS),
+      watchOutput: true,
+      refTimer: false,
+    }, {
+      checkPeer: (peer) => peer.vip === host.vip
+        ? undefined
+        : new ProtocolError('bad-control', `the agent says it is ${peer.vip}, the manifest says ${host.vip}`),
+      noHello: (frame) => new ProtocolError('no-hello', frame.proto === PROTO_CONTROL ? 'the agent sent a control frame before its HELLO' : 'the agent sent a TCP frame before its HELLO'),
+      onUp: () => events.onUp(this),
+      onFrame: (frame) => {
+        events.onFrame(this, frame);
+        return undefined;
+      },
+      onControl: (msg) => this.control(msg),
+      onGoodbye: (reason, message) => this.session.close({ kind: 'goodbye', reason, message }),
+      beforeWrite: (waiting) => this.guard(waiting),
+      onDown: (end, wasUp) => {
+        this.session.stream.close();
+        events.onDown(this, end, wasUp);
+      },
     });
-    proc.child.stdout.on('end', () => {
-      this.decoder.end();
-      this.down(OUTPUT_CLOSED);
-    });
-    this.keepalive = setInterval(() => this.tick(timing), timing.intervalMs);
-    this.keepalive.unref();
-    this.sendControl({ type: 'hello', hello: this.mine });
+    this.session.start();
   }
 
-  /** Queues a frame; frames queued in one turn of the event loop leave as one corked write. */
-  send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): void {
-    if (this.state === 'down') return;
-    this.encoder.add(header, payload, rest);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      process.nextTick(() => this.flush());
-    }
+  get state(): 'hello' | 'up' | 'down' {
+    return this.session.state;
   }
 
-  sendControl(msg: ControlMessage): void {
-    this.send(CONTROL_HEADER, controlPayload(msg));
+  get isUp(): boolean {
+    return this.session.state === 'up';
   }
 
-  /** Bytes written to the agent's stdin and not yet taken by the pipe. */
+  get name(): string {
+    return this.host.name;
+  }
+
+  /** The features both ends announced (§4.7). */
+  get features(): Set<string> {
+    return this.session.features;
+  }
+
+  /**
+   * Queues a frame; frames queued in one turn of the event loop leave as one corked write.
+   * Never paused on backpressure: pausing the sender's link would stall its connections to
+   * every other host. What is in flight to one agent is bounded by the credit windows of its
+   * connections (docs/protocol.md §6) and by the OPENs the router admits (MAX_OPEN_BACKLOG);
+   * an agent that has that much waiting and takes nothing for STALLED_MS is not reading (guard).
+   */
+  send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): boolean {
+    if (this.session.state === 'down') return false;
+    return this.session.stream.send(header, payload, rest);
+  }
+
+  sendControl(msg: ControlMessage): boolean {
+    return this.session.sendControl(msg);
+  }
+
+  /** Bytes queued for the agent and not yet taken by its stdin's pipe. */
   get backlog(): number {
-    return this.proc.child.stdin.writableLength + this.encoder.pendingBytes;
+    return this.session.stream.backlog;
   }
 
-  /** Ends the link from our side: GOODBYE when it is the agent's fault, then close its input. */
-  close(reason: string, error?: ProtocolError): void {
-    if (error) {
-      this.sendControl({ type: 'goodbye', reason: 'protocol-error', message: error.message });
-      this.flush();
-    }
-    this.down(reason);
-    this.proc.closeInput();
+  /** Ends the link from our side, for the reason given, and closes the agent's input. */
+  close(why: string): void {
+    this.session.close({ kind: 'closed', why });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const chunks = this.encoder.take();
-    if (chunks.length === 0) return;
-    const stdin = this.proc.child.stdin;
-    if (stdin.destroyed || stdin.writableEnded) return;
-    // Never paused on backpressure: pausing the sender's link would stall its connections to
-    // every other host. What is in flight to one agent is bounded by the credit windows of its
-    // connections (docs/protocol.md §6) and by the OPENs the router admits (MAX_OPEN_BACKLOG);
-    // an agent that has that much waiting and takes nothing for STALLED_MS is not reading.
-    // A callback on the last write says when the pipe took it; bytes starting to wait after an
-    // idle spell restart the clock.
-    const now = Date.now();
-    if (stdin.writableLength === 0) this.lastTaken = now;
-    else if (stdin.writableLength > MAX_LINK_BACKLOG && now - this.lastTaken > STALLED_MS) {
-      this.close(`it has not read its input for ${((now - this.lastTaken) / 1000).toFixed(1)} s with ${(stdin.writableLength / 2 ** 20).toFixed(1)} MiB waiting`);
-      this.proc.kill();
-      return;
-    }
-    stdin.cork();
-    const last = chunks.length - 1;
-    for (let i = 0; i < last; i++) stdin.write(chunks[i] as Buffer);
-    stdin.write(chunks[last] as Buffer, this.taken);
-    stdin.uncork();
+  /** Ends the link for the agent's fault (§8.1): GOODBYE `protocol-error`, then its input closes. */
+  fail(error: ProtocolError): void {
+    this.session.fail(error);
   }
 
-  private receive(frame: Frame): void {
-    if (frame.proto !== PROTO_CONTROL) {
-      if (this.state !== 'up') return this.protocolError('no-hello', 'the agent sent a TCP frame before its HELLO');
-      this.events.onFrame(this, frame);
-      return;
-    }
-    const msg = decodeControl(frame.payload);
-    if (isProtocolError(msg)) return this.fail(msg);
-    switch (msg.type) {
-      case 'hello': {
-        if (this.state !== 'hello') return this.protocolError('bad-control', 'a second HELLO');
-        const bad = checkHello(this.mine, msg.hello);
-        if (bad) return this.fail(bad);
-        if (msg.hello.vip !== this.host.vip) {
-          return this.protocolError('bad-control', `the agent says it is ${msg.hello.vip}, the manifest says ${this.host.vip}`);
-        }
-        this.features = commonFeatures(this.mine, msg.hello);
-        this.state = 'up';
-        this.events.onUp(this);
-        return;
+  /** Why the link ended, in one line for the router's log (it may quote the agent: escape it). */
+  describe(end: LinkEnd, wasUp: boolean): string {
+    switch (end.kind) {
+      case 'input-closed': return 'its output closed';
+      case 'closed': return end.why;
+      case 'goodbye': return `it said goodbye (${end.reason}${end.message ? `: ${end.message}` : ''})`;
+      case 'silent': return `its link was silent for ${(end.ms / 1000).toFixed(1)} s (keepalive)`;
+      case 'not-reading': return end.by === 'keepalive'
+        ? `it has not read its input for ${(end.ms / 1000).toFixed(1)} s (${end.bytes} bytes waiting) (keepalive)`
+        : `it has not read its input for ${(end.ms / 1000).toFixed(1)} s with ${(end.bytes / 2 ** 20).toFixed(1)} MiB waiting`;
+      case 'protocol-error': {
+        // Before HELLO the output is most likely not norouter at all: say what it began with.
+        const began = !wasUp && this.firstBytes.length
+          ? `; its output began with ${JSON.stringify(this.firstBytes.toString('latin1'))} (is \`${this.host.argv[0] ?? ''}\` starting norouter, with nothing else on its stdout?)`
+          : '';
+        return `protocol error (${end.error.code}): ${end.error.message}${began}`;
       }
-      case 'ping':
-        this.sendControl({ type: 'pong', nonce: msg.nonce });
-        return;
-      case 'goodbye':
-        this.down(`it said goodbye (${msg.reason}${msg.message ? `: ${msg.message}` : ''})`);
-        return;
-      case 'status':
-        if (this.state === 'up') this.events.onStatus(this, msg.failed);
-        return;
-      case 'discovered':
-        if (this.state === 'up') this.events.onDiscovered?.(this, msg.ports);
-        return;
-      case 'pong':
-      case 'unknown':
-        return;
-      default:
-        return this.protocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);
     }
   }
 
-  private tick(timing: KeepaliveTiming): void {
-    const now = Date.now();
-    const silent = now - this.lastReceived;
-    // Before HELLO the command may still be connecting (ssh, kubectl exec, a bootstrap): a
-    // short keepalive chosen for a live link must not kill a slow start.
-    const limit = this.state === 'hello' ? Math.max(timing.timeoutMs, KEEPALIVE_TIMEOUT_MS) : timing.timeoutMs;
-    // An agent that still writes but has stopped reading (a command that no longer passes its
-    // input on) looks alive by its pings: what we wrote has waited too long instead.
-    const waiting = this.proc.child.stdin.writableLength > 0 ? now - this.lastTaken : 0;
-    if (silent > limit || waiting > limit) {
-      const why = silent > limit
-        ? `its link was silent for ${(silent / 1000).toFixed(1)} s`
-        : `it has not read its input for ${(waiting / 1000).toFixed(1)} s (${this.proc.child.stdin.writableLength} bytes waiting)`;
-      this.close(`${why} (keepalive)`);
-      this.proc.kill();
-      return;
+  private control(msg: RoleMessage): ProtocolError | undefined {
+    if (msg.type === 'status') {
+      this.events.onStatus(this, msg.failed);
+      return undefined;
     }
-    this.nonce += 1n;
-    this.sendControl({ type: 'ping', nonce: this.nonce });
+    if (msg.type === 'discovered') {
+      this.events.onDiscovered?.(this, msg.ports);
+      return undefined;
+    }
+    return new ProtocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);
   }
 
-  private protocolError(code: ProtocolErrorCode, message: string): void {
-    this.fail(new ProtocolError(code, message));
-  }
-
-  private fail(error: ProtocolError): void {
-    // Before HELLO the output is most likely not norouter at all: say what it began with.
-    const began = this.state === 'hello' && this.firstBytes.length
-      ? `; its output began with ${JSON.stringify(this.firstBytes.toString('latin1'))} (is \`${this.host.argv[0] ?? ''}\` starting norouter, with nothing else on its stdout?)`
-      : '';
-    this.close(`protocol error (${error.code}): ${error.message}${began}`, error);
-  }
-
-  private down(reason: string): void {
-    if (this.state === 'down') return;
-    const wasUp = this.state === 'up';
-    this.state = 'down';
-    clearInterval(this.keepalive);
-    this.decoder.close();
-    this.events.onDown(this, reason, wasUp);
+  /** A link with too much waiting and nothing taken for STALLED_MS is closed: its agent stopped reading. */
+  private guard(waiting: number): boolean {
+    if (waiting <= MAX_LINK_BACKLOG) return true;
+    const stalled = this.session.stream.waitingFor(Date.now());
+    if (stalled <= STALLED_MS) return true;
+    this.session.close({ kind: 'not-reading', by: 'backlog', ms: stalled, bytes: waiting });
+    return false;
   }
 }
-
-const CONTROL_HEADER: FrameHeader = { srcIP: 0, srcPort: 0, dstIP: 0, dstPort: 0, proto: PROTO_CONTROL, flags: 0 };

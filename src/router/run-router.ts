@@ -10,6 +10,7 @@ import { escapeControls } from '../terminal/safe-text.js';
 import { Router, STOP_GRACE_MS, type ReadySummary } from './router.js';
 import { PIPE_DRAIN_MS } from './agent-process.js';
 import { EXIT_OK } from '../meta/exit-codes.js';
+import { runExitCleanups } from '../fs/exit-cleanup.js';
 import { Reloader } from '../watch/reloader.js';
 import { fitTable } from '../terminal/fit-table.js';
 
@@ -29,6 +30,7 @@ const WATCHER_CLOSE_MS = 2_000;
  * on a FIFO never returns). The exit status says so: 128 + the signal's number.
  */
 export function reraise(signal: NodeJS.Signals): void {
+  runExitCleanups();
   process.removeAllListeners(signal);
   process.kill(process.pid, signal);
 }

@@ -1,92 +1,65 @@
 /**
- * A tiny router for tests: runs agents in-process on PassThrough links, greets each with a
- * router HELLO, answers PINGs, and switches TCP frames by DstIP without copying payloads.
+ * The router's own switch and links (src/router/switch.ts, src/router/host-link.ts) for tests:
+ * agents run in-process on PassThrough links instead of child processes, everything else is what
+ * `norouter run` does with their frames (HELLO check, keepalive, conntrack, the open policy of a
+ * plan made of the agents started so far).
  */
 import { PassThrough } from 'node:stream';
-import {
-  FEATURES, FrameDecoder, FrameEncoder, PROTO_CONTROL, abortReply, decodeControl, encodeControl, ipFromString,
-  makeHello, type ControlMessage, type Frame, type FrameHeader,
-} from '../../src/protocol/index.js';
+import { ipFromString } from '../../src/protocol/index.js';
 import { runAgent, type AgentOptions } from '../../src/agent/index.js';
-import type { AgentConfig } from '../../src/plan/types.js';
+import type { AgentConfig, PlanHost } from '../../src/plan/types.js';
+import { Switch as RouterSwitch } from '../../src/router/switch.js';
+import { HostLink, MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
 
 export interface TestAgent {
   vip: string;
+  /** The agent's stdin (what the router writes). */
   input: PassThrough;
+  /** The agent's stdout (what the router reads). */
   output: PassThrough;
   logs: string[];
   exit: Promise<number>;
-  control: ControlMessage[];
   listening: Promise<string[]>;
+  link: HostLink;
 }
 
 const HWM = 256 * 1024; // like the ~208 KiB socketpair buffers of real child stdio
 
 export class Switch {
   readonly agents = new Map<number, TestAgent>();
-  private readonly encoders = new Map<number, FrameEncoder>();
-  private readonly scheduled = new Set<number>();
-  errors: string[] = [];
+  /** The router's own log lines (refusals, links down). */
+  readonly log: string[] = [];
+  private readonly hosts: PlanHost[] = [];
+  private readonly sw = new RouterSwitch({ hosts: [] }, { log: (l) => this.log.push(l), maxOpenBacklog: MAX_OPEN_BACKLOG });
 
   start(config: AgentConfig, options: AgentOptions = {}): TestAgent {
     const ip = ipFromString(config.me)!;
     const input = new PassThrough({ highWaterMark: HWM });
     const output = new PassThrough({ highWaterMark: HWM });
     const logs: string[] = [];
-    const control: ControlMessage[] = [];
     let onListening!: (a: string[]) => void;
     const listening = new Promise<string[]>((r) => { onListening = r; });
     const exit = runAgent(config, { input, output, log: (l) => logs.push(l) }, { ...options, onListening });
-    const agent: TestAgent = { vip: config.me, input, output, logs, exit, control, listening };
+    const host: PlanHost = { name: config.me, vip: config.me, local: false, argv: ['(in-process agent)'], agent: config };
+    this.hosts.push(host);
+    this.sw.setPlan({ hosts: [...this.hosts] });
+    const link = new HostLink(host, { output, input }, {
+      onUp: (l) => this.sw.up(l),
+      onFrame: (l, f) => this.sw.receive(l, f),
+      onStatus: () => {},
+      onDown: (l, end, wasUp) => {
+        if (end.kind !== 'input-closed') this.log.push(`${l.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${l.describe(end, wasUp)}`);
+        this.sw.down(l);
+      },
+    });
+    const agent: TestAgent = { vip: config.me, input, output, logs, exit, listening, link };
     this.agents.set(ip, agent);
-    this.encoders.set(ip, new FrameEncoder());
-    input.write(encodeControl({ type: 'hello', hello: makeHello('router', config.me, 'test', FEATURES) }));
-    const dec = new FrameDecoder({
-      onFrame: (f) => this.onFrame(ip, f),
-      onError: (e) => this.errors.push(`${config.me}: ${e.code}: ${e.message}`),
-    });
-    output.on('data', (c: Buffer) => dec.push(c));
     return agent;
-  }
-
-  private onFrame(from: number, f: Frame): void {
-    if (f.proto === PROTO_CONTROL) {
-      const msg = decodeControl(f.payload);
-      if (msg instanceof Error) { this.errors.push(msg.message); return; }
-      if (msg.type === 'config-refused') { this.errors.push(`CONFIG refused: ${msg.problems.map((p) => p.path).join(', ')}`); return; }
-      this.agents.get(from)?.control.push(msg);
-      if (msg.type === 'ping') this.agents.get(from)?.input.write(encodeControl({ type: 'pong', nonce: msg.nonce }));
-      return;
-    }
-    if (f.srcIP !== from) { this.errors.push(`spoofed source from ${from}`); return; }
-    if (!this.agents.has(f.dstIP) || this.agents.get(f.dstIP)!.input.writableEnded) {
-      if (f.flags === 4 /* OPEN */) {
-        const r = abortReply(f, 'unreachable');
-        this.queue(from, r.header, r.payload);
-      }
-      return;
-    }
-    this.queue(f.dstIP, f, f.payload);
-  }
-
-  private queue(to: number, h: FrameHeader, payload: Buffer): void {
-    this.encoders.get(to)!.add(h, payload);
-    if (this.scheduled.has(to)) return;
-    this.scheduled.add(to);
-    setImmediate(() => {
-      this.scheduled.delete(to);
-      const input = this.agents.get(to)?.input;
-      const chunks = this.encoders.get(to)!.take();
-      if (!input || input.writableEnded) return;
-      input.cork();
-      for (const c of chunks) input.write(c);
-      input.uncork();
-    });
   }
 
   /** What the router does when it stops: close every agent's input. */
   async stopAll(): Promise<number[]> {
-    for (const a of this.agents.values()) if (!a.input.writableEnded) a.input.end();
+    for (const a of this.agents.values()) a.link.close('norouter is stopping');
     return Promise.all([...this.agents.values()].map((a) => a.exit));
   }
 }

@@ -44,6 +44,13 @@ test('this process: node, its loader under the name the executable asks for, lib
   }
 });
 
+test('readElfInfo: the sonames node needs, in the order readelf lists them', { skip: which('readelf') ? undefined : 'readelf is not installed' }, () => {
+  const out = spawnSync('readelf', ['-d', process.execPath], { encoding: 'utf8' });
+  const listed = [...out.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
+  assert.ok(listed.length > 0, out.stdout);
+  assert.deepEqual(readElfInfo(process.execPath)?.needed, listed);
+});
+
 test('readElfInfo: a non-ELF file is not one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nrt-elf-'));
   dirs.push(dir);

@@ -46,7 +46,7 @@ test('keepalive in seconds becomes Plan.keepalive and every agent\'s --keepalive
     const others = host.argv.indexOf('--other');
     assert.ok(others > at && host.argv.slice(others).every((w, i) => i % 2 === 1 || w === '--other'), host.name);
     const parsed = parseArgv(host.argv);
-    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+    assert.ok(parsed.ok, parsed.ok ? '' : JSON.stringify(parsed.byFlag));
     assert.deepEqual(parsed.value, host.agent, host.name);
     // diff-plan and format-plan rely on argv = cmd + formatAgentArgs(agent).
     assert.deepEqual(host.argv.slice(commandOf(host).length), formatAgentArgs(host.agent), host.name);

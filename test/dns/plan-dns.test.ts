@@ -43,7 +43,7 @@ test('agent flags round-trip: what plan prints is what the agent parses', () => 
       port: flag('--dns')[0], domain: flag('--dns-domain')[0], resolvConf: flag('--dns-resolv-conf')[0],
       etcHosts: args.includes('--write-etc-hosts'), names: flag('--dns-name'),
     });
-    assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+    assert.ok(parsed.ok, parsed.ok ? '' : JSON.stringify(parsed.byFlag));
     assert.deepEqual(parsed.value, host.agent);
   }
 });
@@ -51,11 +51,12 @@ test('agent flags round-trip: what plan prints is what the agent parses', () => 
 test('agent flags: every problem is reported', () => {
   const r = buildAgentConfig('127.0.42.101', [], [], { port: '99999', domain: '.x', resolvConf: 'yes', names: ['a b=1.2.3.4', 'x'] });
   assert.ok(!r.ok);
-  assert.match(r.error, /--dns: "99999"/);
-  assert.match(r.error, /--dns-domain/);
-  assert.match(r.error, /--dns-resolv-conf: "yes"/);
-  assert.match(r.error, /--dns-name a b=1.2.3.4/);
-  assert.match(r.error, /--dns-name x:/);
+  const lines = r.byFlag.map((p) => `${p.path}: ${p.message}`).join('\n');
+  assert.match(lines, /--dns: "99999"/);
+  assert.match(lines, /--dns-domain/);
+  assert.match(lines, /--dns-resolv-conf: "yes"/);
+  assert.match(lines, /--dns-name a b=1.2.3.4/);
+  assert.match(lines, /--dns-name x:/);
 });
 
 test('norouter plan shows DNS in each host heading', () => {

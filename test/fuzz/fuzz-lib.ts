@@ -23,7 +23,7 @@ import {
   ProtocolError, abortPayload, checkFrame, controlPayload, decodeControl, makeHello, payloadLength,
   u32Payload, type ControlMessage, type DecodedControl, type Frame, type FrameHeader,
 } from '../../src/protocol/index.js';
-import { Mux, type MuxConnection } from '../../src/mux/index.js';
+import { Mux, type MuxConnection, type MuxFault } from '../../src/mux/index.js';
 import { prng } from '../protocol/prng.js';
 
 export type Rand = ReturnType<typeof prng>;
@@ -307,7 +307,7 @@ export function checkMux(chunks: readonly Buffer[], seed: number): string | unde
   };
   mux = make();
   for (const f of frames) {
-    let result: ProtocolError | undefined;
+    let result: MuxFault | undefined;
     try {
       result = mux.receive(f);
       if (deferred.length && r.next() < 0.3) {
@@ -317,7 +317,7 @@ export function checkMux(chunks: readonly Buffer[], seed: number): string | unde
     } catch (e) {
       return `the mux threw on ${describe(f)}: ${(e as Error).stack ?? String(e)}`;
     }
-    if (result !== undefined && !(result instanceof ProtocolError)) return `receive() returned ${String(result)}`;
+    if (result !== undefined && result.kind !== 'peer-violation' && result.kind !== 'link-fatal') return `receive() returned ${String(result)}`;
     for (const c of mux.connections()) {
       if (c.sendCredit < 0 || c.sendCredit > MAX_WINDOW) problem ??= `sendCredit ${c.sendCredit} on ${c}`;
       if (c.recvAllowed < 0 || c.recvAllowed > MAX_WINDOW) problem ??= `recvAllowed ${c.recvAllowed} on ${c}`;
@@ -377,17 +377,24 @@ export function knownBug(f: Failure): string | undefined {
 }
 
 /**
- * Runs seeds from `firstSeed` until `ms` have passed or `maxFailures` new failures; known bugs
- * are collected apart (the first input of each).
+ * How long a run goes on: a number of inputs (the test suite: the same inputs whatever the
+ * machine is doing) or a time (scripts/fuzz.mjs: as many as fit).
  */
-export function runFor(target: Target, ms: number, firstSeed: number, maxFailures = 5): { stats: RunStats; failures: Failure[]; known: Map<string, Failure>; knownCount: number; lastSeed: number } {
+export type RunBound = { inputs: number } | { ms: number };
+
+/**
+ * Runs seeds from `firstSeed` until `bound` or `maxFailures` new failures; known bugs are
+ * collected apart (the first input of each).
+ */
+export function runFor(target: Target, bound: RunBound, firstSeed: number, maxFailures = 5): { stats: RunStats; failures: Failure[]; known: Map<string, Failure>; knownCount: number; lastSeed: number } {
   const stats: RunStats = { inputs: 0, bytes: 0 };
   const failures: Failure[] = [];
   const known = new Map<string, Failure>();
   let knownCount = 0;
-  const deadline = Date.now() + ms;
+  const deadline = 'ms' in bound ? Date.now() + bound.ms : Infinity;
+  const last = 'inputs' in bound ? firstSeed + bound.inputs : Infinity;
   let seed = firstSeed;
-  while (Date.now() < deadline && failures.length < maxFailures) {
+  while (seed < last && Date.now() < deadline && failures.length < maxFailures) {
     const f = runOne(target, seed, stats);
     seed++;
     if (!f) continue;

@@ -9,7 +9,7 @@ import {
   PROTO_TCP, FrameDecoder, encodeFrame, readAbortPayload, replyHeader, u32Payload,
   type Frame, type FrameHeader, type ProtocolErrorCode,
 } from '../../src/protocol/index.js';
-import { PeerViolation, type MuxConnection } from '../../src/mux/index.js';
+import { type MuxConnection, type PeerViolation } from '../../src/mux/index.js';
 import { Endpoint, pump, type Side } from './harness.js';
 import { prng } from '../protocol/prng.js';
 
@@ -157,7 +157,7 @@ test('each kind of per-connection violation aborts that tuple only, with protoco
       const errors = results.filter((x) => x.result !== undefined);
       assert.equal(errors.length, 1, `${what}: ${errors.map((e) => e.result?.message).join('; ')}`);
       const [{ frame, result }] = errors as [{ frame: Frame; result: PeerViolation }];
-      assert.ok(result instanceof PeerViolation, `${what}: connection-fatal, not link-fatal`);
+      assert.equal(result.kind, 'peer-violation', `${what}: connection-fatal, not link-fatal`);
       assert.equal(result.code, c.code, what);
       assert.equal(result.peerIP, c.at === 'b' ? A : B, what);
       assert.equal(results.indexOf(errors[0]!), bad.length, `${what}: the last bad frame is the violation`);

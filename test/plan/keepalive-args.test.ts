@@ -50,7 +50,7 @@ test('formatAgentArgs puts --keepalive after the forwards, and the --other words
 test('buildAgentConfig names a bad --keepalive among every other problem, and leaves it out when not given', () => {
   const r = buildAgentConfig('x', [], [], {}, {}, '1000,1500');
   assert.equal(r.ok, false);
-  assert.deepEqual(r.ok ? [] : r.error.split('\n').map((l) => l.split(':')[0]), ['--me', '--keepalive 1000,1500']);
+  assert.deepEqual(r.ok ? [] : r.byFlag.map((p) => p.path), ['--me', '--keepalive 1000,1500']);
   const none = buildAgentConfig('127.0.42.101', [], []);
   assert.ok(none.ok && !('keepalive' in none.value));
 });

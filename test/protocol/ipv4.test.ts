@@ -30,7 +30,7 @@ test('ipFromString, the plan and the DNS flags agree with parseIPv4', () => {
   for (const t of [...GOOD, ...BAD]) {
     assert.equal(ipFromString(t), parseIPv4(t), t);
     assert.equal(planIsIPv4(t), isIPv4(t), t);
-    const errors: string[] = [];
+    const errors: { path: string; message: string }[] = [];
     parseDnsFlags({ port: '53', names: [`h=${t}`] }, errors);
     assert.equal(errors.length === 0, isIPv4(t), t);
   }

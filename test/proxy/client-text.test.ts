@@ -2,35 +2,23 @@
 // clients wrote them, and echoed hosts in 400/403 bodies, so an escape sequence sent to a proxy
 // reached the terminal of whoever read the router's output (or curl's): it could clear the
 // screen, set the window title or forge a `norouter:` line. Every line and body is escaped now.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
+import { createHttpProxy } from '../../src/proxy/http-proxy.js';
 import { createSocksProxy } from '../../src/proxy/socks-proxy.js';
 import { errorResponse } from '../../src/proxy/http-response.js';
 import { safeHost } from '../../src/proxy/safe-log.js';
 import { hasControls } from '../../src/terminal/safe-text.js';
-import type { Server } from 'node:net';
-import { RawClient, joinedBridges, listen, logs, proxyHost } from './http-harness.js';
+import { RawClient, logs, serve, useMesh } from './http-harness.js';
 
 const ESC = '\x1b]0;pwned\x07\x1b[2J\rnorouter: forged\x9b1m';
-const bridges = joinedBridges();
-let http: HttpProxyServer;
-let socks: Server;
+const mesh = useMesh();
 let httpPort: number;
 let socksPort: number;
 
 before(async () => {
-  http = createHttpProxy(proxyHost(bridges.local));
-  socks = createSocksProxy(proxyHost(bridges.local));
-  httpPort = await listen(http);
-  socksPort = await listen(socks);
-});
-after(() => {
-  http.closeAllConnections();
-  http.close();
-  socks.close();
-  bridges.local.resetAll('shutting-down');
-  bridges.web.resetAll('shutting-down');
+  httpPort = await serve(createHttpProxy(mesh.host));
+  socksPort = await serve(createSocksProxy(mesh.host));
 });
 
 test('control bytes anywhere in a request reach neither the log nor the answer', async () => {
@@ -66,6 +54,6 @@ test('error bodies and proxy log lines escape what they quote', () => {
   assert.ok(!hasControls(body.split('\r\n\r\n')[1]?.replace(/\n$/, '') ?? ''), body);
   assert.match(body, /\\x1b\]0;pwned\\x07\\x1b\[2J\\rnorouter: forged\\x9b1m:80/);
   const seen: string[] = [];
-  safeHost({ ...proxyHost(bridges.local), log: (l) => seen.push(l) }).log(`refused ${ESC}`);
+  safeHost({ ...mesh.host, log: (l) => seen.push(l) }).log(`refused ${ESC}`);
   assert.deepEqual(seen, ['refused \\x1b]0;pwned\\x07\\x1b[2J\\rnorouter: forged\\x9b1m']);
 });

@@ -2,23 +2,19 @@
 // bridges joined frame by frame stand for the client's agent and the web host's agent, whose
 // forward dials real servers on 127.0.0.1 (node:http ones, and raw TCP ones that answer exactly
 // the bytes a test needs). Every framing the proxy follows instead of re-serialising has a test.
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpServer, Agent, request, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { createHash } from 'node:crypto';
-import type { Bridge } from '../../src/net/bridge.js';
-import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
-import { RawClient, forwards, joinedBridges, listen, logs, proxyHost, rawServer, servers } from './http-harness.js';
+import { forward, forwards, listen, logs, rawServer, useHttpProxy } from './http-harness.js';
 
 describe('the HTTP proxy, in process', () => {
-  let proxy: HttpProxyServer;
-  let port: number;
+  const proxy = useHttpProxy();
   let web: HttpServer;
   let webConnections = 0;
   /** What the node:http server saw of each request. */
   const seen: { method: string; url: string; headers: IncomingMessage['headers']; rawHeaders: string[]; body: string }[] = [];
-  let bridges: { local: Bridge; web: Bridge };
 
   before(async () => {
     web = createHttpServer((req, res) => {
@@ -50,26 +46,13 @@ describe('the HTTP proxy, in process', () => {
       });
     });
     web.on('connection', () => { webConnections++; });
-    forwards.set(8080, await listen(web));
-    bridges = joinedBridges();
-    proxy = createHttpProxy(proxyHost(bridges.local));
-    port = await listen(proxy);
-  });
-
-  after(() => {
-    proxy.closeAllConnections();
-    proxy.close();
-    web.closeAllConnections();
-    web.close();
-    for (const s of servers) s.close();
-    bridges.local.resetAll('shutting-down');
-    bridges.web.resetAll('shutting-down');
+    await forward(8080, web);
   });
 
   /** node:http's client through the proxy, one keep-alive connection. */
   function get(agent: Agent, path: string, options: { method?: string; body?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ agent, host: '127.0.0.1', port, method: options.method ?? 'GET', path: `http://web:8080${path}`, headers: { host: 'web:8080', ...options.headers } }, (res) => {
+      const req = request({ agent, host: '127.0.0.1', port: proxy.port, method: options.method ?? 'GET', path: `http://web:8080${path}`, headers: { host: 'web:8080', ...options.headers } }, (res) => {
         let body = '';
         res.setEncoding('latin1');
         res.on('data', (d: string) => { body += d; });
@@ -94,7 +77,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('the request goes out in origin form, Host from the URI, without hop-by-hop fields; the response without them either', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     await c.send('GET http://web:8080/path?x=1 HTTP/1.1\r\nHost: elsewhere\r\nProxy-Connection: keep-alive\r\nConnection: x-private, keep-alive\r\n'
       + 'X-Private: secret\r\nKeep-Alive: timeout=9\r\nTE: trailers\r\nProxy-Authorization: Basic eA==\r\nX-Kept: yes\r\n\r\n').until(/hello GET \/path\?x=1$/, 'the answer');
     const last = seen[seen.length - 1];
@@ -107,7 +90,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('a chunked request body and a chunked response with trailers pass through unchanged', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     const body = 'a'.repeat(5000);
     // Chunks cut anywhere, the head and the chunks sent in many small writes.
     const wire = `POST http://web:8080/echo HTTP/1.1\r\nHost: web:8080\r\nTransfer-Encoding: chunked\r\n\r\n`
@@ -125,7 +108,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('HEAD, 204 and 304 responses have no body: the next response on the connection is read right', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('HEAD http://web:8080/h HTTP/1.1\r\nHost: web:8080\r\n\r\n');
     await c.until(/content-length: 13\r\n[\s\S]*\r\n\r\n$/i, 'the HEAD response');
     c.send('GET http://web:8080/no-content HTTP/1.1\r\nHost: web:8080\r\n\r\n');
@@ -139,7 +122,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('pipelined requests, with a body between them, are answered in order', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send([
       'GET http://web:8080/one HTTP/1.1\r\nHost: web:8080\r\n\r\n',
       'POST http://web:8080/echo HTTP/1.1\r\nHost: web:8080\r\nContent-Length: 3\r\n\r\nxyz',
@@ -156,7 +139,7 @@ describe('the HTTP proxy, in process', () => {
     await rawServer(8081, (s, received) => {
       if (received.includes('\r\n\r\n')) s.end('HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil the end');
     });
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8081/ HTTP/1.1\r\nHost: web:8081\r\n\r\n');
     await c.closedByProxy();
     assert.match(c.text, /^HTTP\/1\.1 200 OK\r\nContent-Type: text\/plain\r\nConnection: close\r\n\r\nuntil the end$/);
@@ -164,7 +147,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('Connection: close from the client: the proxy closes after the response', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8080/bye HTTP/1.1\r\nHost: web:8080\r\nConnection: close\r\n\r\n');
     await c.closedByProxy();
     assert.match(c.text, /connection: close\r\n[\s\S]*hello GET \/bye$/i);
@@ -172,7 +155,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('HTTP/1.0: forwarded as 1.0 (no chunked answer), and the connection closes after it', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8080/chunked HTTP/1.0\r\n\r\n');
     await c.closedByProxy();
     assert.doesNotMatch(c.text, /transfer-encoding/i);
@@ -180,7 +163,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('refused destinations get 403 and the connection stays usable; malformed requests 400', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('POST http://elsewhere:80/ HTTP/1.1\r\nHost: elsewhere\r\nContent-Length: 5\r\n\r\nabcde');
     await c.until(/norouter proxy: elsewhere:80 is not a host of the mesh\n$/, 'the refusal');
     assert.match(c.text, /^HTTP\/1\.1 403 Forbidden\r\n/);
@@ -192,7 +175,7 @@ describe('the HTTP proxy, in process', () => {
       ['GET http://web:8080/ HTTP/1.1\r\nX: a\r\n b\r\n\r\n', /obs-fold/],
       ['GET http://web:8080/ HTTP/1.1\r\nBad Name: x\r\n\r\n', /malformed header line/],
     ] as const) {
-      const bad = new RawClient(port);
+      const bad = proxy.client();
       bad.send(wire);
       await bad.closedByProxy();
       assert.match(bad.text, /^HTTP\/1\.1 400 Bad Request\r\n/, wire);
@@ -205,7 +188,7 @@ describe('the HTTP proxy, in process', () => {
     const closed = createServer();
     forwards.set(8082, await listen(closed));
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8082/ HTTP/1.1\r\nHost: web:8082\r\n\r\n');
     await c.closedByProxy();
     assert.match(c.text, /^HTTP\/1\.1 502 Bad Gateway\r\n[\s\S]*norouter proxy: web \(127\.0\.42\.101:8082\): .*ECONNREFUSED/);
@@ -215,7 +198,7 @@ describe('the HTTP proxy, in process', () => {
     await rawServer(8083, (s, received) => {
       if (received.includes('\r\n\r\n')) s.end('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this');
     });
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8083/ HTTP/1.1\r\nHost: web:8083\r\n\r\n');
     await c.closedByProxy();
     assert.equal(c.reset, true, c.text);
@@ -229,7 +212,7 @@ describe('the HTTP proxy, in process', () => {
       if (n === 1 && requests === 2) return void s.destroy();
       if (received.endsWith('\r\n\r\n')) s.write(`HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nconn ${n}`);
     });
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8084/a HTTP/1.1\r\nHost: web:8084\r\n\r\n');
     await c.until(/conn 1$/, 'the first answer');
     c.send('GET http://web:8084/b HTTP/1.1\r\nHost: web:8084\r\n\r\n');
@@ -239,7 +222,7 @@ describe('the HTTP proxy, in process', () => {
   });
 
   test('a malformed chunked request body closes the connection', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('POST http://web:8080/echo HTTP/1.1\r\nHost: web:8080\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
     await c.closedByProxy();
     assert.ok(logs.some((l) => /malformed chunked body/.test(l)), logs.join('\n'));

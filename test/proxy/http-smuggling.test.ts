@@ -4,11 +4,9 @@
 // message whose framing the far end reads as the proxy did; here a raw origin records every byte
 // it receives, and every head that two parsers could frame differently must reach it never
 // (requests: 400) or reach the client never (responses: 502).
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpProxy, type HttpProxyServer } from '../../src/proxy/http-proxy.js';
-import type { Bridge } from '../../src/net/bridge.js';
-import { RawClient, joinedBridges, listen, proxyHost, rawServer, servers } from './http-harness.js';
+import { rawServer, useHttpProxy } from './http-harness.js';
 
 const SMUGGLED = 'GET http://web:8090/smuggled HTTP/1.1\r\nHost: web\r\n\r\n';
 
@@ -55,9 +53,7 @@ const BAD_RESPONSES: readonly [string, string][] = [
 ];
 
 describe('the HTTP proxy frames messages exactly as the far end will', () => {
-  let proxy: HttpProxyServer;
-  let port: number;
-  let bridges: { local: Bridge; web: Bridge };
+  const proxy = useHttpProxy();
   let origin: Awaited<ReturnType<typeof rawServer>>;
   /** Everything the recording origin received, per connection. */
   const received: string[] = [];
@@ -70,23 +66,12 @@ describe('the HTTP proxy frames messages exactly as the far end will', () => {
       if (!m) return;
       socket.write(m[1] === 'ok' ? 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' : BAD_RESPONSES[Number(m[2])]?.[1] ?? '');
     });
-    bridges = joinedBridges();
-    proxy = createHttpProxy(proxyHost(bridges.local));
-    port = await listen(proxy);
-  });
-
-  after(() => {
-    proxy.closeAllConnections();
-    proxy.close();
-    for (const s of servers) s.close();
-    bridges.local.resetAll('shutting-down');
-    bridges.web.resetAll('shutting-down');
   });
 
   test('every request two parsers could frame differently: 400, and the origin receives nothing', async () => {
     for (const [what, wire] of BAD_REQUESTS) {
       const before = origin.connections();
-      const c = new RawClient(port);
+      const c = proxy.client();
       c.send(wire);
       await c.closedByProxy();
       assert.match(c.text, /^HTTP\/1\.1 400 Bad Request\r\n/, `${what}: ${JSON.stringify(c.text)}`);
@@ -96,7 +81,7 @@ describe('the HTTP proxy frames messages exactly as the far end will', () => {
   });
 
   test('a clean request reaches the origin byte for byte as expected: origin form, Host from the URI, hop-by-hop fields gone', async () => {
-    const c = new RawClient(port);
+    const c = proxy.client();
     c.send('GET http://web:8090/ok HTTP/1.1\r\nHost: elsewhere\r\nConnection: keep-alive, X-A\r\nX-A: 1\r\nContent-Length: 0\r\nX-B: 2\r\n\r\n');
     await c.until(/\r\n\r\nok$/, 'the answer');
     assert.equal(received[origin.connections() - 1], 'GET /ok HTTP/1.1\r\nHost: web:8090\r\nContent-Length: 0\r\nX-B: 2\r\n\r\n');
@@ -105,7 +90,7 @@ describe('the HTTP proxy frames messages exactly as the far end will', () => {
 
   test('every response two parsers could frame differently: 502, and none of its body reaches the client', async () => {
     for (const [i, [what]] of BAD_RESPONSES.entries()) {
-      const c = new RawClient(port);
+      const c = proxy.client();
       c.send(`GET http://web:8090/bad/${i} HTTP/1.1\r\nHost: web\r\n\r\n`);
       await c.closedByProxy();
       assert.match(c.text, /^HTTP\/1\.1 502 Bad Gateway\r\n/, `${what}: ${JSON.stringify(c.text)}`);

@@ -12,19 +12,16 @@ import { createHttpProxy } from '../../src/proxy/http-proxy.js';
 import { createSocksProxy } from '../../src/proxy/socks-proxy.js';
 import { Proxies } from '../../src/proxy/proxies.js';
 import { DEFAULT_LIMITS, LOG_WINDOW_MS as CAP_WINDOW_MS } from '../../src/proxy/listener-guard.js';
-import { joinedBridges, listen, logs, proxyHost } from './http-harness.js';
+import { logs, serve, useMesh } from './http-harness.js';
 import { freePort } from '../helpers/services.js';
 import { CLI_ARGV, CLI_PATH, FollowedProcess } from '../helpers/processes.js';
 import { existsSync } from 'node:fs';
 import { waitFor } from '../helpers/wait.js';
 
-const bridges = joinedBridges();
-const host = proxyHost(bridges.local);
+const { host } = useMesh();
 const cleanups: (() => void)[] = [];
 after(() => {
   for (const c of cleanups) c();
-  bridges.local.resetAll('shutting-down');
-  bridges.web.resetAll('shutting-down');
 });
 
 /**
@@ -53,9 +50,7 @@ async function drip(port: number, bytes: Buffer): Promise<{ reply: string; sent:
 }
 
 test('HTTP: a head dripped byte by byte is cut off at the absolute deadline, with a 408', async () => {
-  const proxy = createHttpProxy(host, { ...DEFAULT_LIMITS, headDeadlineMs: 1000 });
-  cleanups.push(() => { proxy.closeAllConnections(); proxy.close(); });
-  const port = await listen(proxy);
+  const port = await serve(createHttpProxy(host, { ...DEFAULT_LIMITS, headDeadlineMs: 1000 }));
   // Never complete: 2,000 bytes at ten a second would take over three minutes.
   const head = Buffer.from(`GET http://web:8080/ HTTP/1.1\r\nX-Slow: ${'a'.repeat(2000)}`);
   const r = await drip(port, head);
@@ -65,9 +60,7 @@ test('HTTP: a head dripped byte by byte is cut off at the absolute deadline, wit
 });
 
 test('SOCKS: a handshake dripped byte by byte is cut off at the absolute deadline', async () => {
-  const proxy = createSocksProxy(host, { ...DEFAULT_LIMITS, handshakeDeadlineMs: 1000 });
-  cleanups.push(() => proxy.close());
-  const port = await listen(proxy);
+  const port = await serve(createSocksProxy(host, { ...DEFAULT_LIMITS, handshakeDeadlineMs: 1000 }));
   // SOCKS4 with a user id that never ends (the proxy's limit is 1,024 bytes).
   const hello = Buffer.concat([Buffer.from([4, 1, 0, 80, 10, 0, 0, 1]), Buffer.alloc(1000, 0x61)]);
   const r = await drip(port, hello);

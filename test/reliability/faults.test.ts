@@ -483,7 +483,7 @@ describe('a host command that leaves a background process holding its stdout', {
   });
 });
 
-describe('SIGTERM to the router during heavy traffic', { skip: NETNS_SKIP, timeout: 40_000 }, () => {
+describe('SIGTERM to the router during heavy traffic', { skip: NETNS_SKIP, timeout: 180_000 }, () => {
   test('exits 0, every client connection ends (none hangs), no process is left', async (t) => {
     const ns = await createNetns();
     const echo = await serve(startTcpServer('echo', { ns, port: ECHO }));
@@ -506,11 +506,13 @@ describe('SIGTERM to the router during heavy traffic', { skip: NETNS_SKIP, timeo
       s.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
       s.on('close', () => resolve('closed'));
     }));
-    await waitFor(() => moved > 64 << 20, { timeoutMs: 15_000, what: '64 MiB through the mesh' });
+    // Traffic is flowing when the stop comes: how much got through by then says how fast the
+    // machine is, not whether the stop works, so the bounds below only catch a hang.
+    await waitFor(() => moved > 16 << 20, { timeoutMs: 90_000, what: '16 MiB through the mesh' });
     const { code, signal } = await mesh.stop('SIGTERM');
     assert.deepEqual({ code, signal }, { code: 0, signal: null });
-    const endings = await withTimeout(Promise.all(streams), 5000, 'every client connection to end');
-    await waitForGone(tree, 5000);
+    const endings = await withTimeout(Promise.all(streams), 30_000, 'every client connection to end');
+    await waitForGone(tree, 30_000);
     const left = (await run(['ip', 'netns', 'pids', ns])).stdout.split(/\s+/).filter(Boolean).map(Number).filter((p) => p !== echo.proc.pid);
     assert.deepEqual(left, [], 'processes left in the namespace');
     t.diagnostic(`${Math.round(moved / (1 << 20))} MiB echoed before SIGTERM; client endings: ${endings.join(', ')}`);

@@ -7,7 +7,7 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,8 @@ describe('a stop while a thread is blocked for good', { skip: which('mkfifo') ? 
     await run(['mkfifo', join(dir, 'fifo')]);
     const router = new FollowedProcess([process.execPath, '--import', TSX_LOADER, FIXTURE, manifest, join(dir, 'fifo')]);
     try {
+      const launcher = (await router.waitForLine(/^fixture: launcher directory /, 30_000)).replace(/^fixture: launcher directory /, '').trim();
+      assert.ok(existsSync(launcher), launcher);
       await router.waitForLine(/^norouter: ready in /, 30_000);
       await router.waitForLine(/^fixture: a threadpool thread is blocked/, 10_000);
       const tree = descendants(router.pid);
@@ -37,6 +39,8 @@ describe('a stop while a thread is blocked for good', { skip: which('mkfifo') ? 
       assert.match(router.output(), /^norouter: stopped$/m);
       assert.match(router.output(), /^norouter: something was still pending 2 s after the stop \(a blocked read\?\); exiting by SIGTERM$/m);
       await waitForGone(stillAlive(tree), 10_000);
+      // Ended by a signal, which skips 'exit' listeners: the removal ran before the signal.
+      assert.equal(existsSync(launcher), false, `${launcher} was left behind`);
     } finally {
       if (router.running) router.child.kill('SIGKILL');
     }

@@ -42,7 +42,7 @@ export class InternalAgentCommand extends Command {
     }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive,
     { include: this.discover, exclude: this.discoverExclude });
     if (!config.ok) {
-      this.context.stderr.write(`norouter internal agent: ${config.error.split('\n').join('\nnorouter internal agent: ')}\n`);
+      for (const p of config.byFlag) this.context.stderr.write(`norouter internal agent: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
       return EXIT_USAGE;
     }
     const { runAgent } = await import('../../agent/run-agent.js');

@@ -1,0 +1,2 @@
+export * from './framed-stream.js';
+export * from './link-session.js';
