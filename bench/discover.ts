@@ -7,7 +7,9 @@
  *    process of the machine shares, so the two timestamps compare directly.
  * 2. Idle cost: CPU of a discovering agent against a non-discovering one over IDLE_S seconds, with
  *    nothing happening, in two namespaces alike; then the same with 1,000 listening sockets on the
- *    discovering host (each poll reads them all).
+ *    discovering host.
+ * 3. What the agent's watcher reads costs (src/discover/watcher.ts): CPU per read of
+ *    /proc/net/tcp and tcp6 and of /proc/net/sockstat and sockstat6, in an empty namespace.
  *
  * Hosts: h1 (discover: true) and h2 (no discovery; the client side), each a network namespace
  * (`ip netns exec NS node dist/norouter.cjs`), joined by `norouter run`.
@@ -57,6 +59,20 @@ require('readline').createInterface({ input: process.stdin }).on('line', (l) => 
 }).on('close', () => process.exit(0));
 `;
 
+// Reads each file N times from its start as the watcher does (positioned reads until 0) and prints
+// "FILE MICROSECONDS" of CPU per read.
+const READ_COST = `
+const fs = require('fs');
+const buf = Buffer.alloc(65536);
+for (const [file, n] of [['/proc/net/tcp', 200], ['/proc/net/tcp6', 200], ['/proc/net/sockstat', 2000], ['/proc/net/sockstat6', 2000]]) {
+  const fd = fs.openSync(file, 'r');
+  const t0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) for (let pos = 0, k; (k = fs.readSync(fd, buf, 0, buf.length, pos)) > 0;) pos += k;
+  const c = process.cpuUsage(t0);
+  console.log(file + ' ' + ((c.user + c.system) / n).toFixed(1));
+}
+`;
+
 class Lines {
   private readonly seen: string[] = [];
   private readonly waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
@@ -89,6 +105,8 @@ export interface DiscoverBenchResult {
   idleCpu: { discovering: number; plain: number };
   manyIdleS: number;
   manyCpu: { discovering: number; plain: number };
+  /** CPU µs per read of each file, in an empty namespace. */
+  readCostUs: [string, number][];
   met: boolean;
 }
 
@@ -106,6 +124,15 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
   let router: ChildProcess | undefined;
   try {
     const ns = [createNetns(), createNetns()];
+    const empty = createNetns();
+    const costs = start(inNetns(empty, [process.execPath, '-e', READ_COST]));
+    children.push(costs);
+    const costLines = new Lines(costs.stdout as NodeJS.ReadableStream);
+    const readCostUs: [string, number][] = [];
+    for (const f of ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/sockstat', '/proc/net/sockstat6']) {
+      const line = await costLines.next((l) => l.startsWith(`${f} `), `the cost of reading ${f}`);
+      readCostUs.push([f, Number(line.split(' ')[1])]);
+    }
     writeFileSync(file, [
       'hosts:',
       `  h1: {vip: "${vips[0]}", discover: true, cmd: ${JSON.stringify(inNetns(ns[0]!, [process.execPath, CLI]))}}`,
@@ -170,6 +197,7 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
       idleCpu: { discovering: idle1 ?? Number.NaN, plain: idle2 ?? Number.NaN },
       manyIdleS: MANY_IDLE_S,
       manyCpu: { discovering: many1 ?? Number.NaN, plain: many2 ?? Number.NaN },
+      readCostUs,
       met: medianMs < DISCOVER_GOAL_MS,
     };
   } finally {
@@ -193,5 +221,9 @@ export function reportDiscover(r: DiscoverBenchResult): string {
     '| --- | --- | --- |',
     `| idle, ${r.idleS} s | ${pct(r.idleCpu.discovering, r.idleS)} | ${pct(r.idleCpu.plain, r.idleS)} |`,
     `| idle with 1,000 discovered listeners on h1, ${r.manyIdleS} s | ${pct(r.manyCpu.discovering, r.manyIdleS)} | ${pct(r.manyCpu.plain, r.manyIdleS)} |`,
+    '',
+    '| one read from the start to the end, in an empty namespace | CPU |',
+    '| --- | --- |',
+    ...r.readCostUs.map(([f, us]) => `| ${f} | ${us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`} |`),
   ].join('\n');
 }
