@@ -10,6 +10,7 @@ import { benchShellRoute, reportShellRoute } from './bootstrap-shell.js';
 import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
+import { benchAccounting, reportAccounting } from './accounting.js';
 import { benchDiscover, reportDiscover } from './discover.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
@@ -50,6 +51,12 @@ if (want('proxy')) {
   const r = await benchProxy();
   console.log(`## proxy\n\n${reportProxy(r)}\n`);
   if ('met' in r && !r.met) missed = true;
+}
+
+if (want('accounting')) {
+  const r = await benchAccounting();
+  console.log(`## accounting\n\n${reportAccounting(r)}\n`);
+  if (!r.met) missed = true;
 }
 
 if (want('discover')) {

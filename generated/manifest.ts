@@ -142,6 +142,7 @@ export interface Manifest {
   hostTemplate?: HostTemplate;
   routes?: Routes;
   keepalive?: Keepalive;
+  metrics?: Metrics;
 }
 /**
  * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but a DNS host name cannot have it (resolvers may refuse the answer), so with DNS on give the host an alias. Order matters: plans and logs follow it.
@@ -294,4 +295,16 @@ export interface Keepalive {
    * Seconds without receiving anything after which the router (for a host) or an agent (for its link to the router) takes the link for dead. At least twice `interval`. Default 45.
    */
   timeout?: number;
+}
+/**
+ * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. Read when the router starts: a reload does not move it. Use a loopback address unless other machines should scrape it: the metrics name every host.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "metrics".
+ */
+export interface Metrics {
+  /**
+   * `ADDRESS:PORT` on the router's machine, the address an IPv4 address, `localhost` or a bracketed IPv6 address.
+   */
+  listen: string;
 }

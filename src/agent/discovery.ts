@@ -1,6 +1,6 @@
 /**
  * A discovering agent's side of port discovery (docs/discovery.md): runs the port watcher while
- * the configuration asks for it and the router understands DISCOVERED (docs/protocol.md §4.8),
+ * the configuration asks for it and the router understands DISCOVERED (docs/protocol.md §4.9),
  * and reports the whole published set on every change. run-agent.ts only calls `configure` (at
  * HELLO and on every CONFIG) and `close`.
  */

@@ -87,7 +87,7 @@ export type PortRange = [number, number];
 /**
  * Port discovery (docs/discovery.md): the agent watches the TCP ports its network namespace
  * listens on and reports those in `include` and not in `exclude` (DISCOVERED, docs/protocol.md
- * §4.8). compile resolves the manifest's defaults, so both lists are always explicit here.
+ * §4.9). compile resolves the manifest's defaults, so both lists are always explicit here.
  */
 export interface AgentDiscover {
   include: PortRange[];

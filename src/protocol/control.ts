@@ -6,7 +6,8 @@ import { isIPv6 } from 'node:net';
 import type { AgentConfig } from './agent-config.js';
 import { isIPv4 } from './ipv4.js';
 import {
-  CONTROL_CONFIG, CONTROL_DISCOVERED, CONTROL_GOODBYE, MAX_DISCOVERED_HOST, MAX_DISCOVERED_PORTS, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  CONTROL_CONFIG, CONTROL_COUNTERS, CONTROL_DISCOVERED, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  MAX_DISCOVERED_HOST, MAX_DISCOVERED_PORTS,
   MAX_STATUS_ENTRIES, MAX_STATUS_TEXT,
   MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
 } from './constants.js';
@@ -32,6 +33,14 @@ export interface Hello {
   machine?: { bootId: string; resolvConf?: string };
 }
 
+/**
+ * §4.8: what only an agent counts, cumulative since the agent started: its DNS server's queries
+ * answered from the mesh's names, relayed to the host's own nameservers, and dropped (malformed).
+ */
+export interface AgentCounters {
+  dns: { answered: number; relayed: number; dropped: number };
+}
+
 /** §4.6: one address an agent should listen on and does not: `listen` is IP:PORT, `error` e.g. EADDRINUSE. */
 export interface ListenFailure {
   listen: string;
@@ -39,7 +48,7 @@ export interface ListenFailure {
 }
 
 /**
- * §4.8: one port a host listens on and publishes: VIP:port on every host reaches host:port there.
+ * §4.9: one port a host listens on and publishes: VIP:port on every host reaches host:port there.
  * `host` is the address to dial: 127.0.0.1 for a listener on 127.0.0.1 or 0.0.0.0, ::1 for one
  * on ::1 or ::, else the listener's own address.
  */
@@ -57,7 +66,9 @@ export type ControlMessage =
   | { type: 'goodbye'; reason: AbortReason; message: string }
   /** §4.6, agent → router: the listeners it should have and could not open, and why. */
   | { type: 'status'; failed: ListenFailure[] }
-  /** §4.8, agent → router: every port it publishes by discovery now (the whole set, each time). */
+  /** §4.8, agent → router: what only the agent counts. */
+  | { type: 'counters'; counters: AgentCounters }
+  /** §4.9, agent → router: every port it publishes by discovery now (the whole set, each time). */
   | { type: 'discovered'; ports: DiscoveredPort[] }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
@@ -80,6 +91,7 @@ export function controlPayload(msg: ControlMessage): Buffer {
     case 'hello': return json(CONTROL_HELLO, msg.hello);
     case 'config': return json(CONTROL_CONFIG, msg.config);
     case 'status': return json(CONTROL_STATUS, { failed: msg.failed });
+    case 'counters': return json(CONTROL_COUNTERS, msg.counters);
     case 'discovered': return json(CONTROL_DISCOVERED, { ports: msg.ports });
     case 'ping':
     case 'pong': {
@@ -148,6 +160,11 @@ export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
       if (v instanceof ProtocolError) return v;
       return isStatus(v) ? { type: 'status', failed: v.failed } : bad(`STATUS is not {failed: [{listen, error}]} with at most ${MAX_STATUS_ENTRIES} entries of ${MAX_STATUS_TEXT} characters`);
     }
+    case CONTROL_COUNTERS: {
+      const v = parseJson(body, 'COUNTERS');
+      if (v instanceof ProtocolError) return v;
+      return isCounters(v) ? { type: 'counters', counters: { dns: { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped } } } : bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+    }
     case CONTROL_DISCOVERED: {
       const v = parseJson(body, 'DISCOVERED');
       if (v instanceof ProtocolError) return v;
@@ -187,6 +204,12 @@ function isHello(v: unknown): v is Hello {
       && (v.machine.resolvConf === undefined || typeof v.machine.resolvConf === 'string')));
 }
 
+/** §4.8: whole, non-negative, safe integers; unknown members are ignored (newer agents may count more). */
+function isCounters(v: unknown): v is AgentCounters {
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  return isObject(v) && isObject(v.dns) && count(v.dns.answered) && count(v.dns.relayed) && count(v.dns.dropped);
+}
+
 /** §4.6: bounded, because its entries end up in the router's log lines. */
 function isStatus(v: unknown): v is { failed: ListenFailure[] } {
   const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_STATUS_TEXT;
@@ -195,7 +218,7 @@ function isStatus(v: unknown): v is { failed: ListenFailure[] } {
 }
 
 /**
- * §4.8: why a DISCOVERED body is not `{ports: [{port, host}]}` with at most MAX_DISCOVERED_PORTS
+ * §4.9: why a DISCOVERED body is not `{ports: [{port, host}]}` with at most MAX_DISCOVERED_PORTS
  * distinct ports and literal addresses; undefined when it is. Untrusted input: every port it
  * names becomes a listener on every other host.
  */

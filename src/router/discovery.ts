@@ -71,7 +71,7 @@ export class RouterDiscovery {
     return new Map([...this.published].map(([host, ports]) => [host, [...ports.values()]]));
   }
 
-  /** What a CONFIG may carry to this agent: `discover` only to one that announced the feature (§4.8). */
+  /** What a CONFIG may carry to this agent: `discover` only to one that announced the feature (§4.9). */
   static configFor(agent: AgentConfig, features: ReadonlySet<string>): AgentConfig {
     if (!agent.discover || features.has(FEATURE_DISCOVER)) return agent;
     const { discover: _left, ...rest } = agent;

@@ -28,6 +28,7 @@ import type { Refusal } from './open-policy.js';
 import { RouterDiscovery, type DiscoveredEntry } from './discovery.js';
 
 export { STATUS_WAIT_MS, type ReadySummary } from './readiness.js';
+import type { Accounting } from '../status/accounting.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (README, "Running a mesh"). */
 export const STOP_GRACE_MS = 3_000;
@@ -52,6 +53,8 @@ export interface RouterOptions {
    * process die without stopping them (SIGKILL). `norouter run` sets it.
    */
   watchdog?: boolean;
+  /** The books `norouter status` reads (src/status/accounting.ts); without it nothing is counted. */
+  accounting?: Accounting;
 }
 
 export class Router implements Reloadable {
@@ -61,13 +64,16 @@ export class Router implements Reloadable {
   private readonly readiness: Readiness;
   stopping = false;
   private readonly watchdog: Watchdog | undefined;
+  private readonly acct: Accounting | undefined;
   /** Port discovery: the manifest's plan and what hosts discovered (src/router/discovery.ts). */
   private readonly discovery: RouterDiscovery;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
     this.discovery = new RouterDiscovery(plan, options.log);
-    this.switch = new Switch(plan, { log: options.log, debug: options.debug, limits: options.limits, maxOpenBacklog: MAX_OPEN_BACKLOG });
+    this.acct = options.accounting;
+    this.acct?.plan(plan.hosts);
+    this.switch = new Switch(plan, { log: options.log, debug: options.debug, limits: options.limits, maxOpenBacklog: MAX_OPEN_BACKLOG, ...(options.accounting ? { accounting: options.accounting } : {}) });
     this.readiness = new Readiness(() => this.hosts.values(), { log: options.log, onReady: options.onReady });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.watchdog = options.watchdog ? new Watchdog() : undefined;
@@ -94,6 +100,7 @@ export class Router implements Reloadable {
   private async applyPlan(next: Plan): Promise<PlanDiff> {
     const current = this.plan;
     this.plan = next;
+    this.acct?.plan(next.hosts);
     this.switch.setPlan(next);
     const diff = await applyPlan(this, current, next);
     // A host that left or was replaced starts its counts afresh.
@@ -162,6 +169,7 @@ export class Router implements Reloadable {
 
   spawn(state: HostState): void {
     const { plan } = state;
+    this.acct?.starting(plan.name);
     let prefix: Buffer | undefined;
     if (plan.bootstrap) {
       // docs/protocol.md §12: the agent's own code goes first on its stdin. Without it (a router run from
@@ -214,6 +222,7 @@ export class Router implements Reloadable {
       onUp: (l) => this.linkUp(state, proc, l),
       onFrame: (l, frame) => this.switch.receive(l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
+      onCounters: (l, counters) => state.link === l && this.acct?.agentCounters(state.plan.name, counters),
       onDiscovered: (l, ports) => {
         const next = state.link === l ? this.discovery.report(state.plan.name, ports) : undefined;
         if (next) void this.applyPlan(next);
@@ -225,6 +234,7 @@ export class Router implements Reloadable {
   private linkUp(state: HostState, proc: AgentProcess, link: HostLink): void {
     this.switch.up(link);
     state.cameUp = true;
+    this.acct?.up(state.plan.name);
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readiness.ready) this.options.log(`${state.plan.name}: up (${Date.now() - proc.startedAt} ms)`);
@@ -235,6 +245,7 @@ export class Router implements Reloadable {
   /** STATUS (§4.6) from the host's current link. */
   private status(state: HostState, link: HostLink, failed: ListenFailure[]): void {
     if (state.link !== link) return;
+    this.acct?.listening(state.plan.name, failed);
     this.readiness.status(state, failed);
   }
 
@@ -294,6 +305,7 @@ export class Router implements Reloadable {
     // The summary's cell: the hint says it all when there is one (it names the status).
     this.readiness.failed(state, end.startError ? `${end.startError.message}${why ? `: ${why}` : ''}` : why ?? describeEnd(end, upFor));
     const verdict = state.failures.record(end, upFor, state.cameUp);
+    this.acct?.[verdict.giveUp ? 'givenUp' : 'down'](state.plan.name, why ?? describeEnd(end, upFor));
     if (verdict.giveUp) {
       state.givenUp = true;
       const last = end.lastLines.at(-1);
@@ -313,6 +325,11 @@ export class Router implements Reloadable {
     const state = this.hosts.get(name);
     if (!state) return undefined;
     return state.proc ? 'running' : state.restartTimer ? 'restarting' : state.givenUp ? 'given-up' : 'stopped';
+  }
+
+  /** Bytes waiting in the router for a host's agent to read (what status shows). */
+  linkBacklog(name: string): number {
+    return this.hosts.get(name)?.link?.backlog ?? 0;
   }
 
   /** Live connections the router is switching (what a soak watches). */

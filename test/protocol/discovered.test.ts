@@ -1,4 +1,4 @@
-// DISCOVERED (docs/protocol.md §4.8) and the `discover` member of CONFIG: untrusted input from an
+// DISCOVERED (docs/protocol.md §4.9) and the `discover` member of CONFIG: untrusted input from an
 // agent, every port of which becomes a listener on every other host, so its bounds are pinned here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,7 @@ import {
   MAX_DISCOVERED_PORTS, ProtocolError, agentConfigProblems, decodeControl, encodeControl, FrameDecoder, type Frame,
 } from '../../src/protocol/index.js';
 
-const body = (v: unknown) => Buffer.from([8, ...Buffer.from(JSON.stringify(v))]);
+const body = (v: unknown) => Buffer.from([9, ...Buffer.from(JSON.stringify(v))]);
 
 test('DISCOVERED round-trips, IPv4 and IPv6 addresses alike', () => {
   const msg = { type: 'discovered' as const, ports: [{ port: 8080, host: '127.0.0.1' }, { port: 9000, host: '::1' }, { port: 5432, host: '10.1.2.3' }] };
@@ -38,7 +38,7 @@ test('a DISCOVERED that is not bounded, distinct ports on literal addresses is b
     assert.equal(r.code, 'bad-control');
     assert.match(r.message, why);
   }
-  const notJson = decodeControl(Buffer.from([8, ...Buffer.from('{ports')]));
+  const notJson = decodeControl(Buffer.from([9, ...Buffer.from('{ports')]));
   assert.ok(notJson instanceof ProtocolError && notJson.code === 'bad-control');
 });
 
