@@ -66,6 +66,11 @@ export class RouterDiscovery {
     return samePublished(before, next) ? undefined : next;
   }
 
+  /** One host's published discovered ports, sorted by port. */
+  of(host: string): DiscoveredEntry[] {
+    return [...(this.published.get(host)?.values() ?? [])];
+  }
+
   /** Every published discovered port by host, sorted by port (for `norouter status`). */
   entries(): Map<string, DiscoveredEntry[]> {
     return new Map([...this.published].map(([host, ports]) => [host, [...ports.values()]]));

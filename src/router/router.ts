@@ -97,6 +97,11 @@ export class Router implements Reloadable {
     return this.discovery.entries();
   }
 
+  /** The ports one host discovered and the mesh publishes, by port. */
+  discoveredOf(host: string): DiscoveredEntry[] {
+    return this.discovery.of(host);
+  }
+
   private async applyPlan(next: Plan): Promise<PlanDiff> {
     const current = this.plan;
     this.plan = next;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { httpGetIn, waitForBody } from '../helpers/http.js';
 import { startMesh, nsHostCmd, type Mesh, type MeshHost } from '../helpers/mesh.js';
 import { canUseNetns, cmdFor, createNetns, destroyAllNetns, execIn } from '../helpers/netns.js';
-import { FollowedProcess, allProcesses, which } from '../helpers/processes.js';
+import { CLI_ARGV, FollowedProcess, allProcesses, run, which } from '../helpers/processes.js';
 import { startHttpServer, type Service } from '../helpers/services.js';
 import { nextVip } from '../helpers/vips.js';
 import { waitFor } from '../helpers/wait.js';
@@ -82,6 +82,12 @@ describe('port discovery across network namespaces', { skip: SKIP, timeout: 180_
     const url = `http://${h1.vip}:${web.port}/`;
     await waitForBody(ns2, url, 'late server', APPEAR_MS);
     await mesh.router.waitForLine(new RegExp(`^norouter: h1: discovered port ${web.port} \\(listening at 127\\.0\\.0\\.1:${web.port}\\): published as ${h1.vip.replaceAll('.', '\\.')}:${web.port}$`), 1000);
+    // `norouter status` lists it, with since when.
+    const status = await run([...CLI_ARGV, 'status', '--json', mesh.manifestPath]);
+    const host = (JSON.parse(status.stdout) as { meshes: { hosts: { name: string; discovered: { port: number; dialled: string; since: string }[] }[] }[] }).meshes[0]?.hosts.find((h) => h.name === 'h1');
+    const entry = host?.discovered.find((d) => d.port === web.port);
+    assert.equal(entry?.dialled, '127.0.0.1', status.stdout);
+    assert.ok(Date.parse(entry?.since ?? "") <= Date.now());
     await web.stop();
     await mesh.router.waitForLine(new RegExp(`^norouter: h1: discovered port ${web.port} withdrawn \\(no longer listening\\)$`), APPEAR_MS);
     // Withdrawn everywhere: h2 no longer listens on it, so a new connection is refused at once.
