@@ -12,6 +12,7 @@ import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
 import { benchAccounting, reportAccounting } from './accounting.js';
 import { benchAccountingInstructions, reportAccountingInstructions } from './accounting-instructions.js';
+import { benchDiscover, reportDiscover } from './discover.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
 // The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
@@ -64,6 +65,12 @@ if (wanted.has('accounting-instructions')) {
   const r = await benchAccountingInstructions();
   console.log(`## accounting-instructions\n\n${reportAccountingInstructions(r)}\n`);
   if ('met' in r && !r.met) missed = true;
+}
+
+if (want('discover')) {
+  const r = await benchDiscover();
+  console.log(`## discover\n\n${reportDiscover(r)}\n`);
+  if (!r.met) missed = true;
 }
 
 if (want('bootstrap')) {

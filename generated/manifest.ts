@@ -16,7 +16,7 @@ export type Vip = string;
  */
 export type Cmd = [string, ...string[]] | string;
 /**
- * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.
+ * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address, an IPv6 address in brackets (`[::1]`) or a host name resolved on this host. TCP is the only protocol.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "ports".
@@ -100,12 +100,39 @@ export type BootstrapRuntime = string;
  */
 export type ProxyListen = string;
 /**
+ * Publish the TCP ports this host listens on, found by themselves and followed live: a server that starts listening on this host (on 127.0.0.1, 0.0.0.0, ::1, :: or one of its own addresses) is reachable from every other host at `VIP:PORT` within about a second, and withdrawn when it stops (new connections are refused, established ones keep running). `true` publishes every port but the administrative ones (SSH 22, SMTP 25, DNS 53, rpcbind 111, CUPS 631, NFS 2049, Docker 2375-2376, etcd 2379-2380, LLMNR 5355, Kubernetes 6443 and 10248-10259). The object form filters: with `include`, exactly the ports it lists are candidates (the administrative ones too, when it names them); `exclude` leaves ports out. Explicit `ports` always win: a port the host publishes in `ports` (as its listen port or as its target on the host's loopback) is not published again. The mesh's own listeners and the agent's own sockets are never published. Default false.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "discover".
+ */
+export type Discover =
+  | boolean
+  | {
+      include?: PortRanges;
+      exclude?: PortRanges1;
+    };
+/**
+ * The only ports discovery publishes (the administrative ones too, when named here). Default: every port but the administrative ones.
+ */
+export type PortRanges = (number | string)[];
+/**
+ * Ports discovery never publishes, even when `include` names them.
+ */
+export type PortRanges1 = (number | string)[];
+/**
  * Destinations outside the mesh that the proxies may reach, and the host that dials them on its own network (the "VPN-ish" mode: every service of a Docker network or a VPC through one bastion). A proxy request that is not for a host of the mesh follows the most specific matching route (longest prefix for CIDRs; for host-name globs, the most literal characters; the first listed on a tie), or is refused. Only the `via` host dials, and only what its routes allow.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "routes".
  */
 export type Routes = Route[];
+/**
+ * Ports and ranges of ports: `8080` or `"8000-8999"` (both ends included), each 1-65535.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "portRanges".
+ */
+export type PortRanges2 = (number | string)[];
 
 /**
  * A norouter manifest: the hosts of one virtual loopback network, how to reach each (the command whose stdin and stdout carry its traffic), its virtual IP, and the ports it publishes.
@@ -143,6 +170,7 @@ export interface Host {
   socks?: SocksProxy;
   loopback?: Loopback;
   stateDir?: StateDir;
+  discover?: Discover;
 }
 /**
  * This host's name resolution (the DNS add-on): whether its agent runs the DNS server, where, whether it patches /etc/resolv.conf, and more names for this host. Fields left out come from hostTemplate's `dns`.
@@ -204,7 +232,7 @@ export interface StateDir {
   disable?: boolean;
 }
 /**
- * Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts`, `bootstrap`, `http`, `socks` and `loopback` apply to every host that does not set them itself.
+ * Defaults for every host. Its `ports` are prepended to every host's own `ports`; its `dns` fields, `writeEtcHosts`, `bootstrap`, `http`, `socks`, `loopback` and `discover` apply to every host that does not set them itself.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "hostTemplate".
@@ -220,6 +248,7 @@ export interface HostTemplate {
   socks?: SocksProxy;
   loopback?: Loopback;
   stateDir?: StateDir;
+  discover?: Discover;
 }
 /**
  * Name resolution for the hosts (the DNS add-on): each host's agent answers every host's name with its VIP, so `curl http://host1:8080` works on every host. In hostTemplate: the defaults for every host; a host's own `dns` overrides them field by field.

@@ -18,7 +18,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['protocol', 'diagnostics', 'shell'],
   ['mux', 'link', 'parse', 'bootstrap'],
   ['plan'],
-  ['net', 'dns', 'validate', 'compile'],
+  ['net', 'dns', 'validate', 'compile', 'discover'],
   ['manifest', 'proxy'],
   ['agent', 'watch', 'status'],
   ['router'],

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
   makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -23,6 +23,7 @@ import { Directory } from '../proxy/destination.js';
 import { resolveRoute } from '../proxy/route-resolve.js';
 import type { ProxyHost } from '../proxy/proxy-host.js';
 import type { Proxies } from '../proxy/proxies.js';
+import { AgentDiscovery } from './discovery.js';
 
 export interface AgentIO {
   input: Readable;
@@ -90,6 +91,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       onUp: () => {
         startDns();
         sendStatus();
+        discovery.configure(current, routerDiscovers());
       },
       onFrame: (f) => {
         const fault = bridge.receive(f);
@@ -167,6 +169,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     }
 
     const violations = new PeerViolations(io.log);
+    // Port discovery (src/agent/discovery.ts): started at the router's HELLO, reconfigured by CONFIG.
+    const discovery = new AgentDiscovery({
+      send: (ports) => link.sendControl({ type: 'discovered', ports }),
+      log: io.log,
+      relisten: () => void listeners.apply(targets()).then(() => {
+        sendStatus();
+        discovery.ownListenersChanged();
+      }),
+    });
+    const targets = () => discovery.ownTargets(listenTargets(current), current.me);
+    const routerDiscovers = () => session.peer?.features.includes(FEATURE_DISCOVER) === true;
 
     function onControl(msg: RoleMessage): ProtocolError | undefined {
       switch (msg.type) {
@@ -182,12 +195,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(listenTargets(current)).then(() => sendStatus());
+          void listeners.apply(targets()).then(() => {
+            sendStatus();
+            discovery.ownListenersChanged();
+          });
           void applyProxies(current);
           applyDns(current);
+          discovery.configure(current, routerDiscovers());
           return undefined;
         case 'status':
         case 'counters':
+        case 'discovered':
           return protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`);
       }
     }
@@ -241,6 +259,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
       clearInterval(counters);
+      discovery.close();
       listeners.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
@@ -252,7 +271,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     if (options.stop?.aborted) return finish(EXIT_OK, `${String(options.stop.reason)}: shutting down`);
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     session.start();
-    void Promise.all([listeners.apply(listenTargets(current)), applyProxies(current)]).then(() => {
+    discovery.prime(current);
+    void Promise.all([listeners.apply(targets()), applyProxies(current)]).then(() => {
       listenersTried = true;
       sendStatus();
       if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);

@@ -16,6 +16,8 @@ const VALUES: Readonly<Record<string, string>> = {
   '--socks-proxy': 'ADDRESS:PORT',
   '--route': 'ROUTE',
   '--keepalive': 'MS,MS',
+  '--discover': 'PORTS',
+  '--discover-exclude': 'PORTS',
   '--subnet': '127.A.B',
 };
 

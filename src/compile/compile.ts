@@ -15,6 +15,7 @@ import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
 import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
 import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
 import { formatProxyArgs } from '../plan/proxy-args.js';
+import { discoverOf } from '../plan/agent-discover.js';
 import { splitShellWords } from '../shell/shell-words.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 
@@ -80,8 +81,11 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const { argv, local } = commandOf(name, host, options.self);
     const dns = agentDnsOf(host, manifest.hostTemplate, local, dnsNames);
     const extra = agentProxyOf(host, manifest.hostTemplate, dns, dnsNames, routes);
-    const agent: AgentConfig = { me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}) };
-    const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}) });
+    const discover = discoverOf(host, manifest.hostTemplate);
+    const agent: AgentConfig = {
+      me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}),
+    };
+    const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}) });
     // A bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
     // A cmd ending in a shell runs the shell script first (docs/protocol.md §12.1).

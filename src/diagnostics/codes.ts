@@ -53,6 +53,7 @@ export const CODES = {
   W304: { name: 'cmd-shell-variable', severity: 'warning', summary: 'A cmd string holds `$VAR`, which no shell will expand.' },
   W305: { name: 'host-name-not-dns', severity: 'warning', summary: 'A host name has `_` while DNS is on: it works everywhere but as a DNS host name.' },
   W306: { name: 'state-dir-ignored', severity: 'warning', summary: 'The original NoRouter\'s `stateDir`: norouter writes no state directory, so it is ignored.' },
+  E320: { name: 'invalid-discover-range', severity: 'error', summary: 'A `discover` include or exclude entry is not a port (1-65535) or a range LOW-HIGH running upwards.' },
   W307: { name: 'route-glob-of-digits', severity: 'warning', summary: 'A route destination is a glob of digits, dots and wildcards (`10.0.0.*`): addresses are matched against CIDRs only, so it matches no address.' },
 } as const satisfies Record<string, CodeInfo>;
 

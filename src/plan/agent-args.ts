@@ -3,9 +3,11 @@
  * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
  *
  *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [--keepalive INTERVAL_MS,TIMEOUT_MS]
- *                  [DNS flags (dns-args.ts)]
+ *                  [discovery flags (discover-args.ts)] [DNS flags (dns-args.ts)]
  *                  [proxy and route flags (proxy-args.ts)] [--other VIP:PORT/tcp]…
  */
+import { isIPv6 } from 'node:net';
+import { formatDiscoverArgs, parseDiscoverFlags, type DiscoverFlags } from './discover-args.js';
 import { formatDnsArgs, type DnsFlags } from './dns-args.js';
 import { formatKeepaliveArgs, parseKeepalive } from './keepalive-args.js';
 import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
@@ -17,7 +19,20 @@ import { checkAgentConfig, type ConfigProblem } from '../protocol/agent-config-c
 export const AGENT_SUBCOMMAND = ['internal', 'agent'] as const;
 
 export function formatForward(f: Forward): string {
-  return `${f.listenPort}:${f.connectHost}:${f.connectPort}/${f.proto}`;
+  return `${f.listenPort}:${formatConnectHost(f.connectHost)}:${f.connectPort}/${f.proto}`;
+}
+
+/** An IPv6 address is bracketed (`[::1]`) so that its colons do not split the forward. */
+export function formatConnectHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** LISTEN, CONNECT_HOST (brackets kept), CONNECT_PORT and the protocol of a forward's text; undefined when it has not that shape. */
+const FORWARD = /^([^:]*):(\[[^\]]*\]|[^:[\]]*):([^:/]*)(?:\/(.*))?$/;
+
+/** A forward's CONNECT_HOST as written, brackets removed: `[::1]` is `::1`. */
+function unbracket(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
 }
 
 export function formatOther(o: Other): string {
@@ -28,6 +43,7 @@ export function formatAgentArgs(config: AgentConfig): string[] {
   const args: string[] = [...AGENT_SUBCOMMAND, '--me', config.me];
   for (const f of config.forwards) args.push('--forward', formatForward(f));
   args.push(...formatKeepaliveArgs(config.keepalive));
+  args.push(...formatDiscoverArgs(config.discover));
   // DNS flags before the `--other` words: those end the line (format-plan.ts slices them).
   args.push(...formatDnsArgs(config.dns));
   args.push(...formatProxyArgs(config));
@@ -47,13 +63,15 @@ export function isHostName(text: string): boolean {
 
 /** `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`, as in the manifest's `ports` and `--forward`. */
 export function parseForward(text: string): Parsed<Forward> {
-  const m = /^([^:]*):([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+  const m = FORWARD.exec(text);
   if (!m) return { ok: false, error: `"${text}" is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]` };
-  const [, listen = '', host = '', port = '', proto = 'tcp'] = m;
+  const [, listen = '', written = '', port = '', proto = 'tcp'] = m;
   const listenPort = parsePort(listen);
   if (listenPort === undefined) return { ok: false, error: `listen port "${listen}" is not a port number (1-65535)` };
-  if (!isIPv4(host) && looksLikeIPv4(host)) return { ok: false, error: `connect host "${host}" is not an IPv4 address: ${ipv4Problem(host) ?? ''} (write a dotted quad like 127.0.0.1)` };
-  if (!isIPv4(host) && !isHostName(host)) return { ok: false, error: `connect host "${host}" is neither an IPv4 address nor a host name` };
+  const host = unbracket(written);
+  if (written.startsWith('[') && !isIPv6(host)) return { ok: false, error: `connect host "${written}" is not an IPv6 address in brackets` };
+  if (!isIPv4(host) && !isIPv6(host) && looksLikeIPv4(host)) return { ok: false, error: `connect host "${host}" is not an IPv4 address: ${ipv4Problem(host) ?? ''} (write a dotted quad like 127.0.0.1)` };
+  if (!isIPv4(host) && !isIPv6(host) && !isHostName(host)) return { ok: false, error: `connect host "${host}" is neither an IPv4 address nor a host name` };
   const connectPort = parsePort(port);
   if (connectPort === undefined) return { ok: false, error: `connect port "${port}" is not a port number (1-65535)` };
   if (proto !== 'tcp') return { ok: false, error: `protocol "${proto}" is not supported (only tcp)` };
@@ -88,14 +106,15 @@ export type BuiltAgentConfig = { ok: true; value: AgentConfig } | { ok: false; p
  */
 export function buildAgentConfig(
   me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}, keepaliveFlag?: string,
+  discoverFlags: DiscoverFlags = {},
 ): BuiltAgentConfig {
   const problems: ConfigProblem[] = [];
   const fs: unknown[] = [];
   const fTexts: string[] = [];
   for (const text of forwards) {
-    const m = /^([^:]*):([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
+    const m = FORWARD.exec(text);
     if (m) {
-      fs.push({ listenPort: wholeNumber(m[1] ?? ''), connectHost: m[2] ?? '', connectPort: wholeNumber(m[3] ?? ''), proto: m[4] ?? 'tcp' });
+      fs.push({ listenPort: wholeNumber(m[1] ?? ''), connectHost: unbracket(m[2] ?? ''), connectPort: wholeNumber(m[3] ?? ''), proto: m[4] ?? 'tcp' });
       fTexts.push(text);
     } else problems.push({ path: `--forward ${text}`, message: 'is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
   }
@@ -115,8 +134,9 @@ export function buildAgentConfig(
     else problems.push({ path: `--keepalive ${keepaliveFlag}`, message: r.error });
   }
   const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, problems);
+  const discover = parseDiscoverFlags(discoverFlags, problems);
   // The flags that parsed make the candidate; the validator sees it even when some did not, so every problem is named at once.
-  const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}) };
+  const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}) };
   const checked = checkAgentConfig(candidate);
   if (checked.ok && problems.length === 0) return { ok: true, value: checked.config };
   if (!checked.ok) problems.unshift(...checked.problems);

@@ -6,6 +6,7 @@ import { formatAgentArgs, formatForward } from './agent-args.js';
 import { formatDnsName } from './dns-args.js';
 import { formatKeepaliveArgs } from './keepalive-args.js';
 import { formatProxyArgs } from './proxy-args.js';
+import { formatDiscoverArgs } from './discover-args.js';
 import type { AgentConfig, Plan, PlanHost } from './types.js';
 
 export interface PlanDiff {
@@ -17,7 +18,7 @@ export interface PlanDiff {
    */
   restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' | 'keepalive changed' }[];
   /** Hosts whose running agent gets a new configuration over the link (CONFIG). */
-  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true }[];
+  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true; discover?: true }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
   unchanged: PlanHost[];
   /** DNS names (`NAME=VIP`) served before and not after, and the reverse. */
@@ -64,6 +65,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
         retargeted: [...now.keys()].filter((port) => was.has(port) && was.get(port) !== now.get(port)),
         // Its proxies, loopback.disable or routes changed.
         ...(sameList(formatProxyArgs(prev.agent), formatProxyArgs(host.agent)) ? {} : { proxy: true as const }),
+        // Its port discovery was turned on or off, or its filters changed.
+        ...(sameList(formatDiscoverArgs(prev.agent.discover), formatDiscoverArgs(host.agent.discover)) ? {} : { discover: true as const }),
       });
     } else {
       diff.unchanged.push(host);
@@ -89,12 +92,13 @@ export function summarizeDiff(diff: PlanDiff): string {
     ...diff.removed.map((h) => `-${h.name}`),
     ...diff.restarted.map(({ host, reason }) => `${host.name}: restarted (${reason})`),
     ...diff.reconfigured
-      .filter((r) => r.published.length || r.withdrawn.length || r.retargeted.length || r.proxy)
+      .filter((r) => r.published.length || r.withdrawn.length || r.retargeted.length || r.proxy || r.discover)
       .map((r) => `${r.host.name}: ${[
         ...r.published.map((p) => `+${p}`),
         ...r.withdrawn.map((p) => `-${p}`),
         ...r.retargeted.map((p) => `~${p}`),
         ...(r.proxy ? ['~proxies/routes'] : []),
+        ...(r.discover ? ['~discover'] : []),
       ].join(' ')}`),
   ];
   // A host added or removed brings or takes its own name: only the other changes (aliases, a

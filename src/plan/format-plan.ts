@@ -11,6 +11,7 @@ import { MIN_NODE_TEXT } from '../bootstrap/constants.js';
 import { quoteShellCommand, quoteShellWord } from '../shell/shell-words.js';
 import { escapeControls } from '../terminal/safe-text.js';
 import { formatOther } from './agent-args.js';
+import { describeDiscover } from './discover-args.js';
 import { describeDns } from './dns-args.js';
 import { describeProxy } from './proxy-args.js';
 import type { Other, Plan, PlanHost } from './types.js';
@@ -25,9 +26,9 @@ export function formatPlanText(plan: Plan): string {
   return lines.join('\n');
 }
 
-/** `# NAME (VIP)`, with the host's DNS settings, proxies and routes when it has any. */
+/** `# NAME (VIP)`, with the host's DNS settings, proxies, routes and port discovery when it has any. */
 function heading(host: PlanHost, nameOf: (vip: string) => string): string {
-  const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf)].filter(Boolean).join('; ');
+  const dns = [describeDns(host.vip, host.agent.dns), describeProxy(host.agent, nameOf), describeDiscover(host.agent.discover)].filter(Boolean).join('; ');
   // The long `--import=data:…` word on the line below is the bootstrap loader (docs/protocol.md §12).
   const bootstrap = host.bootstrap === 'node' ? '; bootstrap: node runs norouter sent over stdin'
     : host.bootstrap === 'shell' ? `; bootstrap: sh script: the host's node if >= ${MIN_NODE_TEXT}, else norouter's Node runtime, cached on the host${host.bootstrapCache !== undefined ? ` in ${host.bootstrapCache}` : ''}` : '';

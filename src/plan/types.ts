@@ -7,7 +7,7 @@ import type { AgentConfig, Keepalive } from '../protocol/agent-config.js';
 
 /** The agent's configuration is a wire message too (CONFIG, docs/protocol.md §4), so protocol defines it. */
 export type {
-  AgentConfig, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, Route,
+  AgentConfig, AgentDiscover, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, PortRange, Route,
 } from '../protocol/agent-config.js';
 
 export interface PlanHost {

@@ -10,6 +10,7 @@
  * ./ipv4.ts), so a generated validator would still need this module after it.
  */
 import type { AgentConfig } from './agent-config.js';
+import { isIPv6 } from 'node:net';
 import { ipv4Problem, isIPv4, looksLikeIPv4 } from './ipv4.js';
 
 /** One reason a configuration is refused: where (`forwards[2].listenPort`) and why. */
@@ -31,7 +32,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 /** Every problem of `value` as an AgentConfig; an empty list means it is one. */
 export function agentConfigProblems(value: unknown): ConfigProblem[] {
   const c = new Checker();
-  const v = c.object(value, '', ['me', 'forwards', 'others', 'dns', 'proxy', 'noLoopback', 'routes', 'keepalive'], ['me', 'forwards', 'others']);
+  const v = c.object(value, '', ['me', 'forwards', 'others', 'dns', 'proxy', 'noLoopback', 'routes', 'keepalive', 'discover'], ['me', 'forwards', 'others']);
   if (!v) return c.problems;
   c.ipv4(v.me, 'me');
   const listens = new Map<string, string>();
@@ -62,6 +63,10 @@ export function agentConfigProblems(value: unknown): ConfigProblem[] {
   if (v.keepalive !== undefined) {
     const k = c.object(v.keepalive, 'keepalive', ['intervalMs', 'timeoutMs'], ['intervalMs', 'timeoutMs']);
     if (k) for (const key of ['intervalMs', 'timeoutMs']) c.wholeMs(k[key], `keepalive.${key}`);
+  }
+  if (v.discover !== undefined) {
+    const d = c.object(v.discover, 'discover', ['include', 'exclude'], ['include', 'exclude']);
+    if (d) for (const key of ['include', 'exclude']) c.list(d[key], `discover.${key}`, (r, p) => c.range(r, p));
   }
   if (v.dns !== undefined) {
     const d = c.object(v.dns, 'dns', ['port', 'domain', 'resolvConf', 'etcHosts', 'names'], ['etcHosts', 'names']);
@@ -146,7 +151,7 @@ class Checker {
   }
 
   host(v: unknown, path: string): void {
-    if (v === undefined || !this.text(v, path) || isIPv4(v)) return;
+    if (v === undefined || !this.text(v, path) || isIPv4(v) || isIPv6(v)) return;
     if (looksLikeIPv4(v)) this.add(path, `"${v}" is not an IPv4 address: ${ipv4Problem(v) ?? ''} (write a dotted quad like 127.0.0.1)`);
     else if (!HOSTNAME.test(v)) this.add(path, `"${v}" is neither an IPv4 address nor a host name`);
   }
@@ -162,6 +167,13 @@ class Checker {
       return false;
     }
     return true;
+  }
+
+  /** `[LOW, HIGH]`, two ports with LOW <= HIGH. */
+  range(v: unknown, path: string): void {
+    if (!Array.isArray(v) || v.length !== 2) return this.add(path, 'is not [LOW, HIGH]');
+    const ok = this.port(v[0], `${path}[0]`) && this.port(v[1], `${path}[1]`);
+    if (ok && (v[0] as number) > (v[1] as number)) this.add(path, `${v[0] as number}-${v[1] as number} is not a range (LOW above HIGH)`);
   }
 
   wholeMs(v: unknown, path: string): void {

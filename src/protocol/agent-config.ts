@@ -7,7 +7,10 @@
 /** A port this host publishes: VIP:listenPort on every host reaches connectHost:connectPort here. */
 export interface Forward {
   listenPort: number;
-  /** An IPv4 address or a host name, resolved on the publishing host. */
+  /**
+   * An IPv4 address, an IPv6 address (written `[::1]` on a command line and in a manifest's
+   * `ports`, bare here), or a host name resolved on the publishing host.
+   */
   connectHost: string;
   connectPort: number;
   proto: 'tcp';
@@ -78,6 +81,19 @@ export interface Keepalive {
   timeoutMs: number;
 }
 
+/** Ports LOW to HIGH, both included (`[8000, 8999]`; one port is `[22, 22]`). */
+export type PortRange = [number, number];
+
+/**
+ * Port discovery (docs/discovery.md): the agent watches the TCP ports its network namespace
+ * listens on and reports those in `include` and not in `exclude` (DISCOVERED, docs/protocol.md
+ * §4.9). compile resolves the manifest's defaults, so both lists are always explicit here.
+ */
+export interface AgentDiscover {
+  include: PortRange[];
+  exclude: PortRange[];
+}
+
 /** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */
 export interface AgentConfig {
   me: string;
@@ -96,4 +112,6 @@ export interface AgentConfig {
   routes?: Route[];
   /** `--keepalive INTERVAL_MS,TIMEOUT_MS`; absent (the protocol default) unless the manifest sets it. */
   keepalive?: Keepalive;
+  /** `--discover INCLUDE [--discover-exclude EXCLUDE]`; absent: the agent does not discover. */
+  discover?: AgentDiscover;
 }

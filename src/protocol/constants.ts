@@ -69,6 +69,8 @@ export const CONTROL_GOODBYE = 6;
 export const CONTROL_STATUS = 7;
 /** §4.8: agent → router, what only the agent counts (feature `counters`). */
 export const CONTROL_COUNTERS = 8;
+/** §4.9: agent → router, the ports its host listens on that it publishes (feature `discover`). */
+export const CONTROL_DISCOVERED = 9;
 
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
@@ -79,12 +81,23 @@ export const FEATURE_ROUTE = 'route';
 export const FEATURE_STATUS = 'status';
 /** §4.8: COUNTERS: what `norouter status` and the metrics show of an agent's own work (its DNS server). */
 export const FEATURE_COUNTERS = 'counters';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS];
 /** §4.8: an agent sends COUNTERS at most this often, and only when they changed. */
 export const COUNTERS_INTERVAL_MS = 2_000;
+/** §4.9: DISCOVERED, and the `discover` member of CONFIG. */
+export const FEATURE_DISCOVER = 'discover';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_DISCOVER];
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
 export const MAX_STATUS_ENTRIES = 1024;
 export const MAX_STATUS_TEXT = 256;
+
+/**
+ * §4.9: at most this many ports in one DISCOVERED. Every port discovered becomes an `--other`
+ * entry on every other host, so this bounds what one host can make the others listen on; a
+ * host with more listening ports than this publishes the lowest ones and says so.
+ */
+export const MAX_DISCOVERED_PORTS = 4096;
+/** §4.9: a discovered address is an IPv4 or IPv6 literal: at most 45 characters. */
+export const MAX_DISCOVERED_HOST = 45;
 
 /** §13: the DstPort of a routed connection: "the destination is in OPEN's payload". */
 export const ROUTED_PORT = 0;

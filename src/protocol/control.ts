@@ -2,9 +2,12 @@
  * Control messages (docs/protocol.md §4): Proto 0 frames between one agent and the router,
  * never routed. Payload = u8 type + body.
  */
+import { isIPv6 } from 'node:net';
 import type { AgentConfig } from './agent-config.js';
+import { isIPv4 } from './ipv4.js';
 import {
-  CONTROL_CONFIG, CONTROL_COUNTERS, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  CONTROL_CONFIG, CONTROL_COUNTERS, CONTROL_DISCOVERED, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  MAX_DISCOVERED_HOST, MAX_DISCOVERED_PORTS,
   MAX_STATUS_ENTRIES, MAX_STATUS_TEXT,
   MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
 } from './constants.js';
@@ -44,6 +47,16 @@ export interface ListenFailure {
   error: string;
 }
 
+/**
+ * §4.9: one port a host listens on and publishes: VIP:port on every host reaches host:port there.
+ * `host` is the address to dial: 127.0.0.1 for a listener on 127.0.0.1 or 0.0.0.0, ::1 for one
+ * on ::1 or ::, else the listener's own address.
+ */
+export interface DiscoveredPort {
+  port: number;
+  host: string;
+}
+
 export type ControlMessage =
   | { type: 'hello'; hello: Hello }
   | { type: 'ping'; nonce: bigint }
@@ -55,6 +68,8 @@ export type ControlMessage =
   | { type: 'status'; failed: ListenFailure[] }
   /** §4.8, agent → router: what only the agent counts. */
   | { type: 'counters'; counters: AgentCounters }
+  /** §4.9, agent → router: every port it publishes by discovery now (the whole set, each time). */
+  | { type: 'discovered'; ports: DiscoveredPort[] }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
 
@@ -77,6 +92,7 @@ export function controlPayload(msg: ControlMessage): Buffer {
     case 'config': return json(CONTROL_CONFIG, msg.config);
     case 'status': return json(CONTROL_STATUS, { failed: msg.failed });
     case 'counters': return json(CONTROL_COUNTERS, msg.counters);
+    case 'discovered': return json(CONTROL_DISCOVERED, { ports: msg.ports });
     case 'ping':
     case 'pong': {
       const b = Buffer.allocUnsafe(9);
@@ -149,6 +165,12 @@ export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
       if (v instanceof ProtocolError) return v;
       return isCounters(v) ? { type: 'counters', counters: { dns: { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped } } } : bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
     }
+    case CONTROL_DISCOVERED: {
+      const v = parseJson(body, 'DISCOVERED');
+      if (v instanceof ProtocolError) return v;
+      const why = discoveredProblem(v);
+      return why === undefined ? { type: 'discovered', ports: (v as { ports: DiscoveredPort[] }).ports } : bad(`DISCOVERED ${why}`);
+    }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
       return { type: 'peer-down', vip: body.readUInt32BE(0) };
@@ -193,6 +215,27 @@ function isStatus(v: unknown): v is { failed: ListenFailure[] } {
   const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_STATUS_TEXT;
   return isObject(v) && Array.isArray(v.failed) && v.failed.length <= MAX_STATUS_ENTRIES
     && v.failed.every((f) => isObject(f) && text(f.listen) && text(f.error));
+}
+
+/**
+ * §4.9: why a DISCOVERED body is not `{ports: [{port, host}]}` with at most MAX_DISCOVERED_PORTS
+ * distinct ports and literal addresses; undefined when it is. Untrusted input: every port it
+ * names becomes a listener on every other host.
+ */
+function discoveredProblem(v: unknown): string | undefined {
+  if (!isObject(v) || !Array.isArray(v.ports)) return 'is not {ports: [{port, host}]}';
+  for (const key of Object.keys(v)) if (key !== 'ports') return `has an unknown member ${JSON.stringify(key.slice(0, 32))}`;
+  if (v.ports.length > MAX_DISCOVERED_PORTS) return `lists ${v.ports.length} ports (at most ${MAX_DISCOVERED_PORTS})`;
+  const seen = new Set<number>();
+  for (const [i, p] of v.ports.entries()) {
+    if (!isObject(p) || Object.keys(p).length !== 2) return `ports[${i}] is not {port, host}`;
+    const { port, host } = p;
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `ports[${i}].port is not a port number (1-65535)`;
+    if (seen.has(port)) return `lists port ${port} twice`;
+    seen.add(port);
+    if (typeof host !== 'string' || host.length > MAX_DISCOVERED_HOST || !(isIPv4(host) || isIPv6(host))) return `ports[${i}].host is not an IPv4 or IPv6 address`;
+  }
+  return undefined;
 }
 
 /** §4.1: the version check both sides run on the peer's HELLO. */

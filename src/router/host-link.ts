@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   FEATURES, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, ProtocolError, ipFromString, makeHello,
-  type AgentCounters, type ControlMessage, type Frame, type FrameHeader, type Hello, type ListenFailure,
+  type AgentCounters, type ControlMessage, type DiscoveredPort, type Frame, type FrameHeader, type Hello, type ListenFailure,
 } from '../protocol/index.js';
 import { LinkSession, type LinkEnd, type RoleMessage } from '../link/index.js';
 import type { PlanHost } from '../plan/types.js';
@@ -24,6 +24,8 @@ export interface LinkEvents {
   onStatus(link: HostLink, failed: ListenFailure[]): void;
   /** COUNTERS (§4.8): what only the agent counts, cumulative since it started. */
   onCounters?(link: HostLink, counters: AgentCounters): void;
+  /** DISCOVERED (§4.9): every port the agent's host publishes by discovery now. */
+  onDiscovered?(link: HostLink, ports: DiscoveredPort[]): void;
   /** The link ended (once, never from inside the call that ended it). */
   onDown(link: HostLink, end: LinkEnd, wasUp: boolean): void;
 }
@@ -201,6 +203,10 @@ export class HostLink implements SwitchLink {
     }
     if (msg.type === 'counters') {
       this.events.onCounters?.(this, msg.counters);
+      return undefined;
+    }
+    if (msg.type === 'discovered') {
+      this.events.onDiscovered?.(this, msg.ports);
       return undefined;
     }
     return new ProtocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);

@@ -25,6 +25,7 @@ import { Readiness, type ReadySummary } from './readiness.js';
 import { newState, type HostState } from './host-state.js';
 import { applyPlan, type Reloadable } from './reload.js';
 import type { Refusal } from './open-policy.js';
+import { RouterDiscovery, type DiscoveredEntry } from './discovery.js';
 
 export { STATUS_WAIT_MS, type ReadySummary } from './readiness.js';
 import type { Accounting } from '../status/accounting.js';
@@ -64,9 +65,12 @@ export class Router implements Reloadable {
   stopping = false;
   private readonly watchdog: Watchdog | undefined;
   private readonly acct: Accounting | undefined;
+  /** Port discovery: the manifest's plan and what hosts discovered (src/router/discovery.ts). */
+  private readonly discovery: RouterDiscovery;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
+    this.discovery = new RouterDiscovery(plan, options.log);
     this.acct = options.accounting;
     this.acct?.plan(plan.hosts);
     this.switch = new Switch(plan, { log: options.log, debug: options.debug, limits: options.limits, maxOpenBacklog: MAX_OPEN_BACKLOG, ...(options.accounting ? { accounting: options.accounting } : {}) });
@@ -84,6 +88,21 @@ export class Router implements Reloadable {
    * configuration changed get it live (CONFIG).
    */
   async apply(next: Plan): Promise<PlanDiff> {
+    // The manifest's plan, with the ports the discovering hosts reported kept.
+    return this.applyPlan(this.discovery.setBase(next));
+  }
+
+  /** The ports discovered and published, by host (`norouter status`). */
+  discoveredPorts(): Map<string, DiscoveredEntry[]> {
+    return this.discovery.entries();
+  }
+
+  /** The ports one host discovered and the mesh publishes, by port. */
+  discoveredOf(host: string): DiscoveredEntry[] {
+    return this.discovery.of(host);
+  }
+
+  private async applyPlan(next: Plan): Promise<PlanDiff> {
     const current = this.plan;
     this.plan = next;
     this.acct?.plan(next.hosts);
@@ -209,6 +228,10 @@ export class Router implements Reloadable {
       onFrame: (l, frame) => this.switch.receive(l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
       onCounters: (l, counters) => state.link === l && this.acct?.agentCounters(state.plan.name, counters),
+      onDiscovered: (l, ports) => {
+        const next = state.link === l ? this.discovery.report(state.plan.name, ports) : undefined;
+        if (next) void this.applyPlan(next);
+      },
       onDown: (l, end, wasUp) => this.linkDown(state, proc, l, end, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
   }
@@ -234,7 +257,7 @@ export class Router implements Reloadable {
   /** Sends the host's current configuration to its running agent, or restarts an agent too old for CONFIG. */
   configure(state: HostState, link: HostLink): void {
     if (link.features.has(FEATURE_CONFIG)) {
-      link.sendControl({ type: 'config', config: state.plan.agent });
+      link.sendControl({ type: 'config', config: RouterDiscovery.configFor(state.plan.agent, link.features) });
     } else {
       this.options.log(`${state.plan.name}: its agent cannot take a new configuration live; restarting it`);
       link.close('restarting for a new configuration');

@@ -82,6 +82,8 @@ export class Accounting {
   debug: ((line: string) => void) | undefined;
   /** Bytes waiting in the router for a host's agent to read (its link's backlog), 0 without a link. */
   backlog: ((host: string) => number) | undefined;
+  /** The ports a host discovered and the mesh publishes (src/router/discovery.ts), by port. */
+  discovered: ((host: string) => readonly { port: number; host: string; since: number }[]) | undefined;
 
   constructor(private readonly options: AccountingOptions) {
     this.now = options.now ?? Date.now;
@@ -279,6 +281,7 @@ export class Accounting {
         since: iso(b.since), restarts: Math.max(0, b.starts - 1), notListening: b.notListening,
         connections: { ...b.live }, opened: { ...b.opened }, bytes: { ...b.bytes }, rate: { ...b.rate },
         backlog: this.backlog?.(b.name) ?? 0, dns: addDns(b.dnsBefore, b.dnsNow), refused: Object.fromEntries(b.refused),
+        discovered: (this.discovered?.(b.name) ?? []).map((d) => ({ port: d.port, dialled: d.host, since: iso(d.since) })),
         ...(detail ? { history: [...b.history] } : {}),
       });
     }

@@ -38,11 +38,20 @@ function hostRow(h: HostSnapshot, now: string, o: RenderOptions): string[] {
   const notes: string[] = [];
   if (h.why) notes.push(escapeControls(h.why));
   if (h.dns.answered + h.dns.relayed + h.dns.dropped > 0) notes.push(`dns: ${h.dns.answered} answered, ${h.dns.relayed} relayed${h.dns.dropped ? `, ${h.dns.dropped} dropped` : ''}`);
+  if (h.discovered.length) notes.push(`discovered: ${describeDiscovered(h.discovered, now)}`);
   if (h.notListening.length) notes.push(`not listening on ${h.notListening.map((f) => `${escapeControls(f.listen)} (${escapeControls(f.error)})`).join(', ')}`);
   return [
     escapeControls(h.name), h.vip, paint(o.colour, STATE_COLOUR[h.state], h.state), `${ago(h.since, now)} ago`, String(h.restarts),
     String(h.connections.in + h.connections.out), bytes(h.bytes.in), bytes(h.bytes.out), rate(h.rate.in), rate(h.rate.out), notes.join('; ') || '-',
   ];
+}
+
+/** At most DISCOVERED_SHOWN ports, each with how long it has been published: `8080 (2m05s), 9000 (5s), +3 more`. */
+const DISCOVERED_SHOWN = 6;
+
+function describeDiscovered(list: HostSnapshot['discovered'], now: string): string {
+  const shown = list.slice(0, DISCOVERED_SHOWN).map((d) => `${d.port} (${ago(d.since, now)})`);
+  return `${shown.join(', ')}${list.length > DISCOVERED_SHOWN ? `, +${list.length - DISCOVERED_SHOWN} more` : ''}`;
 }
 
 function reloadResult(result: string, o: RenderOptions): string {

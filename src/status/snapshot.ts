@@ -44,6 +44,12 @@ export interface HostSnapshot {
   dns: { answered: number; relayed: number; dropped: number };
   /** Refused OPENs and protocol violations of this host, by kind. */
   refused: Record<string, number>;
+  /**
+   * The ports its agent discovered and the mesh publishes (docs/discovery.md), by port: the
+   * address the host dials for each, and since when it is published. Empty for a host that
+   * does not discover.
+   */
+  discovered: { port: number; dialled: string; since: string }[];
   /** `detail` only: bytes per second, in + out, for each of the last HISTORY_SECONDS seconds, oldest first. */
   history?: number[];
 }

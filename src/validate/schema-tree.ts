@@ -34,6 +34,8 @@ export function schemaAt(segments: readonly string[]): SchemaNode | undefined {
     if (!node) return undefined;
     const next: SchemaNode | undefined =
       node.properties?.[s] ??
+      // A value that is one thing or another (`discover: true` or a mapping): the branch that has it.
+      node.oneOf?.map(deref).find((b) => b.properties?.[s])?.properties?.[s] ??
       (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined) ??
       (/^\d+$/.test(s) ? node.items : undefined);
     node = next ? deref(next) : undefined;

@@ -16,6 +16,8 @@ import type { Host, Manifest } from '../../generated/manifest.js';
 import { bootstrapArgs, bootstrapRoute } from '../bootstrap/route.js';
 import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
 import { agentProxyOf, routesOf } from '../plan/agent-proxy.js';
+import { discoverOf } from '../plan/agent-discover.js';
+import { formatDiscoverArgs } from '../plan/discover-args.js';
 import { splitShellWords } from '../shell/shell-words.js';
 import { formatAgentArgs, formatForward, formatOther, parseForward } from '../plan/agent-args.js';
 import { formatDnsName } from '../plan/dns-args.js';
@@ -24,15 +26,9 @@ import { formatRoute } from '../plan/proxy-args.js';
 import { locateTopKeyInText } from './locate.js';
 import type { SemanticContext } from './semantic-context.js';
 
-/**
- * The most bytes one agent's command line may have. Linux refuses a single argument string over
- * 128 KiB (MAX_ARG_STRLEN, 32 pages, its NUL included) with E2BIG, and `ssh HOST CMD…` hands the
- * remote shell the whole command as one string (`$SHELL -c "CMD…"`), as does any `sh -c` wrapper.
- * 8 KiB below that leaves room for what validation cannot see: the local host's own node and
- * script paths, quoting that a wrapper adds, flags added later. (The whole argv and environment
- * share ARG_MAX, a quarter of the stack limit, 2 MiB by default: far above this.)
- */
-export const MAX_AGENT_COMMAND_BYTES = 120 * 1024;
+/** The limit lives with the plan: port discovery (src/plan/with-discovered.ts) keeps every line under it too. */
+export { MAX_AGENT_COMMAND_BYTES } from '../plan/limits.js';
+import { MAX_AGENT_COMMAND_BYTES } from '../plan/limits.js';
 
 /** One host's agent command line: its length, and how much of it the shared lists make up. */
 export interface AgentCommandSize {
@@ -149,7 +145,9 @@ export function agentCommandSizes(manifest: Manifest): AgentCommandSize[] {
     let forwardBytes = 0;
     for (const p of published) forwardBytes += p.forwardBytes;
     const otherBytes = allOtherBytes - own;
-    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes(host.cmd) : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes;
+    const discover = discoverOf(host, template);
+    const discoverBytes = discover ? wordsBytes(formatDiscoverArgs(discover)) : 0;
+    const words = cmdBytes(host.cmd) + (bootstrap ? bootstrapBytes(host.cmd) : 0) + flagBytes + forwardBytes + routeBytes + carried.bytes + discoverBytes;
     // Each word was counted with one separator after it; the line has one fewer.
     return { name, bytes: words + otherBytes - 1, others: allOthers - published.length, otherBytes, names: carried.count };
   });

@@ -13,6 +13,7 @@ import { checkDns, dnsApplies } from './semantic-dns.js';
 import { checkOriginalKeys } from './semantic-original.js';
 import { checkProxies, checkRoutes } from './semantic-proxy.js';
 import { checkKeepalive } from './semantic-keepalive.js';
+import { checkDiscover } from './semantic-discover.js';
 import { checkPlanSize } from './semantic-size.js';
 
 export function checkSemantics(value: unknown, src: YamlSource, file: string, schemaDiagnostics: readonly Diagnostic[]): Diagnostic[] {
@@ -33,6 +34,7 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkProxies(ctx, root['hostTemplate'], hosts);
   checkRoutes(ctx, root['routes'], Object.keys(hostsValue), new Set(hosts.map(([, h]) => h['vip']).filter((v): v is string => typeof v === 'string')));
   checkKeepalive(ctx, root['keepalive']);
+  checkDiscover(ctx, root['hostTemplate'], hosts);
   checkOriginalKeys(ctx, root['hostTemplate'], hosts);
   // Last: it sums what the checks above looked at one host at a time.
   checkPlanSize(ctx, root);

@@ -22,6 +22,8 @@ export interface MeshHost {
   socks?: { listen: string };
   loopback?: { disable: boolean };
   dns?: { enable?: boolean; aliases?: string[]; domain?: string };
+  /** Port discovery, as in the manifest. */
+  discover?: boolean | { include?: (number | string)[]; exclude?: (number | string)[] };
 }
 
 export interface Mesh {

@@ -65,3 +65,17 @@ test('sparkline: the last minute scaled to its peak, ASCII where the terminal is
   assert.equal(sparkline([8], 3, false), '  @');
   assert.equal(sparkline([], 3, true), '   ');
 });
+
+test('status lists a host\'s discovered ports with how long each has been published, at most six', () => {
+  let now = Date.parse('2026-12-05T10:00:00Z');
+  const acct = new Accounting({ manifest: '/m.yaml', version: 'test', now: () => now });
+  acct.plan([{ name: 'web', vip: '127.0.42.1' }]);
+  acct.starting('web');
+  acct.up('web');
+  const since = now;
+  acct.discovered = (host) => (host === 'web' ? [8080, 8081, 8082, 8083, 8084, 8085, 9000].map((port, i) => ({ port, host: i ? '::1' : '127.0.0.1', since: since + i * 1000 })) : []);
+  now += 125_000;
+  const s = acct.snapshot();
+  assert.deepEqual(s.hosts[0]?.discovered[0], { port: 8080, dialled: '127.0.0.1', since: '2026-12-05T10:00:00.000Z' });
+  assert.match(renderStatus(s, { colour: false }), /discovered: 8080 \(2m05s\), 8081 \(2m04s\), 8082 \(2m03s\), 8083 \(2m02s\), 8084 \(2m01s\), 8085 \(2m00s\), \+1 more/);
+});

@@ -32,13 +32,16 @@ export class InternalAgentCommand extends Command {
   socksProxy = Option.String('--socks-proxy', { description: 'Run a SOCKS4/4a/5 proxy into the mesh on ADDRESS:PORT' });
   noLoopback = Option.Boolean('--no-loopback', false, { description: 'Listen on no VIP: only the proxies reach the mesh' });
   routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host: ROUTE is VIA_VIP=CIDR_OR_GLOB[,…]' });
+  discover = Option.String('--discover', { description: 'Publish the TCP ports this host listens on among PORTS (80,443,8000-8999), live' });
+  discoverExclude = Option.String('--discover-exclude', { description: 'Ports (80,443,8000-8999) that --discover leaves out' });
   // The manifest's `keepalive` in ms (docs/reliability.md, bug 8); hidden: only compile writes it.
   keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 
   override async execute(): Promise<number> {
     const config = buildAgentConfig(this.me, this.forwards, this.others, {
       port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
-    }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive);
+    }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive,
+    { include: this.discover, exclude: this.discoverExclude });
     if (!config.ok) {
       for (const p of config.byFlag) this.context.stderr.write(`norouter internal agent: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
       return EXIT_USAGE;

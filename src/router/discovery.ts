@@ -1,0 +1,134 @@
+/**
+ * The router's side of port discovery (docs/discovery.md): the manifest's plan (the base), what
+ * each discovering host reported last, and the plan the mesh runs, withDiscovered(base, reports)
+ * (src/plan/with-discovered.ts). The router applies that plan through the same path as a reload
+ * (Router.apply), so CONFIG brings every agent's listeners up to date live. Every port that
+ * appears or goes is one log line here.
+ *
+ * Reports are kept across an agent's restart (its next report replaces them: a port is not
+ * withdrawn everywhere because its host's agent blinked) and across reloads (a new base keeps the
+ * sets of the hosts that still discover).
+ */
+import { FEATURE_DISCOVER, type DiscoveredPort } from '../protocol/index.js';
+import type { AgentConfig, Plan } from '../plan/types.js';
+import { formatConnectHost } from '../plan/agent-args.js';
+import { withDiscovered, type Unpublished } from '../plan/with-discovered.js';
+
+/** One published discovered port, for `norouter status`. */
+export interface DiscoveredEntry {
+  port: number;
+  /** The address its host dials (127.0.0.1, ::1, or the listener's own). */
+  host: string;
+  /** When it was first published (ms since the epoch). */
+  since: number;
+}
+
+const WHY_UNPUBLISHED: Record<Unpublished['why'], string> = {
+  filter: 'outside the host\'s discover filter',
+  explicit: 'the host publishes it in its ports already',
+  limit: 'the agents\' configurations would pass their size limits (docs/discovery.md)',
+};
+
+export class RouterDiscovery {
+  private base: Plan;
+  private readonly reports = new Map<string, DiscoveredPort[]>();
+  private published = new Map<string, Map<number, DiscoveredEntry>>();
+  private unpublished = new Map<string, Map<number, Unpublished['why']>>();
+  private current: Plan;
+
+  constructor(base: Plan, private readonly log: (line: string) => void) {
+    this.base = base;
+    this.current = base;
+  }
+
+  /** The plan the mesh runs now. */
+  get plan(): Plan {
+    return this.current;
+  }
+
+  /** A reload's new manifest plan: the discovered ports of hosts that still discover are kept. */
+  setBase(base: Plan): Plan {
+    this.base = base;
+    const discovering = new Set(base.hosts.filter((h) => h.agent.discover).map((h) => h.name));
+    for (const name of this.reports.keys()) if (!discovering.has(name)) this.reports.delete(name);
+    return this.recompute('the manifest changed');
+  }
+
+  /**
+   * A host's DISCOVERED: its whole set now. Returns the new plan when what the mesh publishes
+   * changed, else undefined. Ignored for a host that does not discover in the base plan.
+   */
+  report(host: string, ports: readonly DiscoveredPort[]): Plan | undefined {
+    if (!this.base.hosts.some((h) => h.name === host && h.agent.discover)) return undefined;
+    this.reports.set(host, [...ports]);
+    const before = this.current;
+    const next = this.recompute('no longer listening');
+    return samePublished(before, next) ? undefined : next;
+  }
+
+  /** One host's published discovered ports, sorted by port. */
+  of(host: string): DiscoveredEntry[] {
+    return [...(this.published.get(host)?.values() ?? [])];
+  }
+
+  /** Every published discovered port by host, sorted by port (for `norouter status`). */
+  entries(): Map<string, DiscoveredEntry[]> {
+    return new Map([...this.published].map(([host, ports]) => [host, [...ports.values()]]));
+  }
+
+  /** What a CONFIG may carry to this agent: `discover` only to one that announced the feature (§4.9). */
+  static configFor(agent: AgentConfig, features: ReadonlySet<string>): AgentConfig {
+    if (!agent.discover || features.has(FEATURE_DISCOVER)) return agent;
+    const { discover: _left, ...rest } = agent;
+    return rest;
+  }
+
+  private recompute(whyGone: string): Plan {
+    const result = withDiscovered(this.base, this.reports);
+    const now = Date.now();
+    const vipOf = new Map(this.base.hosts.map((h) => [h.name, h.vip]));
+    const published = new Map<string, Map<number, DiscoveredEntry>>();
+    for (const [host, ports] of result.published) {
+      const was = this.published.get(host);
+      const map = new Map<number, DiscoveredEntry>();
+      for (const p of ports) {
+        const old = was?.get(p.port);
+        map.set(p.port, { port: p.port, host: p.host, since: old?.since ?? now });
+        const at = `${formatConnectHost(p.host)}:${p.port}`;
+        if (!old) this.log(`${host}: discovered port ${p.port} (listening at ${at}): published as ${vipOf.get(host) ?? '?'}:${p.port}`);
+        else if (old.host !== p.host) this.log(`${host}: discovered port ${p.port} now dialled at ${at}`);
+      }
+      if (map.size) published.set(host, map);
+    }
+    for (const [host, ports] of this.published) {
+      const still = published.get(host);
+      const gone = vipOf.has(host) ? whyGone : 'the host left the manifest';
+      for (const port of ports.keys()) if (!still?.has(port)) this.log(`${host}: discovered port ${port} withdrawn (${gone})`);
+    }
+    this.published = published;
+    const unpublished = new Map<string, Map<number, Unpublished['why']>>();
+    for (const [host, list] of result.unpublished) {
+      const was = this.unpublished.get(host);
+      const map = new Map<number, Unpublished['why']>();
+      for (const { port, why } of list) {
+        map.set(port, why);
+        // Said once per port and reason; a filter the agent applies itself is not news.
+        if (why !== 'filter' && was?.get(port) !== why) this.log(`${host}: discovered port ${port} not published: ${WHY_UNPUBLISHED[why]}`);
+      }
+      unpublished.set(host, map);
+    }
+    this.unpublished = unpublished;
+    this.current = result.plan;
+    return this.current;
+  }
+}
+
+/** Whether two plans of one base run the same agents: every host's command line alike. */
+function samePublished(a: Plan, b: Plan): boolean {
+  if (a === b) return true;
+  if (a.hosts.length !== b.hosts.length) return false;
+  return a.hosts.every((h, i) => {
+    const o = b.hosts[i];
+    return o !== undefined && (h === o || (h.argv.length === o.argv.length && h.argv.every((w, k) => w === o.argv[k]) && h.name === o.name));
+  });
+}

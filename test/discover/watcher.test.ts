@@ -1,0 +1,81 @@
+// The port watcher on this machine's real /proc/net/tcp{,6}: a server in a child process is
+// found and, once it exits, withdrawn; a server of this very process (the agent's own socket,
+// as its proxies are) is never published, found by inode in /proc/self/fd.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
+import { PortWatcher, ownSocketInodes } from '../../src/discover/watcher.js';
+import type { PresenceChange } from '../../src/discover/presence.js';
+import { startTcpServer } from '../helpers/services.js';
+import { waitFor } from '../helpers/wait.js';
+
+test('a child\'s listener appears and is withdrawn; this process\'s own never appears', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+  const own = createServer();
+  await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+  const ownPort = (own.address() as AddressInfo).port;
+  const child = await startTcpServer('echo', { host: '127.0.0.1' });
+  const changes: PresenceChange[] = [];
+  const watcher = new PortWatcher({
+    filter: { include: [[1, 65535]], exclude: [] },
+    meshAddresses: new Set(),
+    onChange: (c) => changes.push(c),
+    log: (line) => assert.fail(line),
+    pollMs: 20,
+  });
+  try {
+    watcher.start();
+    await waitFor(() => watcher.published.some((p) => p.port === child.port), { what: `port ${child.port} discovered` });
+    assert.deepEqual(watcher.published.find((p) => p.port === child.port), { port: child.port, host: '127.0.0.1' });
+    assert.ok(!watcher.published.some((p) => p.port === ownPort), 'the watcher\'s own process\'s socket is left out');
+    await child.stop();
+    await waitFor(() => changes.some((c) => c.withdrawn.some((p) => p.port === child.port)), { what: `port ${child.port} withdrawn` });
+    assert.ok(!watcher.published.some((p) => p.port === child.port));
+  } finally {
+    watcher.close();
+    own.close();
+    await child.stop();
+  }
+});
+
+test('ownSocketInodes lists this process\'s sockets', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+  const before = ownSocketInodes().size;
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  assert.equal(ownSocketInodes().size, before + 1);
+  s.close();
+});
+
+test('an idle host is read through its socket counters only; a count that moves, or a pending withdrawal, brings a full scan', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
+  const tcp = join(dir, 'tcp');
+  const sockstat = join(dir, 'sockstat');
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  const row = (port: number, inode: number) => `   0: 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 ${inode} 1 0 100 0 0 10 0\n`;
+  writeFileSync(tcp, HEADER + row(8080, 900001));
+  writeFileSync(sockstat, 'sockets: used 5\nTCP: inuse 1 orphan 0 tw 0 alloc 5 mem 0\n');
+  const changes: PresenceChange[] = [];
+  const watcher = new PortWatcher({
+    filter: { include: [[1, 65535]], exclude: [] }, meshAddresses: new Set(), onChange: (c) => changes.push(c), log: (l) => assert.fail(l),
+    files: [{ path: tcp, family: 4 }], sockstatFiles: [sockstat], pollMs: 5,
+  });
+  try {
+    watcher.start();
+    assert.deepEqual(watcher.published, [{ port: 8080, host: '127.0.0.1' }]);
+    await waitFor(() => watcher.polls >= 20, { what: '20 polls' });
+    assert.equal(watcher.scans, 1, 'no full scan while the counts stand still');
+    // The listener goes and the count with it: one scan misses it, the next (pending) withdraws it.
+    writeFileSync(tcp, HEADER);
+    writeFileSync(sockstat, 'sockets: used 4\nTCP: inuse 0 orphan 0 tw 0 alloc 4 mem 0\n');
+    await waitFor(() => changes.some((c) => c.withdrawn.length), { what: 'the withdrawal' });
+    assert.equal(watcher.scans, 3);
+    const polls = watcher.polls;
+    await waitFor(() => watcher.polls >= polls + 20, { what: '20 more polls' });
+    assert.equal(watcher.scans, 3, 'idle again');
+  } finally {
+    watcher.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
