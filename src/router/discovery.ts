@@ -29,8 +29,19 @@ const WHY_UNPUBLISHED: Record<Unpublished['why'], string> = {
   limit: 'the agents\' configurations would pass their size limits (docs/discovery.md)',
 };
 
+/**
+ * Reports are applied at most once per this, the first at once: an agent sending DISCOVERED in a
+ * loop (a bug, or hostile) must not make the router rebuild the plan and send CONFIG to every
+ * agent at the rate it sends. A server's listen() is still published well within a second.
+ */
+export const DISCOVERY_APPLY_MS = 200;
+
 export class RouterDiscovery {
   private base: Plan;
+  /** Reports waiting for the next application, by host (only the latest of each counts). */
+  private readonly pending = new Map<string, DiscoveredPort[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private lastApplied = -Infinity;
   private readonly reports = new Map<string, DiscoveredPort[]>();
   private published = new Map<string, Map<number, DiscoveredEntry>>();
   private unpublished = new Map<string, Map<number, Unpublished['why']>>();
@@ -64,6 +75,42 @@ export class RouterDiscovery {
     const before = this.current;
     const next = this.recompute('no longer listening');
     return samePublished(before, next) ? undefined : next;
+  }
+
+  /**
+   * A host's DISCOVERED, throttled (DISCOVERY_APPLY_MS): `apply` gets the plan the mesh should
+   * run whenever what it publishes changed.
+   */
+  offer(host: string, ports: readonly DiscoveredPort[], apply: (plan: Plan) => void): void {
+    this.pending.set(host, [...ports]);
+    if (this.timer) return;
+    const wait = this.lastApplied + DISCOVERY_APPLY_MS - Date.now();
+    if (wait <= 0) return this.flush(apply);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flush(apply);
+    }, wait);
+    this.timer.unref();
+  }
+
+  /** Hosts whose latest report waits for the next application. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
+  /** Drops reports not yet applied (the router stops). */
+  close(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending.clear();
+  }
+
+  private flush(apply: (plan: Plan) => void): void {
+    this.lastApplied = Date.now();
+    let changed = false;
+    for (const [host, ports] of this.pending) if (this.report(host, ports)) changed = true;
+    this.pending.clear();
+    if (changed) apply(this.current);
   }
 
   /** One host's published discovered ports, sorted by port. */

@@ -130,6 +130,7 @@ export class Router implements Reloadable {
   /** Closes every agent's stdin, waits up to STOP_GRACE_MS, then kills what is left. */
   async stop(graceMs = STOP_GRACE_MS): Promise<void> {
     this.stopping = true;
+    this.discovery.close();
     await Promise.all([...this.hosts.values()].map((state) => this.retire(state, graceMs)));
     this.watchdog?.close();
     // Only the first refusal of each kind was logged: say how many there were in all.
@@ -229,8 +230,7 @@ export class Router implements Reloadable {
       onStatus: (l, failed) => this.status(state, l, failed),
       onCounters: (l, counters) => state.link === l && this.acct?.agentCounters(state.plan.name, counters),
       onDiscovered: (l, ports) => {
-        const next = state.link === l ? this.discovery.report(state.plan.name, ports) : undefined;
-        if (next) void this.applyPlan(next);
+        if (state.link === l && !this.stopping) this.discovery.offer(state.plan.name, ports, (next) => void this.applyPlan(next));
       },
       onDown: (l, end, wasUp) => this.linkDown(state, proc, l, end, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);

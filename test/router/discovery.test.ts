@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { compile } from '../../src/compile/compile.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { RouterDiscovery } from '../../src/router/discovery.js';
+import { waitFor } from '../helpers/wait.js';
 import { FEATURE_DISCOVER } from '../../src/protocol/index.js';
 import type { Plan } from '../../src/plan/types.js';
 
@@ -60,4 +61,25 @@ test('CONFIG carries `discover` only to an agent that announced the feature', ()
   assert.equal(RouterDiscovery.configFor(agent, new Set([FEATURE_DISCOVER])), agent);
   const { discover: _gone, ...rest } = agent;
   assert.deepEqual(RouterDiscovery.configFor(agent, new Set()), rest);
+});
+
+// Regression: every DISCOVERED rebuilt the plan and sent CONFIG to every agent at once, so an
+// agent sending reports in a loop made the router do that at the rate it sent. Reports are now
+// applied at most once per DISCOVERY_APPLY_MS (the first at once), the latest of each host counting.
+test('a flood of reports is applied at most once per window, the first at once and the last in the end', async () => {
+  const d = new RouterDiscovery(plan(YAML), () => {});
+  const applied: Plan[] = [];
+  try {
+    for (let i = 0; i < 1000; i++) d.offer('a', [{ port: 10_000 + i, host: '127.0.0.1' }], (p) => applied.push(p));
+    assert.equal(applied.length, 1, 'the first report is applied at once, the others wait');
+    await waitFor(() => applied.length === 2, { what: 'the waiting reports applied together' });
+    const b = applied[1]?.hosts.find((h) => h.name === 'b');
+    assert.deepEqual(b?.agent.others.map((o) => o.port).sort((x, y) => x - y), [9000, 10_999], 'the last report is what b listens on');
+    // Reports that change nothing apply nothing.
+    d.offer('a', [{ port: 10_999, host: '127.0.0.1' }], (p) => applied.push(p));
+    await waitFor(() => d.waiting === 0, { what: 'the unchanged report taken' });
+    assert.equal(applied.length, 2);
+  } finally {
+    d.close();
+  }
 });
