@@ -16,7 +16,7 @@ export type Vip = string;
  */
 export type Cmd = [string, ...string[]] | string;
 /**
- * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. TCP is the only protocol.
+ * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]`: a connection (TCP, the default) or a datagram (`/udp`) to VIP:LISTEN from any host is carried to this host, which sends it on to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address or a host name resolved on this host. A TCP and a UDP port may share a number (`53:127.0.0.1:53` and `53:127.0.0.1:53/udp`). UDP replies go back to the client that sent the datagram, per client address and port (a flow), for as long as the flow is not idle (see `udp`).
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "ports".
@@ -115,6 +115,7 @@ export interface Manifest {
   hostTemplate?: HostTemplate;
   routes?: Routes;
   keepalive?: Keepalive;
+  udp?: Udp;
 }
 /**
  * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but a DNS host name cannot have it (resolvers may refuse the answer), so with DNS on give the host an alias. Order matters: plans and logs follow it.
@@ -251,7 +252,7 @@ export interface Route {
   to: [string, ...string[]];
 }
 /**
- * How quickly a stalled link is noticed: a host whose command stops reading or writing its stdio (a frozen container, an ssh connection dropped without a reset, a hung `kubectl exec`). The router and every agent each send a ping every `interval` seconds, and each ends a link on which nothing at all has arrived for `timeout` seconds: the router then kills that host's agent and restarts it with backoff, the agent exits. Both sides use the same values, so a stall is detected after `timeout` seconds (plus at most one `interval`) at either end. `timeout` must be at least twice `interval`, so that one late ping is not taken for a dead link. Default: interval 10, timeout 45. Shorter values notice a stall sooner but send more pings and give a busy host less slack. Until a host's agent has said hello the router waits at least the default 45 s, whatever `timeout` says: its command may take that long to connect (an ssh login, a `kubectl exec`, a bootstrap). The router also ends a link whose agent has not read what was sent to it for `timeout` seconds, even while it still pings. The values are part of every agent's command line: changing them restarts every agent.
+ * How quickly a stalled link is noticed: a host whose command stops reading or writing its stdio (a frozen container, an ssh connection dropped without a reset, a hung `kubectl exec`). The router and every agent each send a ping every `interval` seconds, and each ends a link on which nothing at all has arrived for `timeout` seconds: the router then kills that host's agent and restarts it with backoff, the agent exits. Both sides use the same values, so a stall is detected after `timeout` seconds (plus at most one `interval`) at either end. `timeout` must be at least twice `interval`, so that one late ping is not taken for a dead link. Default: interval 10, timeout 45. Shorter values notice a stall sooner but send more pings and give a busy host less slack. Until a host's agent has said hello the router waits at least the default 45 s, whatever `timeout` says: its command may take that long to connect (an ssh login, a `kubectl exec`, a bootstrap). The router also ends a link whose agent has not read what was sent to it for `timeout` seconds, even while it still pings. The values are part of every agent's command line; a change is applied live: flows that are idle longer than the new time end.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "keepalive".
@@ -265,4 +266,20 @@ export interface Keepalive {
    * Seconds without receiving anything after which the router (for a host) or an agent (for its link to the router) takes the link for dead. At least twice `interval`. Default 45.
    */
   timeout?: number;
+}
+/**
+ * UDP flows. Each client address and port sending datagrams to a host's `/udp` port is a flow: the publishing host sends its datagrams from a socket of their own, so replies reach that client only. A flow ends after `idleTimeout` seconds without a datagram either way, and each host keeps at most `maxFlows` at once on each side (a new flow beyond that is refused and its datagram dropped and counted). Datagrams are never queued without bound: when a link is congested they are dropped and counted, so UDP never slows TCP. Default: idleTimeout 120, maxFlows 4096. The values are part of every agent's command line; a change is applied live: flows that are idle longer than the new time end.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "udp".
+ */
+export interface Udp {
+  /**
+   * Seconds without a datagram after which a flow ends. Default 120.
+   */
+  idleTimeout?: number;
+  /**
+   * Flows at most at once per host and side (each holds a socket on the publishing host). Default 4096.
+   */
+  maxFlows?: number;
 }

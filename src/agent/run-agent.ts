@@ -236,7 +236,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
 }
 
 function forwardMap(config: AgentConfig): Map<number, Forward> {
-  return new Map(config.forwards.map((f) => [f.listenPort, f]));
+  return new Map(config.forwards.filter((f) => f.proto === 'tcp').map((f) => [f.listenPort, f]));
 }
 
 /**
@@ -246,8 +246,8 @@ function forwardMap(config: AgentConfig): Map<number, Forward> {
 export function listenTargets(config: AgentConfig): ListenTarget[] {
   if (config.noLoopback) return [];
   return [
-    ...config.others.map((o) => ({ ip: o.vip, port: o.port })),
-    ...config.forwards.map((f) => ({ ip: config.me, port: f.listenPort })),
+    ...config.others.filter((o) => o.proto === 'tcp').map((o) => ({ ip: o.vip, port: o.port })),
+    ...config.forwards.filter((f) => f.proto === 'tcp').map((f) => ({ ip: config.me, port: f.listenPort })),
   ];
 }
 

@@ -7,7 +7,7 @@ import type { AgentConfig, Keepalive } from '../protocol/agent-config.js';
 
 /** The agent's configuration is a wire message too (CONFIG, docs/protocol.md §4), so protocol defines it. */
 export type {
-  AgentConfig, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, Route,
+  AgentConfig, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, Proto, Route, UdpFlows,
 } from '../protocol/agent-config.js';
 
 export interface PlanHost {

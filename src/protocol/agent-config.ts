@@ -4,20 +4,23 @@
  * wire protocol; src/plan/types.ts re-exports it for the pipeline.
  */
 
+/** A published port's protocol: a TCP and a UDP port of one number are two ports (docs/protocol.md §14). */
+export type Proto = 'tcp' | 'udp';
+
 /** A port this host publishes: VIP:listenPort on every host reaches connectHost:connectPort here. */
 export interface Forward {
   listenPort: number;
   /** An IPv4 address or a host name, resolved on the publishing host. */
   connectHost: string;
   connectPort: number;
-  proto: 'tcp';
+  proto: Proto;
 }
 
 /** A port another host publishes, which this host's agent listens on locally at vip:port. */
 export interface Other {
   vip: string;
   port: number;
-  proto: 'tcp';
+  proto: Proto;
 }
 
 /** One name the DNS add-on answers (a host's name or alias) and the VIP it stands for. */
@@ -96,4 +99,12 @@ export interface AgentConfig {
   routes?: Route[];
   /** `--keepalive INTERVAL_MS,TIMEOUT_MS`; absent (the protocol default) unless the manifest sets it. */
   keepalive?: Keepalive;
+  /** `--udp-flows IDLE_MS,MAX`; absent (UDP_IDLE_MS and UDP_MAX_FLOWS, ./constants.ts) unless the manifest sets `udp`. */
+  udp?: UdpFlows;
+}
+
+/** UDP flows (docs/protocol.md §14.3): one ends after `idleMs` without a datagram; at most `maxFlows` at once per host and side. */
+export interface UdpFlows {
+  idleMs: number;
+  maxFlows: number;
 }

@@ -29,6 +29,13 @@ export const MAX_ABORT_TEXT = 1024;
 /** §2 Proto values. */
 export const PROTO_CONTROL = 0;
 export const PROTO_TCP = 6;
+/** §14: datagram frames, sent only between sides that both announced FEATURE_UDP. */
+export const PROTO_UDP = 17;
+/**
+ * §14: the largest datagram a UDP frame carries: the largest UDP payload over IPv4
+ * (65,535 − 8-byte UDP header − 20-byte IP header).
+ */
+export const MAX_DATAGRAM = 65_507;
 
 /** §5.2 TCP flags. */
 export const FLAG_CLOSE_READ = 0x0001; // reserved in version 1: receiving it is a protocol error
@@ -65,6 +72,14 @@ export const CONTROL_GOODBYE = 6;
 /** §4.6: agent → router, which listeners it could not open (feature `status`). */
 export const CONTROL_STATUS = 7;
 
+/**
+ * §14.3 defaults (the manifest's `udp` overrides them): a flow ends after 2 minutes without a
+ * datagram (DNS, statsd and syslog clients send and forget; a game or media session sends
+ * several per second), and a host keeps at most 4096 flows per side, each holding a socket.
+ */
+export const UDP_IDLE_MS = 120_000;
+export const UDP_MAX_FLOWS = 4096;
+
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
 export const FEATURE_PEER_DOWN = 'peer-down';
@@ -72,7 +87,9 @@ export const FEATURE_PEER_DOWN = 'peer-down';
 export const FEATURE_ROUTE = 'route';
 /** §4.6: STATUS: the readiness summary names, and the router logs, ports that do not listen. */
 export const FEATURE_STATUS = 'status';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS];
+/** §14: UDP frames (Proto 17) and `/udp` entries in CONFIG. */
+export const FEATURE_UDP = 'udp';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP];
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
 export const MAX_STATUS_ENTRIES = 1024;
 export const MAX_STATUS_TEXT = 256;

@@ -58,7 +58,7 @@ export function formatReady(summary: ReadySummary, width = 100): string {
   const rows = summary.hosts.map(({ host, up: isUp, problem, notListening }) => [
     host.name,
     host.vip,
-    host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`) : '-',
+    host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort}${f.proto === 'udp' ? '/udp' : ''} -> ${f.connectHost}:${f.connectPort}`) : '-',
     !isUp ? `DOWN: ${escapeControls(problem ?? '')}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
   ]);
   return `${head}\n${fitTable([['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows], width).join('\n')}\n`;
