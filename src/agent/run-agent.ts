@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
   makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -18,6 +18,7 @@ import { resetSocket } from '../net/reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
 import { LinkSession, describeInputEnd, type LinkEnd, type RoleMessage } from '../link/index.js';
 import { Listeners, type ListenTarget } from '../net/listeners.js';
+import { UdpAgent } from '../net/udp-agent.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 import { Directory } from '../proxy/destination.js';
 import { resolveRoute } from '../proxy/route-resolve.js';
@@ -81,6 +82,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
         sendStatus();
       },
       onFrame: (f) => {
+        if (f.proto === PROTO_UDP) {
+          udp.receive(f);
+          return undefined;
+        }
         const fault = bridge.receive(f);
         // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
         // that connection; everything else here is link-fatal.
@@ -132,6 +137,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       return proxies.then((p) => (done ? undefined : p.apply(next.proxy)));
     }
     const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log, () => sendStatus());
+    // docs/protocol.md §14: datagrams go out only once the router announced `udp`.
+    const udp = new UdpAgent({
+      me, link, log: io.log, onChange: () => sendStatus(),
+      enabled: () => session.peer?.features.includes(FEATURE_UDP) === true,
+    });
 
     // §4.6: the router hears which listeners failed once the first ones were tried, then on
     // every change (a CONFIG's, a retry's), for its readiness summary and reload lines.
@@ -139,7 +149,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     let lastStatus: string | undefined;
     function sendStatus(): void {
       if (done || !listenersTried || !session.peer?.features.includes(FEATURE_STATUS)) return;
-      const failed = listeners.failures;
+      const failed = [...listeners.failures, ...udp.failures];
       const text = JSON.stringify(failed);
       if (text === lastStatus) return;
       lastStatus = text;
@@ -160,6 +170,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       switch (msg.type) {
         case 'peer-down':
           bridge.peerDown(msg.vip);
+          udp.peerDown(msg.vip);
           return undefined;
         case 'config-refused':
           // §4.3: a CONFIG the command line would refuse changes nothing; the agent says why and keeps serving.
@@ -170,7 +181,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(listenTargets(current)).then(() => sendStatus());
+          void Promise.all([listeners.apply(listenTargets(current)), udp.apply(current)]).then(() => sendStatus());
           void applyProxies(current);
           applyDns(current);
           return undefined;
@@ -217,9 +228,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
       listeners.closeAll();
+      udp.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
       for (const line of violations.summary()) io.log(line);
+      if (udp.drops.total > 0) io.log(`datagrams dropped in all: ${udp.drops.describe()}`);
       session.close({ kind: 'closed', why });
       resolve(code);
     }
@@ -227,10 +240,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     if (options.stop?.aborted) return finish(EXIT_OK, `${String(options.stop.reason)}: shutting down`);
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     session.start();
-    void Promise.all([listeners.apply(listenTargets(current)), applyProxies(current)]).then(() => {
+    void Promise.all([listeners.apply(listenTargets(current)), udp.apply(current), applyProxies(current)]).then(() => {
       listenersTried = true;
       sendStatus();
-      if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);
+      if (!done) options.onListening?.([...listeners.listening, ...udp.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });
 }

@@ -113,6 +113,9 @@ export class Router implements Reloadable {
     for (const [name, counts] of this.violations()) {
       this.options.log(`${name}: links closed for protocol violations in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
     }
+    for (const [name, counts] of this.switch.datagramDrops()) {
+      this.options.log(`${name}: datagrams dropped in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
+    }
   }
 
   /** Kills every agent and its process group at once: the last resort of a stop past its deadline. */
@@ -310,5 +313,10 @@ export class Router implements Reloadable {
   /** Links closed for frames no correct agent sends, per host and kind. */
   violations(): Map<string, Map<ViolationKind, number>> {
     return this.switch.violations();
+  }
+
+  /** Datagrams the router dropped, per sending host and kind (docs/protocol.md §14.5). */
+  datagramDrops(): ReturnType<Switch['datagramDrops']> {
+    return this.switch.datagramDrops();
   }
 }
