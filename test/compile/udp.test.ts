@@ -12,7 +12,7 @@ import type { Plan } from '../../src/plan/types.js';
 
 function plan(text: string): Plan {
   const r = loadManifest(text, 'manifest.yaml');
-  assert.ok(r.ok, r.ok ? '' : r.diagnostics.map((d) => d.message).join('\n'));
+  assert.ok(r.ok && r.manifest, r.diagnostics.map((d) => d.message).join('\n'));
   return compile(r.manifest, { self: ['norouter'] });
 }
 
