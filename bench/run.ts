@@ -10,6 +10,7 @@ import { benchShellRoute, reportShellRoute } from './bootstrap-shell.js';
 import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
+import { benchUdp, reportUdp } from './udp.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
 // The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
@@ -31,6 +32,10 @@ if (want('mesh')) {
   const r = await benchMesh(meshGroups(words));
   console.log(`## mesh\n\n${reportMesh(r)}\n`);
   if ('allMet' in r && !r.allMet) missed = true;
+}
+
+if (want('udp')) {
+  console.log(`## udp\n\n${reportUdp(await benchUdp())}\n`);
 }
 
 if (want('reload')) {
