@@ -140,7 +140,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     // docs/protocol.md §14: datagrams go out only once the router announced `udp`.
     const udp = new UdpAgent({
       me, link, log: io.log, onChange: () => sendStatus(),
-      enabled: () => session.peer?.features.includes(FEATURE_UDP) === true,
+      enabled: () => session.peer?.features.includes(FEATURE_UDP),
     });
 
     // §4.6: the router hears which listeners failed once the first ones were tried, then on

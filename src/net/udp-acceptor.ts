@@ -105,6 +105,7 @@ export class UdpAcceptor {
     // or send; a name that does not resolve, as an error of connect.
     socket.on('error', (e) => this.failed(t, e));
     socket.connect(forward.connectPort, forward.connectHost, () => {
+      if (this.flows.get(k) !== t) return; // ended while connecting: its socket is closed
       const pending = t.pending ?? [];
       t.pending = undefined;
       for (const p of pending) this.toTarget(t, p);

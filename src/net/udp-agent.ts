@@ -14,8 +14,8 @@ import type { ListenTarget } from './listeners.js';
 export interface UdpAgentOptions {
   me: number;
   link: UdpLink;
-  /** True once the router announced `udp` (§14.6). */
-  enabled: () => boolean;
+  /** Whether the router announced `udp` (§14.6); undefined before its HELLO. */
+  enabled: () => boolean | undefined;
   log: (line: string) => void;
   /** The set of failed listens changed (STATUS, §4.6). */
   onChange: () => void;

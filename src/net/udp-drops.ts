@@ -15,7 +15,7 @@ export type UdpDropKind =
   | 'target-unreachable' // ICMP port or host unreachable from the target, or its name does not resolve
   | 'send-failed' // the local socket refused the datagram (EMSGSIZE, ENOBUFS…)
   | 'peer-too-old' // the other end of a link did not announce the `udp` feature
-  | 'host-down' // the router has no live agent for the destination VIP
+  | 'host-down' // the router has no live agent for the destination VIP; at an agent, its link is not up yet
   | 'rate-limit'; // the router's per-link datagram rate was exceeded
 
 export class UdpDrops {

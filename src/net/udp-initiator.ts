@@ -52,8 +52,11 @@ export class UdpInitiator {
     private readonly link: UdpLink,
     private readonly drops: UdpDrops,
     private readonly limits: () => { maxFlows: number },
-    /** False while the router has not announced `udp` (§14.6): datagrams are dropped, not sent. */
-    private readonly enabled: () => boolean,
+    /**
+     * Whether the router announced `udp` (§14.6); undefined before its HELLO. Datagrams are
+     * dropped, not sent, unless it did.
+     */
+    private readonly enabled: () => boolean | undefined,
     private readonly log: (line: string) => void,
     private readonly onChange: () => void,
   ) {}
@@ -134,7 +137,9 @@ export class UdpInitiator {
   private fromClient(l: Listener, msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
     const where = `${key(l.target)}/udp from ${rinfo.address}:${rinfo.port}`;
-    if (!this.enabled()) return this.drops.add('peer-too-old', `${where}: the router is too old for UDP: install this norouter version there`);
+    const enabled = this.enabled();
+    if (enabled === undefined) return this.drops.add('host-down', `${where}: the link to the router is not up yet`);
+    if (!enabled) return this.drops.add('peer-too-old', `${where}: the router is too old for UDP: install this norouter version there`);
     const clientKey = `${l.vip}:${l.target.port}|${rinfo.address}:${rinfo.port}`;
     let flow = this.byClient.get(clientKey);
     if (!flow) {

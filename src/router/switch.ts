@@ -107,7 +107,11 @@ export class Switch {
     if (frame.srcIP !== from.vip) {
       return this.violation(from, 'spoofed-source', new ProtocolError('bad-address', `it sent a frame from ${ipToString(frame.srcIP)}, not its own VIP`));
     }
-    if (frame.proto === PROTO_UDP) return this.datagrams.receive(from, this.byVip.get(frame.dstIP), frame);
+    if (frame.proto === PROTO_UDP) {
+      const to = this.byVip.get(frame.dstIP);
+      this.options.debug?.(`${from.name} udp ${formatTuple(frame)} ${frame.flags ? `flags 0x${frame.flags.toString(16)} ` : ''}${payloadLength(frame)}B -> ${to?.name ?? '(nobody)'}`);
+      return this.datagrams.receive(from, to, frame);
+    }
     const kind = tcpKind(frame.flags);
     const to = this.byVip.get(frame.dstIP);
     this.options.debug?.(`${from.name} ${describeFrame(frame)} -> ${to?.name ?? '(nobody)'}`);
