@@ -6,13 +6,14 @@
  * (ICMP port unreachable: §14.5 says what the client sees).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { abortPayload, datagramHeader, flowEndHeader, formatTuple, type Flow, type Frame } from '../protocol/index.js';
+import { HEADER_LEN, abortPayload, datagramHeader, flowEndHeader, formatTuple, type Flow, type Frame } from '../protocol/index.js';
 import type { AbortReason } from '../protocol/reasons.js';
 import type { Forward } from '../plan/types.js';
 import { dialErrorReason, errorCode } from './socket-errors.js';
 import type { UdpDrops } from './udp-drops.js';
 import type { UdpLink } from './udp-initiator.js';
-import { UDP_MAX_BACKLOG, UDP_MAX_PENDING, UDP_MAX_SEND_QUEUE } from './udp-limits.js';
+import { UDP_MAX_PENDING, UDP_MAX_SEND_QUEUE, UDP_SOCKET_BUFFER } from './udp-limits.js';
+import type { UdpShare } from './udp-share.js';
 
 interface TargetFlow {
   key: string;
@@ -31,6 +32,7 @@ export class UdpAcceptor {
 
   constructor(
     private readonly link: UdpLink,
+    private readonly share: UdpShare,
     private readonly drops: UdpDrops,
     private readonly limits: () => { maxFlows: number },
     /** This host's published UDP port, or undefined when it publishes none there (§14.2). */
@@ -97,7 +99,7 @@ export class UdpAcceptor {
   }
 
   private open(k: string, flow: Flow, forward: Forward): TargetFlow {
-    const socket = createSocket('udp4');
+    const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
     const t: TargetFlow = { key: k, flow, forward, socket, pending: [], last: Date.now() };
     this.flows.set(k, t);
     socket.on('message', (msg) => this.fromTarget(t, msg));
@@ -123,8 +125,10 @@ export class UdpAcceptor {
   private fromTarget(t: TargetFlow, msg: Buffer): void {
     if (this.flows.get(t.key) !== t) return;
     t.last = Date.now();
-    if (this.link.backlog > UDP_MAX_BACKLOG) return this.drops.add('link-congested', `a reply for ${formatTuple(t.flow)}/udp: the link to the router has ${this.link.backlog} bytes waiting`);
+    const full = this.share.refuse(this.link);
+    if (full) return this.drops.add('link-congested', `a reply for ${formatTuple(t.flow)}/udp: ${full}`);
     this.link.send(datagramHeader(t.flow, true), msg);
+    this.share.sent(this.link, HEADER_LEN + msg.length);
   }
 
   private failed(t: TargetFlow, e: Error): void {

@@ -9,6 +9,7 @@ import { UdpAcceptor } from './udp-acceptor.js';
 import { UdpDrops } from './udp-drops.js';
 import { UdpInitiator, type UdpLink } from './udp-initiator.js';
 import { sweepEvery } from './udp-limits.js';
+import { UdpShare } from './udp-share.js';
 import type { ListenTarget } from './listeners.js';
 
 export interface UdpAgentOptions {
@@ -33,8 +34,10 @@ export class UdpAgent {
   constructor(options: UdpAgentOptions) {
     this.drops = new UdpDrops(options.log);
     const limits = () => this.limits;
-    this.initiator = new UdpInitiator(options.me, options.link, this.drops, limits, options.enabled, options.log, options.onChange);
-    this.acceptor = new UdpAcceptor(options.link, this.drops, limits, (port) => this.forwards.get(port));
+    // One share of the one link for both sides' datagrams (./udp-share.ts).
+    const share = new UdpShare();
+    this.initiator = new UdpInitiator(options.me, options.link, share, this.drops, limits, options.enabled, options.log, options.onChange);
+    this.acceptor = new UdpAcceptor(options.link, share, this.drops, limits, (port) => this.forwards.get(port));
   }
 
   /** Applies a configuration (the command line's, then each CONFIG's); resolves once its listeners are bound or failed. */

@@ -7,7 +7,7 @@
 
 /** Why a datagram was dropped (docs/protocol.md §14.5 explains each). */
 export type UdpDropKind =
-  | 'link-congested' // the link's output backlog is past UDP_MAX_BACKLOG: TCP frames must not wait behind datagrams
+  | 'link-congested' // datagrams fill their share of the link's output queue, or the queue is full (udp-share.ts): TCP frames must not wait behind them
   | 'send-queue-full' // the local socket's send queue is past its cap (the client or target does not keep up)
   | 'flow-limit' // a new flow beyond the host's maxFlows
   | 'no-flow' // a reply for a flow this agent no longer has (it expired or was withdrawn)

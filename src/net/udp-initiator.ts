@@ -6,11 +6,12 @@
  * the client sees them come from the VIP:PORT it sent to, and only its own.
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
-import { abortPayload, datagramHeader, flowEndHeader, ipFromString, ipToString, type Frame, type FrameHeader } from '../protocol/index.js';
+import { HEADER_LEN, abortPayload, datagramHeader, flowEndHeader, ipFromString, ipToString, type Frame, type FrameHeader } from '../protocol/index.js';
 import type { AbortReason } from '../protocol/reasons.js';
 import { errorCode, listenHint } from './socket-errors.js';
 import type { UdpDrops } from './udp-drops.js';
-import { FIRST_FLOW_PORT, LAST_FLOW_PORT, UDP_MAX_BACKLOG, UDP_MAX_SEND_QUEUE } from './udp-limits.js';
+import { FIRST_FLOW_PORT, LAST_FLOW_PORT, UDP_MAX_SEND_QUEUE, UDP_SOCKET_BUFFER } from './udp-limits.js';
+import type { UdpShare } from './udp-share.js';
 import { LISTEN_RETRY_MS, type ListenTarget } from './listeners.js';
 
 /** What the UDP side needs of the link. */
@@ -18,6 +19,8 @@ export interface UdpLink {
   send(header: FrameHeader, payload: Buffer): boolean;
   /** Bytes queued towards the router and not yet taken. */
   readonly backlog: number;
+  /** Bytes queued since the link began (./udp-share.ts). */
+  readonly queuedBytes: number;
 }
 
 interface Listener {
@@ -50,6 +53,7 @@ export class UdpInitiator {
   constructor(
     private readonly me: number,
     private readonly link: UdpLink,
+    private readonly share: UdpShare,
     private readonly drops: UdpDrops,
     private readonly limits: () => { maxFlows: number },
     /**
@@ -91,7 +95,7 @@ export class UdpInitiator {
 
   private listen(k: string, t: ListenTarget, retrying = false): Promise<void> {
     const vip = ipFromString(t.ip) ?? 0;
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
     const l: Listener = { target: t, vip, socket, bound: false };
     this.listeners.set(k, l);
     socket.on('message', (msg, rinfo) => this.fromClient(l, msg, rinfo));
@@ -152,8 +156,10 @@ export class UdpInitiator {
     }
     flow.last = Date.now();
     // §14.4: a congested link drops the datagram; queued, it would delay every TCP frame behind it.
-    if (this.link.backlog > UDP_MAX_BACKLOG) return this.drops.add('link-congested', `${where}: the link to the router has ${this.link.backlog} bytes waiting`);
+    const full = this.share.refuse(this.link);
+    if (full) return this.drops.add('link-congested', `${where}: ${full}`);
     this.link.send(datagramHeader(this.flowOf(flow), false), msg);
+    this.share.sent(this.link, HEADER_LEN + msg.length);
   }
 
   /** A reply from the publishing host (FROM_ACCEPTOR): to the client of its flow, from the VIP:PORT it sent to. */

@@ -4,11 +4,17 @@
  */
 
 /**
- * A datagram is dropped rather than queued on a link whose output already holds this much: the
- * TCP frames queued behind it then wait for at most 256 KiB of datagrams, about a millisecond
- * on this kind of machine (docs/benchmarks.md, "UDP").
+ * A datagram is dropped rather than queued when datagrams already hold this much of a link's
+ * output queue (src/net/udp-share.ts): TCP frames then wait behind at most 256 KiB of datagrams,
+ * about a millisecond at the mesh's rates.
  */
-export const UDP_MAX_BACKLOG = 256 * 1024;
+export const UDP_MAX_QUEUED = 256 * 1024;
+/**
+ * ... or when the whole queue holds this much: the link is congested whatever fills it. Above
+ * what TCP alone keeps queued on a busy link (the agent batches 256 KiB per write, a
+ * connection's window is 1 MiB), so a download does not starve a DNS query.
+ */
+export const UDP_MAX_BACKLOG = 4 * 1024 * 1024;
 /** A local UDP socket's send queue (bytes the kernel has not taken yet) past which datagrams are dropped. */
 export const UDP_MAX_SEND_QUEUE = 1024 * 1024;
 /** Datagrams a new flow holds while its target's name resolves and its socket connects. */
@@ -20,3 +26,11 @@ export const LAST_FLOW_PORT = 65535;
 export function sweepEvery(idleMs: number): number {
   return Math.max(10, Math.min(1000, Math.floor(idleMs / 4)));
 }
+
+/**
+ * SO_RCVBUF and SO_SNDBUF asked for on every UDP socket of a flow or listener: a datagram that
+ * arrives while the event loop is busy waits in the kernel, and the default (rmem_default, about
+ * 208 KiB: some 100 datagrams of 1,200 bytes) overflows in a few milliseconds of a burst. Linux
+ * caps the value at rmem_max / wmem_max without an error.
+ */
+export const UDP_SOCKET_BUFFER = 4 * 1024 * 1024;

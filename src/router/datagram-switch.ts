@@ -2,14 +2,14 @@
  * The router's part for UDP frames (docs/protocol.md §14.4), beside switch.ts's TCP: a
  * datagram goes to the link of its DstIP only to a port published for UDP (the destination's
  * for a datagram from the initiator, the sender's own for a reply), to an agent that announced
- * `udp`, within the sender's datagram rate, and while the destination link's output is not
- * congested. Anything else is dropped and counted per host (UdpDrops), never queued: datagrams
+ * `udp`, within the sender's datagram rate, and while the destination link's output holds
+ * less than its share of datagrams (src/net/udp-share.ts). Anything else is dropped and counted per host (UdpDrops), never queued: datagrams
  * never hold TCP frames back. SrcIP is checked by switch.ts before this, as for TCP.
  */
-import { FEATURE_UDP, formatTuple, flowOf, ipFromString, isFlowEnd, isReply, type Frame } from '../protocol/index.js';
+import { FEATURE_UDP, HEADER_LEN, formatTuple, payloadLength, flowOf, ipFromString, isFlowEnd, isReply, type Frame } from '../protocol/index.js';
 import type { Plan } from '../plan/types.js';
 import { UdpDrops, type UdpDropKind } from '../net/udp-drops.js';
-import { UDP_MAX_BACKLOG } from '../net/udp-limits.js';
+import { UdpShare } from '../net/udp-share.js';
 import type { SwitchLink } from './switch.js';
 
 /**
@@ -40,6 +40,8 @@ export class DatagramSwitch {
   private published = new Set<number>();
   private readonly drops = new Map<string, UdpDrops>();
   private readonly buckets = new Map<string, DatagramBucket>();
+  /** Per destination link: the datagrams in its output queue (src/net/udp-share.ts). */
+  private readonly shares = new WeakMap<SwitchLink, UdpShare>();
 
   constructor(plan: Plan, private readonly log: (line: string) => void) {
     this.setPlan(plan);
@@ -59,7 +61,9 @@ export class DatagramSwitch {
   receive(from: SwitchLink, to: SwitchLink | undefined, frame: Frame): void {
     const drop = this.verdict(from, to, frame);
     if (drop) return this.dropsOf(from).add(drop.kind, drop.why);
-    (to as SwitchLink).send(frame, frame.payload, frame.rest);
+    const link = to as SwitchLink;
+    link.send(frame, frame.payload, frame.rest);
+    this.shareOf(link).sent(link, HEADER_LEN + payloadLength(frame));
   }
 
   /** Datagrams dropped so far, per sending host and kind: what `stop` and status show. */
@@ -82,8 +86,15 @@ export class DatagramSwitch {
       if (!this.published.has(port)) return { kind: 'unpublished-port', why: `${what}: ${isReply(frame) ? from.name : to.name} publishes no such UDP port` };
     }
     if (!this.bucketOf(from).take()) return { kind: 'rate-limit', why: `${what}: more than ${DATAGRAM_RATE} datagrams per second from ${from.name}` };
-    if (to.backlog > UDP_MAX_BACKLOG) return { kind: 'link-congested', why: `${what}: ${to.name}'s link has ${to.backlog} bytes waiting` };
+    const full = this.shareOf(to).refuse(to);
+    if (full) return { kind: 'link-congested', why: `${what}: ${to.name}: ${full}` };
     return undefined;
+  }
+
+  private shareOf(link: SwitchLink): UdpShare {
+    let share = this.shares.get(link);
+    if (!share) this.shares.set(link, (share = new UdpShare()));
+    return share;
   }
 
   private dropsOf(link: SwitchLink): UdpDrops {

@@ -25,6 +25,8 @@ export interface SwitchLink {
   readonly features: ReadonlySet<string>;
   /** Bytes queued towards the agent and not yet taken. */
   readonly backlog: number;
+  /** Bytes queued towards the agent since the link began (src/net/udp-share.ts). */
+  readonly queuedBytes: number;
   send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): boolean;
   sendControl(msg: ControlMessage): boolean;
   /** Ends the link for the agent's fault: GOODBYE `protocol-error`, then close (§8.1). */

@@ -35,12 +35,17 @@ async function pair(targetPort: number, limits: AgentConfig['udp'] = undefined) 
   const PORT = 5300;
   const frames: Frame[] = [];
   let backlog = 0;
+  let queuedBytes = 0;
   const byVip = new Map<number, UdpAgent>();
   const link = {
     get backlog() {
       return backlog;
     },
+    get queuedBytes() {
+      return queuedBytes;
+    },
     send(h: FrameHeader, payload: Buffer): boolean {
+      queuedBytes += 20 + payload.length;
       const f: Frame = { ...h, payload: Buffer.from(payload) };
       frames.push(f);
       // Delivered on the next turn, as a link would.

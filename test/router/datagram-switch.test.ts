@@ -14,7 +14,7 @@ import {
 import { FramedStream } from '../../src/link/index.js';
 import { Switch } from '../../src/router/switch.js';
 import { HostLink, MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
-import { UDP_MAX_BACKLOG } from '../../src/net/udp-limits.js';
+import { UDP_MAX_QUEUED } from '../../src/net/udp-limits.js';
 import type { AgentConfig, Plan, PlanHost } from '../../src/plan/types.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -125,7 +125,7 @@ test('an agent that did not announce udp gets no UDP frame: its decoder would ta
   assert.equal(b.received.length, 0);
 });
 
-test('a congested destination link drops datagrams instead of queueing them', async () => {
+test('a destination link whose queue holds its share of datagrams drops more instead of queueing them', async () => {
   // b's input is never read past its buffer: what the router writes to it stays in the router's backlog.
   const input = new PassThrough({ highWaterMark: 1024 });
   const { sw, a, b } = await mesh(FEATURES, input);
@@ -134,7 +134,7 @@ test('a congested destination link drops datagrams instead of queueing them', as
   for (let i = 0; i < 40; i++) a.send(dgram(A, 2000, B, DNS), big);
   await waitFor(() => (sw.datagramDrops().get('a')?.get('link-congested') ?? 0) > 0, { what: 'a congestion drop' });
   const forwarded = 40 - (sw.datagramDrops().get('a')?.get('link-congested') ?? 0);
-  // What the router took on is bounded by the backlog cap (plus the one datagram that crossed it).
-  assert.ok(forwarded * big.length <= UDP_MAX_BACKLOG + big.length + 64 * 1024, `${forwarded} datagrams of 60 KB queued`);
+  // What the router took on is bounded by the datagrams' share of the queue (plus the one datagram that crossed it).
+  assert.ok(forwarded * big.length <= UDP_MAX_QUEUED + big.length + 64 * 1024, `${forwarded} datagrams of 60 KB queued`);
   assert.ok(b.link.isUp);
 });
