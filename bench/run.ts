@@ -11,6 +11,7 @@ import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
 import { benchUdp, reportUdp } from './udp.js';
+import { benchAccounting, reportAccounting } from './accounting.js';
 
 // Names only: options such as soak's `--minutes 3` (and their values) are not benchmarks.
 // The mesh's groups (`mesh rr`) choose within it and are not benchmarks themselves.
@@ -54,6 +55,12 @@ if (want('proxy')) {
   const r = await benchProxy();
   console.log(`## proxy\n\n${reportProxy(r)}\n`);
   if ('met' in r && !r.met) missed = true;
+}
+
+if (want('accounting')) {
+  const r = await benchAccounting();
+  console.log(`## accounting\n\n${reportAccounting(r)}\n`);
+  if (!r.met) missed = true;
 }
 
 if (want('bootstrap')) {

@@ -115,6 +115,7 @@ export interface Manifest {
   hostTemplate?: HostTemplate;
   routes?: Routes;
   keepalive?: Keepalive;
+  metrics?: Metrics;
   udp?: Udp;
 }
 /**
@@ -252,7 +253,7 @@ export interface Route {
   to: [string, ...string[]];
 }
 /**
- * How quickly a stalled link is noticed: a host whose command stops reading or writing its stdio (a frozen container, an ssh connection dropped without a reset, a hung `kubectl exec`). The router and every agent each send a ping every `interval` seconds, and each ends a link on which nothing at all has arrived for `timeout` seconds: the router then kills that host's agent and restarts it with backoff, the agent exits. Both sides use the same values, so a stall is detected after `timeout` seconds (plus at most one `interval`) at either end. `timeout` must be at least twice `interval`, so that one late ping is not taken for a dead link. Default: interval 10, timeout 45. Shorter values notice a stall sooner but send more pings and give a busy host less slack. Until a host's agent has said hello the router waits at least the default 45 s, whatever `timeout` says: its command may take that long to connect (an ssh login, a `kubectl exec`, a bootstrap). The router also ends a link whose agent has not read what was sent to it for `timeout` seconds, even while it still pings. The values are part of every agent's command line; a change is applied live: flows that are idle longer than the new time end.
+ * How quickly a stalled link is noticed: a host whose command stops reading or writing its stdio (a frozen container, an ssh connection dropped without a reset, a hung `kubectl exec`). The router and every agent each send a ping every `interval` seconds, and each ends a link on which nothing at all has arrived for `timeout` seconds: the router then kills that host's agent and restarts it with backoff, the agent exits. Both sides use the same values, so a stall is detected after `timeout` seconds (plus at most one `interval`) at either end. `timeout` must be at least twice `interval`, so that one late ping is not taken for a dead link. Default: interval 10, timeout 45. Shorter values notice a stall sooner but send more pings and give a busy host less slack. Until a host's agent has said hello the router waits at least the default 45 s, whatever `timeout` says: its command may take that long to connect (an ssh login, a `kubectl exec`, a bootstrap). The router also ends a link whose agent has not read what was sent to it for `timeout` seconds, even while it still pings. The values are part of every agent's command line: changing them restarts every agent.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "keepalive".
@@ -266,6 +267,18 @@ export interface Keepalive {
    * Seconds without receiving anything after which the router (for a host) or an agent (for its link to the router) takes the link for dead. At least twice `interval`. Default 45.
    */
   timeout?: number;
+}
+/**
+ * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. Read when the router starts: a reload does not move it. Use a loopback address unless other machines should scrape it: the metrics name every host.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "metrics".
+ */
+export interface Metrics {
+  /**
+   * `ADDRESS:PORT` on the router's machine, the address an IPv4 address, `localhost` or a bracketed IPv6 address.
+   */
+  listen: string;
 }
 /**
  * UDP flows. Each client address and port sending datagrams to a host's `/udp` port is a flow: the publishing host sends its datagrams from a socket of their own, so replies reach that client only. A flow ends after `idleTimeout` seconds without a datagram either way, and each host keeps at most `maxFlows` at once on each side (a new flow beyond that is refused and its datagram dropped and counted). Datagrams are never queued without bound: when a link is congested they are dropped and counted, so UDP never slows TCP. Default: idleTimeout 120, maxFlows 4096. The values are part of every agent's command line; a change is applied live: flows that are idle longer than the new time end.

@@ -20,7 +20,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['plan'],
   ['net', 'dns', 'validate', 'compile'],
   ['manifest', 'proxy'],
-  ['agent', 'watch'],
+  ['agent', 'watch', 'status'],
   ['router'],
   ['demo'],
   ['cli'],

@@ -45,10 +45,10 @@ export class MeshRouter {
   private readonly child: ChildProcess;
   private stderr = '';
 
-  /** `nodeFlags`: for the router's node and every agent's (e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
-  constructor(manifestPath: string, hosts: readonly BenchHost[], nodeFlags: readonly string[] = []) {
+  /** `nodeFlags`: for the router's node and every agent's (e.g. `--cpu-prof --cpu-prof-dir=DIR`); `env`: the router's environment. */
+  constructor(manifestPath: string, hosts: readonly BenchHost[], nodeFlags: readonly string[] = [], env?: NodeJS.ProcessEnv) {
     writeFileSync(manifestPath, meshManifest(hosts, nodeFlags));
-    this.child = start([process.execPath, ...nodeFlags, CLI, 'run', manifestPath]);
+    this.child = start([process.execPath, ...nodeFlags, CLI, 'run', manifestPath], env ? { env } : {});
     this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
   }
 

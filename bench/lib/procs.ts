@@ -47,8 +47,8 @@ export interface Completed {
 }
 
 /** Runs argv to completion; SIGKILL at the deadline. */
-export function runToEnd(argv: readonly string[], timeoutMs: number): Promise<Completed> {
-  const child = start(argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+export function runToEnd(argv: readonly string[], timeoutMs: number, options: { env?: NodeJS.ProcessEnv } = {}): Promise<Completed> {
+  const child = start(argv, { stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: options.env } : {}) });
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  FEATURES, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
   makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -186,7 +186,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           applyDns(current);
           return undefined;
         case 'status':
-          return protocolError('bad-control', 'the router sent STATUS, which only agents send');
+        case 'counters':
+          return protocolError('bad-control', `the router sent ${msg.type.toUpperCase()}, which only agents send`);
       }
     }
 
@@ -199,6 +200,17 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
         default: return finish(EXIT_LINK_ERROR, `link ended: ${end.kind}`);
       }
     }
+
+    // §4.8: what only this agent counts (its DNS server), to a router that asked, when it changed.
+    let lastCounters = '';
+    const counters = setInterval(() => {
+      if (done || !dnsAddon || !session.peer?.features.includes(FEATURE_COUNTERS)) return;
+      const c = { dns: dnsAddon.counters };
+      const text = JSON.stringify(c);
+      if (text !== lastCounters) link.sendControl({ type: 'counters', counters: c });
+      lastCounters = text;
+    }, COUNTERS_INTERVAL_MS);
+    counters.unref();
 
     // The DNS add-on, loaded only by agents that use it. Every start also recovers the
     // files an earlier agent for this VIP left changed when it was killed.
@@ -227,6 +239,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       // Synchronous, before anything else: the process may exit as soon as this returns.
       dnsAddon?.restoreFiles();
       void dnsAddon?.close();
+      clearInterval(counters);
       listeners.closeAll();
       udp.closeAll();
       proxiesReady?.closeAll();

@@ -13,7 +13,7 @@ import { editDistance } from '../validate/suggest.js';
  * original NoRouter's words.
  */
 export const COMMAND_WORDS = [
-  'run', 'manager', 'm', 'plan', 'validate', 'show-example', 'show-ex', 'show-installer', 'demo', 'status', 'help', 'internal',
+  'run', 'manager', 'm', 'plan', 'validate', 'show-example', 'show-ex', 'show-installer', 'demo', 'status', 'top', 'help', 'internal',
 ] as const;
 
 /** Words offered as "did you mean": the commands a user types (not `internal`, not one-letter `m`). */

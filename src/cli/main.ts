@@ -35,7 +35,7 @@ export async function createCli(argv?: readonly string[]): Promise<Cli> {
     cli.register(InternalAgentCommand);
     return cli;
   }
-  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }, { StatusCommand }] = await Promise.all([
+  const [{ Builtins, Cli }, { PlanCommand }, { ValidateCommand }, { ShowExampleCommand }, { RunCommand }, { InternalAgentCommand }, { DemoCommand }, { InternalDemoHttpCommand }, { ShowInstallerCommand }, { StatusCommand }, { TopCommand }] = await Promise.all([
     import('clipanion'),
     import('./commands/plan.js'),
     import('./commands/validate.js'),
@@ -46,6 +46,7 @@ export async function createCli(argv?: readonly string[]): Promise<Cli> {
     import('../demo/demo-http-command.js'),
     import('./commands/show-installer.js'),
     import('./commands/status.js'),
+    import('./commands/top.js'),
   ]);
   const cli = newCli(Cli);
   cli.register(Builtins.HelpCommand);
@@ -57,6 +58,7 @@ export async function createCli(argv?: readonly string[]): Promise<Cli> {
   cli.register(ShowInstallerCommand);
   cli.register(DemoCommand);
   cli.register(StatusCommand);
+  cli.register(TopCommand);
   cli.register(InternalAgentCommand);
   cli.register(InternalDemoHttpCommand);
   return cli;

@@ -21,7 +21,7 @@ const HEADER = `# norouter --open-editor: edit this manifest, save it and quit t
 # (\`norouter show-example > norouter.yaml\` writes the example to a file of your own).
 `;
 
-export async function runWithEditor(io: RunIo, flags: { watch: boolean; debug: boolean }): Promise<number> {
+export async function runWithEditor(io: RunIo, flags: { watch: boolean; debug: boolean; metrics?: string }): Promise<number> {
   // The editor takes over the terminal; without one it would read a pipe or hang unseen.
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     throw new EditorError('EDITOR_NEEDS_TERMINAL', '--open-editor needs a terminal as standard input and output; elsewhere write the example to a file (`norouter show-example > norouter.yaml`) and run it');

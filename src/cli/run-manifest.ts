@@ -10,7 +10,7 @@ export interface RunIo {
 }
 
 /** `preloaded`: the file, already loaded and reported (its warnings are not printed twice). */
-export async function runManifest(file: string, io: RunIo, flags: { watch: boolean; debug: boolean }, preloaded?: Loaded): Promise<number> {
+export async function runManifest(file: string, io: RunIo, flags: { watch: boolean; debug: boolean; metrics?: string }, preloaded?: Loaded): Promise<number> {
   const loaded = preloaded ?? await loadAndReport(file, io.stderr);
   if (!loaded) return EXIT_BAD_INPUT;
   const { runRouter } = await import('../router/run-router.js');
@@ -19,6 +19,7 @@ export async function runManifest(file: string, io: RunIo, flags: { watch: boole
   try {
     return await runRouter(loaded.plan, {
       file, text: loaded.text, self, watch: flags.watch, debug: flags.debug, stdout: io.stdout, stderr: io.stderr,
+      ...(flags.metrics !== undefined ? { metrics: flags.metrics } : {}),
     });
   } finally {
     removeLauncher();

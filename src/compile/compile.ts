@@ -99,5 +99,5 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
       ...(cache !== undefined ? { bootstrapCache: cache } : {}), ...(runtimeDir !== undefined ? { bootstrapRuntime: runtimeDir } : {}),
     };
   });
-  return keepalive ? { hosts, keepalive } : { hosts };
+  return { hosts, ...(keepalive ? { keepalive } : {}), ...(manifest.metrics ? { metricsListen: manifest.metrics.listen } : {}) };
 }

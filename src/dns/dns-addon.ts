@@ -51,9 +51,26 @@ export class DnsAddon {
   private takeover: NodeJS.Timeout | undefined;
   private heldBy: Owner | undefined;
   private readonly onExit = (): void => this.restoreFiles();
+  /** What servers closed before the current one counted (a port change rebinds). */
+  private readonly counted = { answered: 0, relayed: 0, dropped: 0 };
 
   constructor(private readonly vip: string, private readonly log: (line: string) => void, private readonly options: DnsAddonOptions = {}) {
     this.paths = options.paths ?? SYSTEM_PATHS;
+  }
+
+  /** Queries answered, relayed and dropped since this agent started (docs/protocol.md §4.8). */
+  get counters(): { answered: number; relayed: number; dropped: number } {
+    const c = this.server?.counters;
+    return { answered: this.counted.answered + (c?.answered ?? 0), relayed: this.counted.relayed + (c?.relayed ?? 0), dropped: this.counted.dropped + (c?.dropped ?? 0) };
+  }
+
+  /** Keeps what a server counted before it goes. */
+  private keepCounts(): void {
+    const c = this.server?.counters;
+    if (!c) return;
+    this.counted.answered += c.answered;
+    this.counted.relayed += c.relayed;
+    this.counted.dropped += c.dropped;
   }
 
   /** The port the server listens on, if it does. */
@@ -76,6 +93,7 @@ export class DnsAddon {
     await this.queue;
     // A configuration being applied when close() came may have patched since.
     this.restoreFiles();
+    this.keepCounts();
     await this.server?.close();
     this.server = undefined;
   }
@@ -99,6 +117,7 @@ export class DnsAddon {
     if (this.server && next?.port !== this.requestedPort) {
       if (this.resolv) this.log(`dns: ${this.resolv.restore()}`);
       this.resolv = undefined;
+      this.keepCounts();
       await this.server.close();
       this.server = undefined;
       this.boundPort = undefined;

@@ -48,7 +48,9 @@ export class SocketEnd implements LocalEnd {
   abort(conn: BridgeConnection, reason: AbortReason, text: string, violation?: PeerViolation): void {
     resetSocket(this.socket);
     // A peer's violation is reported by whoever called receive(), once per peer and kind (§8.1).
-    if (!violation && reason !== 'host-down' && reason !== 'shutting-down') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
+    // A reset by the other end (ECONNRESET, EPIPE) is how many clients end: the router counts it
+    // (`norouter status`, and each one with `run --debug`), nobody must act.
+    if (!violation && reason !== 'host-down' && reason !== 'shutting-down' && reason !== 'reset') this.news.line(`reset by peer: ${reason}`, `connection ${conn} reset by peer: ${reason}${text ? ` (${text})` : ''}`);
   }
 
   writable(): void {

@@ -38,4 +38,6 @@ export interface Plan {
    * its AgentConfig); absent when the manifest does not set it (the protocol default).
    */
   keepalive?: Keepalive;
+  /** The manifest's `metrics.listen`: where the router serves Prometheus metrics (docs/status.md). */
+  metricsListen?: string;
 }

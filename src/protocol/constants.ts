@@ -71,6 +71,8 @@ export const CONTROL_PEER_DOWN = 5;
 export const CONTROL_GOODBYE = 6;
 /** §4.6: agent → router, which listeners it could not open (feature `status`). */
 export const CONTROL_STATUS = 7;
+/** §4.8: agent → router, what only the agent counts (feature `counters`). */
+export const CONTROL_COUNTERS = 8;
 
 /**
  * §14.3 defaults (the manifest's `udp` overrides them): a flow ends after 2 minutes without a
@@ -87,9 +89,13 @@ export const FEATURE_PEER_DOWN = 'peer-down';
 export const FEATURE_ROUTE = 'route';
 /** §4.6: STATUS: the readiness summary names, and the router logs, ports that do not listen. */
 export const FEATURE_STATUS = 'status';
+/** §4.8: COUNTERS: what `norouter status` and the metrics show of an agent's own work (its DNS server). */
+export const FEATURE_COUNTERS = 'counters';
 /** §14: UDP frames (Proto 17) and `/udp` entries in CONFIG. */
 export const FEATURE_UDP = 'udp';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP];
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_UDP];
+/** §4.8: an agent sends COUNTERS at most this often, and only when they changed. */
+export const COUNTERS_INTERVAL_MS = 2_000;
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
 export const MAX_STATUS_ENTRIES = 1024;
 export const MAX_STATUS_TEXT = 256;

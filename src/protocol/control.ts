@@ -4,7 +4,7 @@
  */
 import type { AgentConfig } from './agent-config.js';
 import {
-  CONTROL_CONFIG, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
+  CONTROL_CONFIG, CONTROL_COUNTERS, CONTROL_GOODBYE, CONTROL_HELLO, CONTROL_PEER_DOWN, CONTROL_PING, CONTROL_PONG, CONTROL_STATUS,
   MAX_STATUS_ENTRIES, MAX_STATUS_TEXT,
   MAX_ABORT_TEXT, PROTO_CONTROL, PROTOCOL_VERSION,
 } from './constants.js';
@@ -30,6 +30,14 @@ export interface Hello {
   machine?: { bootId: string; resolvConf?: string };
 }
 
+/**
+ * §4.8: what only an agent counts, cumulative since the agent started: its DNS server's queries
+ * answered from the mesh's names, relayed to the host's own nameservers, and dropped (malformed).
+ */
+export interface AgentCounters {
+  dns: { answered: number; relayed: number; dropped: number };
+}
+
 /** §4.6: one address an agent should listen on and does not: `listen` is IP:PORT, `error` e.g. EADDRINUSE. */
 export interface ListenFailure {
   listen: string;
@@ -45,6 +53,8 @@ export type ControlMessage =
   | { type: 'goodbye'; reason: AbortReason; message: string }
   /** §4.6, agent → router: the listeners it should have and could not open, and why. */
   | { type: 'status'; failed: ListenFailure[] }
+  /** §4.8, agent → router: what only the agent counts. */
+  | { type: 'counters'; counters: AgentCounters }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
 
@@ -66,6 +76,7 @@ export function controlPayload(msg: ControlMessage): Buffer {
     case 'hello': return json(CONTROL_HELLO, msg.hello);
     case 'config': return json(CONTROL_CONFIG, msg.config);
     case 'status': return json(CONTROL_STATUS, { failed: msg.failed });
+    case 'counters': return json(CONTROL_COUNTERS, msg.counters);
     case 'ping':
     case 'pong': {
       const b = Buffer.allocUnsafe(9);
@@ -133,6 +144,11 @@ export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
       if (v instanceof ProtocolError) return v;
       return isStatus(v) ? { type: 'status', failed: v.failed } : bad(`STATUS is not {failed: [{listen, error}]} with at most ${MAX_STATUS_ENTRIES} entries of ${MAX_STATUS_TEXT} characters`);
     }
+    case CONTROL_COUNTERS: {
+      const v = parseJson(body, 'COUNTERS');
+      if (v instanceof ProtocolError) return v;
+      return isCounters(v) ? { type: 'counters', counters: { dns: { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped } } } : bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+    }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
       return { type: 'peer-down', vip: body.readUInt32BE(0) };
@@ -164,6 +180,12 @@ function isHello(v: unknown): v is Hello {
     && (v.role === 'agent' || v.role === 'router') && typeof v.vip === 'string' && typeof v.version === 'string'
     && (v.machine === undefined || (isObject(v.machine) && typeof v.machine.bootId === 'string'
       && (v.machine.resolvConf === undefined || typeof v.machine.resolvConf === 'string')));
+}
+
+/** §4.8: whole, non-negative, safe integers; unknown members are ignored (newer agents may count more). */
+function isCounters(v: unknown): v is AgentCounters {
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  return isObject(v) && isObject(v.dns) && count(v.dns.answered) && count(v.dns.relayed) && count(v.dns.dropped);
 }
 
 /** §4.6: bounded, because its entries end up in the router's log lines. */

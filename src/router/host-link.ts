@@ -7,7 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import {
   FEATURES, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, PROTO_CONTROL, ProtocolError, ipFromString, makeHello,
-  type ControlMessage, type Frame, type FrameHeader, type Hello, type ListenFailure,
+  type AgentCounters, type ControlMessage, type Frame, type FrameHeader, type Hello, type ListenFailure,
 } from '../protocol/index.js';
 import { LinkSession, type LinkEnd, type RoleMessage } from '../link/index.js';
 import type { PlanHost } from '../plan/types.js';
@@ -22,6 +22,8 @@ export interface LinkEvents {
   onFrame(link: HostLink, frame: Frame): void;
   /** STATUS (§4.6): the listeners the agent could not open; an empty list when all listen. */
   onStatus(link: HostLink, failed: ListenFailure[]): void;
+  /** COUNTERS (§4.8): what only the agent counts, cumulative since it started. */
+  onCounters?(link: HostLink, counters: AgentCounters): void;
   /** The link ended (once, never from inside the call that ended it). */
   onDown(link: HostLink, end: LinkEnd, wasUp: boolean): void;
 }
@@ -199,6 +201,10 @@ export class HostLink implements SwitchLink {
   private control(msg: RoleMessage): ProtocolError | undefined {
     if (msg.type === 'status') {
       this.events.onStatus(this, msg.failed);
+      return undefined;
+    }
+    if (msg.type === 'counters') {
+      this.events.onCounters?.(this, msg.counters);
       return undefined;
     }
     return new ProtocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);

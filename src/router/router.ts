@@ -27,6 +27,7 @@ import { applyPlan, type Reloadable } from './reload.js';
 import type { Refusal } from './open-policy.js';
 
 export { STATUS_WAIT_MS, type ReadySummary } from './readiness.js';
+import type { Accounting } from '../status/accounting.js';
 
 /** How long an agent gets to exit after its stdin closed before it is killed (README, "Running a mesh"). */
 export const STOP_GRACE_MS = 3_000;
@@ -51,6 +52,8 @@ export interface RouterOptions {
    * process die without stopping them (SIGKILL). `norouter run` sets it.
    */
   watchdog?: boolean;
+  /** The books `norouter status` reads (src/status/accounting.ts); without it nothing is counted. */
+  accounting?: Accounting;
 }
 
 export class Router implements Reloadable {
@@ -60,10 +63,13 @@ export class Router implements Reloadable {
   private readonly readiness: Readiness;
   stopping = false;
   private readonly watchdog: Watchdog | undefined;
+  private readonly acct: Accounting | undefined;
 
   constructor(plan: Plan, private readonly options: RouterOptions) {
     this.plan = plan;
-    this.switch = new Switch(plan, { log: options.log, debug: options.debug, limits: options.limits, maxOpenBacklog: MAX_OPEN_BACKLOG });
+    this.acct = options.accounting;
+    this.acct?.plan(plan.hosts);
+    this.switch = new Switch(plan, { log: options.log, debug: options.debug, limits: options.limits, maxOpenBacklog: MAX_OPEN_BACKLOG, ...(options.accounting ? { accounting: options.accounting } : {}) });
     this.readiness = new Readiness(() => this.hosts.values(), { log: options.log, onReady: options.onReady });
     for (const host of plan.hosts) this.hosts.set(host.name, newState(host));
     this.watchdog = options.watchdog ? new Watchdog() : undefined;
@@ -80,6 +86,7 @@ export class Router implements Reloadable {
   async apply(next: Plan): Promise<PlanDiff> {
     const current = this.plan;
     this.plan = next;
+    this.acct?.plan(next.hosts);
     this.switch.setPlan(next);
     const diff = await applyPlan(this, current, next);
     // A host that left or was replaced starts its counts afresh.
@@ -151,6 +158,7 @@ export class Router implements Reloadable {
 
   spawn(state: HostState): void {
     const { plan } = state;
+    this.acct?.starting(plan.name);
     let prefix: Buffer | undefined;
     if (plan.bootstrap) {
       // docs/protocol.md §12: the agent's own code goes first on its stdin. Without it (a router run from
@@ -203,6 +211,7 @@ export class Router implements Reloadable {
       onUp: (l) => this.linkUp(state, proc, l),
       onFrame: (l, frame) => this.switch.receive(l, frame),
       onStatus: (l, failed) => this.status(state, l, failed),
+      onCounters: (l, counters) => state.link === l && this.acct?.agentCounters(state.plan.name, counters),
       onDown: (l, end, wasUp) => this.linkDown(state, proc, l, end, wasUp),
     }, this.options.keepalive ?? this.plan.keepalive ?? DEFAULT_KEEPALIVE);
   }
@@ -210,6 +219,7 @@ export class Router implements Reloadable {
   private linkUp(state: HostState, proc: AgentProcess, link: HostLink): void {
     this.switch.up(link);
     state.cameUp = true;
+    this.acct?.up(state.plan.name);
     // The plan changed while this agent was starting: it runs with the old arguments.
     if (link.host !== state.plan) this.configure(state, link);
     if (this.readiness.ready) this.options.log(`${state.plan.name}: up (${Date.now() - proc.startedAt} ms)`);
@@ -220,6 +230,7 @@ export class Router implements Reloadable {
   /** STATUS (§4.6) from the host's current link. */
   private status(state: HostState, link: HostLink, failed: ListenFailure[]): void {
     if (state.link !== link) return;
+    this.acct?.listening(state.plan.name, failed);
     this.readiness.status(state, failed);
   }
 
@@ -284,6 +295,7 @@ export class Router implements Reloadable {
     // The summary's cell: the hint says it all when there is one (it names the status).
     this.readiness.failed(state, end.startError ? `${end.startError.message}${why ? `: ${why}` : ''}` : why ?? describeEnd(end, upFor));
     const verdict = state.failures.record(end, upFor, state.cameUp);
+    this.acct?.[verdict.giveUp ? 'givenUp' : 'down'](state.plan.name, why ?? describeEnd(end, upFor));
     if (verdict.giveUp) {
       state.givenUp = true;
       const last = end.lastLines.at(-1);
@@ -303,6 +315,11 @@ export class Router implements Reloadable {
     const state = this.hosts.get(name);
     if (!state) return undefined;
     return state.proc ? 'running' : state.restartTimer ? 'restarting' : state.givenUp ? 'given-up' : 'stopped';
+  }
+
+  /** Bytes waiting in the router for a host's agent to read (what status shows). */
+  linkBacklog(name: string): number {
+    return this.hosts.get(name)?.link?.backlog ?? 0;
   }
 
   /** Live connections the router is switching (what a soak watches). */

@@ -13,6 +13,11 @@ import { EXIT_OK } from '../meta/exit-codes.js';
 import { runExitCleanups } from '../fs/exit-cleanup.js';
 import { Reloader } from '../watch/reloader.js';
 import { fitTable } from '../terminal/fit-table.js';
+import { StatusService } from '../status/status-service.js';
+import { paint } from '../status/paint.js';
+import { wantsColour } from '../diagnostics/colour.js';
+import { VERSION } from '../meta/version.js';
+import { EXIT_BAD_INPUT } from '../meta/exit-codes.js';
 
 /**
  * From the stop signal to a forced exit: the agents' grace (STOP_GRACE_MS), the drain of their
@@ -43,6 +48,8 @@ export interface RunRouterOptions {
   self: readonly string[];
   watch: boolean;
   debug: boolean;
+  /** ADDRESS:PORT to serve Prometheus metrics on (docs/status.md); wins over the manifest's `metrics`. */
+  metrics?: string;
   stdout: Writable;
   stderr: Writable;
   /** Ends the process at a stop's deadline (tests pass their own): by default, reraise(). */
@@ -50,7 +57,7 @@ export interface RunRouterOptions {
 }
 
 /** `width`: the terminal's, or 100 columns when the output is not a terminal. */
-export function formatReady(summary: ReadySummary, width = 100): string {
+export function formatReady(summary: ReadySummary, width = 100, colour = false): string {
   const up = summary.hosts.filter((h) => h.up).length;
   const head = up === summary.hosts.length
     ? `norouter: ready in ${summary.elapsedMs} ms: ${up} ${up === 1 ? 'host' : 'hosts'} up`
@@ -59,7 +66,7 @@ export function formatReady(summary: ReadySummary, width = 100): string {
     host.name,
     host.vip,
     host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort}${f.proto === 'udp' ? '/udp' : ''} -> ${f.connectHost}:${f.connectPort}`) : '-',
-    !isUp ? `DOWN: ${escapeControls(problem ?? '')}` : notListening?.length ? `up, not listening on ${describeFailures(notListening)}` : 'up',
+    !isUp ? `${paint(colour, 'red', 'DOWN')}: ${escapeControls(problem ?? '')}` : notListening?.length ? `${paint(colour, 'yellow', 'up')}, not listening on ${describeFailures(notListening)}` : paint(colour, 'green', 'up'),
   ]);
   return `${head}\n${fitTable([['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows], width).join('\n')}\n`;
 }
@@ -71,24 +78,41 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   // is escaped here too, whatever a quote's author forgot. An agent's stderr line is a host's own
   // text, escaped whole: no screen clearing, no window title, no `norouter:` line of its making.
   const log = (message: string) => stderr.write(`norouter: ${message.split('\n').map(escapeControls).join('\n')}\n`);
+  const colour = wantsColour(options.stdout as { isTTY?: boolean });
+  const metrics = options.metrics ?? plan.metricsListen;
+  const started = await StatusService.start({ manifest: options.file, version: VERSION, stdout: options.stdout, colour, log, ...(metrics !== undefined ? { metrics } : {}) });
+  if (!started.ok) {
+    log(started.message);
+    return EXIT_BAD_INPUT;
+  }
+  const status = started.service;
   const router = new Router(plan, {
+    ...(status.counting ? { accounting: status.accounting } : {}),
     log,
     watchdog: true,
     agentLog: (host, line) => stderr.write(`[${host}] ${escapeControls(line)}\n`),
     ...(options.debug ? { debug: (line: string) => stderr.write(`norouter: debug: ${line}\n`) } : {}),
-    onReady: (summary) => options.stdout.write(formatReady(summary, terminalWidth(options.stdout))),
+    onReady: (summary) => {
+      options.stdout.write(formatReady(summary, terminalWidth(options.stdout), colour));
+      status.readyPrinted();
+    },
   });
+  status.accounting.backlog = (host) => router.linkBacklog(host);
+  if (options.debug) status.accounting.debug = (line) => stderr.write(`norouter: debug: ${line}\n`);
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
   // SIGHUP also starts again every host given up on (start-failures.ts), after the reload, so a
   // host the reload replaces is not started twice.
-  const onHup = () => void reloader.reload('SIGHUP', true).then(() => router.retryGivenUp('SIGHUP'));
+  const onHup = () => void reloader.reload('SIGHUP', true).then((o) => {
+    status.reloaded('SIGHUP', o.kind, o.summary);
+    router.retryGivenUp('SIGHUP');
+  });
   process.on('SIGHUP', onHup);
   router.start();
 
   let watcher: import('../watch/watch-manifest.js').ManifestWatcher | undefined;
   if (options.watch) {
     const { watchManifest } = await import('../watch/watch-manifest.js');
-    watcher = watchManifest(options.file, () => void reloader.reload('file changed'), (error) => log(`watching ${options.file}: ${error.message}`));
+    watcher = watchManifest(options.file, () => void reloader.reload('file changed').then((o) => status.reloaded('file changed', o.kind, o.summary)), (error) => log(`watching ${options.file}: ${error.message}`));
     await watcher.ready;
     log(`watching ${escapeControls(options.file)} for changes`);
   }
@@ -116,6 +140,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   }, STOP_DEADLINE_MS);
   await Promise.race([watcher?.close(), new Promise((resolve) => setTimeout(resolve, WATCHER_CLOSE_MS).unref())]);
   await router.stop();
+  status.close();
   clearTimeout(deadline);
   log('stopped');
   // Nothing of ours is left, yet something may still hold the process: a read blocked in a

@@ -51,6 +51,20 @@ export interface SwitchOptions {
    * MAX_OPEN_BACKLOG unless testing.
    */
   maxOpenBacklog: number;
+  /** The books `norouter status` reads (src/status/accounting.ts); without them nothing is counted. */
+  accounting?: SwitchAccounting | undefined;
+}
+
+/** What the switch tells the status books, as frames pass its checks. */
+export interface SwitchAccounting {
+  /** A frame the switch forwards (after every check). */
+  forwarded(frame: Frame): void;
+  /** A connection ended by the router itself (shed): forget its books. */
+  forget(frame: Frame): void;
+  /** An OPEN refused, or a link closed for a violation, by kind. */
+  refused(name: string, kind: string, text?: string): void;
+  /** A host's link went down: its connections are gone. */
+  linkDown(vip: number): void;
 }
 
 /** What one host was refused or closed for, across its agent's restarts. */
@@ -97,6 +111,7 @@ export class Switch {
     if (this.byVip.get(link.vip) === link) {
       this.byVip.delete(link.vip);
       this.conns.linkDown(link.vip);
+      this.options.accounting?.linkDown(link.vip);
     }
     for (const other of this.byVip.values()) {
       if (other !== link && other.isUp && other.features.has(FEATURE_PEER_DOWN)) other.sendControl({ type: 'peer-down', vip: link.vip });
@@ -122,7 +137,10 @@ export class Switch {
       if (kind !== 'open') return;
       const known = this.vips.has(frame.dstIP);
       const dst = ipToString(frame.dstIP);
-      const reply = abortReply(frame, known ? 'host-down' : 'unreachable', known ? `${dst} is down` : `no host has VIP ${dst}`);
+      const reason = known ? 'host-down' : 'unreachable';
+      const text = known ? `${dst} is down` : `no host has VIP ${dst}`;
+      this.options.accounting?.refused(from.name, reason, text);
+      const reply = abortReply(frame, reason, text);
       from.send(reply.header, reply.payload);
       return;
     }
@@ -138,6 +156,7 @@ export class Switch {
         // connection its acceptor has not answered, towards a link past the open backlog, ends
         // that connection both ways instead, so what the router queues does not depend on timing.
         if (to.backlog > this.options.maxOpenBacklog && this.conns.abortOpening(frame)) return this.shed(from, to, frame);
+        this.options.accounting?.forwarded(frame);
         to.send(frame, frame.payload, frame.rest);
         return;
       case 'drop':
@@ -196,6 +215,7 @@ export class Switch {
 
   /** Aborts a connection not yet answered, both ways: its acceptor is not reading its link. */
   private shed(from: SwitchLink, to: SwitchLink, frame: Frame): void {
+    this.options.accounting?.forget(frame);
     const text = `${to.name} is not reading its link (${(to.backlog / 2 ** 20).toFixed(1)} MiB queued)`;
     this.refuse(from, { kind: 'not-reading', reason: 'resource-limit', text }, frame);
     const { srcIP, srcPort, dstIP, dstPort, proto } = frame;
@@ -207,6 +227,7 @@ export class Switch {
     const refused = this.booksOf(from).refused;
     const n = (refused.get(refusal.kind) ?? 0) + 1;
     refused.set(refusal.kind, n);
+    this.options.accounting?.refused(from.name, refusal.kind);
     if (n === 1) {
       this.options.log(`${from.name}: refused an OPEN to ${ipToString(frame.dstIP)}:${frame.dstPort}: ${refusal.text} (${refusal.kind}); more of this kind are counted, not logged`);
     }
@@ -223,6 +244,7 @@ export class Switch {
   private violation(from: SwitchLink, kind: ViolationKind, error: ProtocolError): void {
     const violations = this.booksOf(from).violations;
     violations.set(kind, (violations.get(kind) ?? 0) + 1);
+    this.options.accounting?.refused(from.name, kind);
     from.fail(error);
   }
 

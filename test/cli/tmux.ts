@@ -64,6 +64,11 @@ export class Terminal {
     return status.code;
   }
 
+  /** A tmux format of the pane, such as `#{alternate_on}` (1 while a program uses the alternate screen). */
+  format(fmt: string): string {
+    return this.tmux(['display-message', '-p', fmt]).trim();
+  }
+
   close(): void {
     spawnSync('tmux', ['-S', this.socket, 'kill-server'], { stdio: 'ignore', timeout: 5000 });
     rmSync(this.dir, { recursive: true, force: true });

@@ -96,10 +96,18 @@ test('a misspelt option gets a suggestion, exit 2', () => {
   assert.match(help.stderr, /did you mean "--help"\?/);
 });
 
-test('status: a placeholder that says so, exit 2, never a manifest lookup', () => {
-  const r = cli(['status']);
-  assert.equal(r.code, 2);
-  assert.equal(r.stderr, 'norouter status: not implemented in this version\n');
+test('status and top are commands, never a manifest lookup: with no mesh running they say so, exit 4', () => {
+  const runtime = mkdtempSync(join(tmpdir(), 'nrt-words-'));
+  try {
+    for (const word of ['status', 'top']) {
+      const r = cli([word], { env: { ...process.env, XDG_RUNTIME_DIR: runtime } });
+      assert.equal(r.code, 4, `${word}: ${r.stderr}`);
+      assert.match(r.stdout, /no norouter mesh of this user is running/);
+      assert.doesNotMatch(r.stderr, /manifest/);
+    }
+  } finally {
+    rmSync(runtime, { recursive: true, force: true });
+  }
 });
 
 test('the original NoRouter\'s words: manager and m run a manifest, show-ex shows the example', () => {

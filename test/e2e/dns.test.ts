@@ -109,6 +109,26 @@ describe('DNS add-on: names across a mesh of the local host and three namespaces
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // `norouter status` shows what only the agents count (COUNTERS, docs/protocol.md §4.8).
+  test('status shows the queries a host\'s DNS server answered and relayed, exactly', async () => {
+    const dnsOf = async (): Promise<{ answered: number; relayed: number }> => {
+      const r = await run([...CLI_ARGV, 'status', '--json', manifestPath]);
+      const s = JSON.parse(r.stdout) as { meshes: { hosts: { name: string; dns: { answered: number; relayed: number } }[] }[] };
+      const h = s.meshes[0]?.hosts.find((x) => x.name === 'host1');
+      assert.ok(h, r.stdout + r.stderr);
+      return h.dns;
+    };
+    // The first test of this mesh: nothing has asked host1's server anything yet.
+    const before = await dnsOf();
+    for (let i = 0; i < 3; i++) assert.equal(await dig(host1, host1, 'host2'), host2.vip);
+    assert.equal(await dig(host1, host1, 'example.test'), '192.0.2.7');
+    const after = await waitFor(async () => {
+      const now = await dnsOf();
+      return now.answered - before.answered === 3 && now.relayed - before.relayed === 1 ? now : undefined;
+    }, { timeoutMs: 15_000, intervalMs: 250, what: 'three answered and one relayed in status' });
+    assert.ok(after);
+  });
+
   test('dig @VIP NAME from every host, over UDP and TCP, bare and with the suffix', async () => {
     for (const from of hosts) {
       for (const to of hosts) {

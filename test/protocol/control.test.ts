@@ -23,6 +23,7 @@ test('every control message round-trips', () => {
     { type: 'config', config: { me: '127.0.42.101', forwards: [], others: [], keepalive: { intervalMs: 500, timeoutMs: 2000 } } },
     { type: 'status', failed: [] },
     { type: 'status', failed: [{ listen: '127.0.42.102:8080', error: 'EADDRINUSE' }] },
+    { type: 'counters', counters: { dns: { answered: 12, relayed: 3, dropped: 0 } } },
     { type: 'peer-down', vip: 0x7f002a66 },
     { type: 'goodbye', reason: 'version-mismatch', message: 'bye ✓' },
     { type: 'unknown', code: 200 },
@@ -41,6 +42,10 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     Buffer.from([7, ...Buffer.from(JSON.stringify({ failed: Array.from({ length: 1025 }, () => ({ listen: 'x', error: 'E' })) }))]),
     Buffer.from([5, 1, 2]),
     Buffer.from([6, 1]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":-1,"relayed":0,"dropped":0}}')]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":1.5,"relayed":0,"dropped":0}}')]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":1}}')]),
+    Buffer.from([8, ...Buffer.from('[]')]),
   ];
   // A CONFIG that is JSON but not a valid AgentConfig is refused as data (docs/protocol.md §4.3), not a link error.
   for (const body of ['{"me":"x","forwards":[{"listenPort":0}],"others":[]}', '{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}']) {

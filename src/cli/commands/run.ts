@@ -21,12 +21,14 @@ export class RunCommand extends Command {
       ['Run a mesh', '$0 run norouter.yaml'],
       ['The same, as the original NoRouter accepted it', '$0 norouter.yaml'],
       ['Apply edits to the manifest live', '$0 run --watch norouter.yaml'],
+      ['Serve Prometheus metrics on the loopback', '$0 run --metrics 127.0.0.1:9464 norouter.yaml'],
       ['Write a manifest in an editor, starting from the example, and run it', '$0 --open-editor'],
     ],
   });
 
   watch = Option.Boolean('--watch', false, { description: 'Reload the manifest when it changes (SIGHUP reloads with or without it)' });
-  debug = Option.Boolean('--debug', false, { description: 'Log every frame the router switches' });
+  debug = Option.Boolean('--debug', false, { description: 'Log every frame the router switches, and every connection reset' });
+  metrics = Option.String('--metrics', { description: 'Serve Prometheus metrics at http://ADDRESS:PORT/metrics (docs/status.md); wins over the manifest\'s `metrics`' });
   openEditor = Option.Boolean('-e,--open-editor', false, { description: 'Edit the example manifest in $VISUAL or $EDITOR, then run it' });
   file = Option.String({ name: 'FILE', required: false });
 
@@ -35,9 +37,9 @@ export class RunCommand extends Command {
     if (this.openEditor) {
       if (this.file !== undefined) throw new UsageError('give either FILE or --open-editor, not both: --open-editor writes the manifest to a temporary file');
       const { runWithEditor } = await import('../open-editor.js');
-      return runWithEditor(io, { watch: this.watch, debug: this.debug });
+      return runWithEditor(io, { watch: this.watch, debug: this.debug, ...(this.metrics !== undefined ? { metrics: this.metrics } : {}) });
     }
     if (this.file === undefined) throw new UsageError('no manifest given: `norouter run FILE`, or `norouter run --open-editor` to write one from the example (`norouter show-example`)');
-    return runManifest(this.file, io, { watch: this.watch, debug: this.debug });
+    return runManifest(this.file, io, { watch: this.watch, debug: this.debug, ...(this.metrics !== undefined ? { metrics: this.metrics } : {}) });
   }
 }

@@ -1,0 +1,380 @@
+/**
+ * The router's books for `norouter status`, `top` and the metrics (docs/status.md). The router
+ * calls one small method where something happens (a host starts, comes up, goes down; a frame is
+ * switched; an OPEN is refused) and `snapshot()` reads the books. Sans-IO but for one timer that
+ * samples the rates once a second.
+ *
+ * Bytes are counted where they already pass: every TCP frame the router forwards, after its
+ * connection tracking (src/router/conntrack.ts) let it through, so a frame the router drops is
+ * never counted and the connections here are the ones it switches. The per-frame cost is two Map
+ * lookups and a few additions (bench/accounting.ts measures it).
+ */
+import { FLAG_FROM_ACCEPTOR, ipFromString, ipToString, payloadLength, readAbortPayload, tcpKind, type Frame } from '../protocol/index.js';
+import {
+  HISTORY_SECONDS, MAX_EVENTS, SNAPSHOT_VERSION, TOP_CONNECTIONS, TOP_CONNECTIONS_DETAIL,
+  type ByDirection, type ConnectionSnapshot, type EventKind, type EventSnapshot, type HostSnapshot, type HostStateName,
+  type ReloadSnapshot, type Snapshot,
+} from './snapshot.js';
+import { escapeControls } from '../terminal/safe-text.js';
+
+interface HostBook {
+  name: string;
+  vip: string;
+  state: HostStateName;
+  why?: string;
+  since: number;
+  starts: number;
+  notListening: { listen: string; error: string }[];
+  live: ByDirection;
+  opened: ByDirection;
+  bytes: ByDirection;
+  /** Bytes at the last sample, and the last sample's rates. */
+  sampled: ByDirection;
+  rate: ByDirection;
+  history: number[];
+  refused: Map<string, number>;
+  /** The live connections this host opened, by its source port (unique among them: docs/protocol.md §5.8). */
+  conns: Map<number, ConnBook>;
+  /** §4.8: what earlier runs of the agent counted, and what the current one reported last. */
+  dnsBefore: DnsCounts;
+  dnsNow: DnsCounts;
+}
+
+interface DnsCounts { answered: number; relayed: number; dropped: number }
+
+interface ConnBook {
+  from: HostBook;
+  to: HostBook | undefined;
+  initiatorPort: number;
+  acceptor: number;
+  acceptorPort: number;
+  sent: number;
+  received: number;
+  sampled: number;
+  rate: number;
+  openedAt: number;
+  initiatorClosed: boolean;
+  acceptorClosed: boolean;
+}
+
+export interface AccountingOptions {
+  manifest: string;
+  version: string;
+  now?(): number;
+}
+
+const dir = (): ByDirection => ({ in: 0, out: 0 });
+
+export class Accounting {
+  private readonly hosts = new Map<string, HostBook>();
+  private readonly byVip = new Map<number, HostBook>();
+  private live = 0;
+  private readonly aborts = new Map<string, number>();
+  private readonly events: EventSnapshot[] = [];
+  private reloads = 0;
+  private lastReload: ReloadSnapshot | undefined;
+  private readonly startedAt: number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
+  /** Called after a change a summary should show (a host up or down, a reload). */
+  onChange: (() => void) | undefined;
+  /** `run --debug`: each ABORT that passes, with its reason (what agents no longer log: src/net/bridge.ts). */
+  debug: ((line: string) => void) | undefined;
+  /** Bytes waiting in the router for a host's agent to read (its link's backlog), 0 without a link. */
+  backlog: ((host: string) => number) | undefined;
+
+  constructor(private readonly options: AccountingOptions) {
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  /** Samples the rates once a second until stop(). */
+  start(): void {
+    this.timer ??= setInterval(() => this.sample(), 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The hosts of the plan, in its order: new ones are added, gone ones forgotten. */
+  plan(hosts: readonly { name: string; vip: string }[]): void {
+    const keep = new Map<string, HostBook>();
+    for (const { name, vip } of hosts) {
+      const old = this.hosts.get(name);
+      keep.set(name, old && old.vip === vip ? old : this.newHost(name, vip));
+    }
+    // A host that left (or changed its VIP) takes its connections along, as its link will.
+    for (const [vip, book] of this.byVip) if (keep.get(book.name) !== book) this.linkDown(vip);
+    this.hosts.clear();
+    this.byVip.clear();
+    for (const [name, book] of keep) {
+      this.hosts.set(name, book);
+      const ip = ipFromString(book.vip);
+      if (ip !== undefined) this.byVip.set(ip, book);
+    }
+  }
+
+  /** A host's agent is being spawned (again). */
+  starting(name: string): void {
+    const book = this.hosts.get(name);
+    if (!book) return;
+    if (book.starts++ > 0) this.event('restart', name, `restart ${book.starts - 1}`);
+    // A new agent counts from zero: what the last one reported is kept.
+    book.dnsBefore = addDns(book.dnsBefore, book.dnsNow);
+    book.dnsNow = noDns();
+    this.setState(book, 'starting');
+  }
+
+  up(name: string): void {
+    const book = this.hosts.get(name);
+    if (!book) return;
+    book.notListening = [];
+    this.setState(book, 'up');
+    this.event('up', name, 'up');
+  }
+
+  /** The agent ended or its link broke; a restart follows unless givenUp() says otherwise. */
+  down(name: string, why: string): void {
+    const book = this.hosts.get(name);
+    if (!book || book.state === 'given-up') return;
+    this.setState(book, 'down', why);
+    this.event('down', name, why);
+  }
+
+  givenUp(name: string, why: string): void {
+    const book = this.hosts.get(name);
+    if (!book) return;
+    this.setState(book, 'given-up', why);
+    this.event('given-up', name, why);
+  }
+
+  /** STATUS (docs/protocol.md §4.6): what the agent could not listen on; empty when all listen. */
+  listening(name: string, failed: readonly { listen: string; error: string }[]): void {
+    const book = this.hosts.get(name);
+    if (!book) return;
+    book.notListening = failed.map(({ listen, error }) => ({ listen, error }));
+    if (failed.length) this.event('not-listening', name, `not listening on ${failed.map((f) => `${f.listen} (${f.error})`).join(', ')}`);
+    this.onChange?.();
+  }
+
+  /** COUNTERS (docs/protocol.md §4.8): what the host's current agent counted since it started. */
+  agentCounters(name: string, counters: { dns: DnsCounts }): void {
+    const book = this.hosts.get(name);
+    if (book) book.dnsNow = { answered: counters.dns.answered, relayed: counters.dns.relayed, dropped: counters.dns.dropped };
+  }
+
+  /** An OPEN refused or a frame that cost its sender the link, by kind. */
+  refused(name: string, kind: string, text?: string): void {
+    const book = this.hosts.get(name);
+    if (book) book.refused.set(kind, (book.refused.get(kind) ?? 0) + 1);
+    this.event('refused', name, text ? `${kind}: ${text}` : kind);
+  }
+
+  reloaded(trigger: string, result: ReloadSnapshot['result'], summary?: string): void {
+    if (result === 'unchanged-text') return;
+    this.reloads++;
+    this.lastReload = { at: iso(this.now()), trigger, result, ...(summary !== undefined ? { summary } : {}) };
+    this.event('reload', undefined, `${trigger}: ${result}${summary ? `: ${summary}` : ''}`);
+    this.onChange?.();
+  }
+
+  /**
+   * A TCP frame the router forwarded (conntrack said `forward`): counts its payload and follows
+   * its connection's life as conntrack does.
+   */
+  forwarded(frame: Frame): void {
+    const kind = tcpKind(frame.flags);
+    // WINDOW and OPEN_OK change nothing here: one test, no lookup.
+    if (kind === 'window' || kind === 'open-ok') return;
+    const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
+    const src = this.byVip.get(frame.srcIP);
+    const dst = this.byVip.get(frame.dstIP);
+    // A connection is filed under its initiator, by the initiator's source port.
+    const initiator = fromAcceptor ? dst : src;
+    const port = fromAcceptor ? frame.dstPort : frame.srcPort;
+    switch (kind) {
+      case 'data':
+      case 'close-write': {
+        const n = payloadLength(frame);
+        const conn = initiator?.conns.get(port);
+        if (n > 0) {
+          if (src) src.bytes.out += n;
+          if (dst) dst.bytes.in += n;
+          if (conn) {
+            if (fromAcceptor) conn.received += n;
+            else conn.sent += n;
+          }
+        }
+        if (conn && (frame.flags & ~FLAG_FROM_ACCEPTOR) !== 0) {
+          if (fromAcceptor) conn.acceptorClosed = true;
+          else conn.initiatorClosed = true;
+          if (conn.initiatorClosed && conn.acceptorClosed) this.end(conn);
+        }
+        return;
+      }
+      case 'open': {
+        if (!src || src.conns.has(port)) return;
+        src.conns.set(port, {
+          from: src, to: dst, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
+          sent: 0, received: 0, sampled: 0, rate: 0, openedAt: this.now(), initiatorClosed: false, acceptorClosed: false,
+        });
+        this.live++;
+        src.live.out++;
+        src.opened.out++;
+        if (dst) { dst.live.in++; dst.opened.in++; }
+        return;
+      }
+      case 'abort': {
+        const { reason, text } = readAbortPayload(frame.payload);
+        this.aborts.set(reason, (this.aborts.get(reason) ?? 0) + 1);
+        if (this.debug) {
+          const by = src?.name ?? ipToString(frame.srcIP);
+          this.debug(`connection ${ipToString(frame.srcIP)}:${frame.srcPort} <-> ${ipToString(frame.dstIP)}:${frame.dstPort} aborted by ${by}: ${reason}${text ? ` (${escapeControls(text)})` : ''}`);
+        }
+        const conn = initiator?.conns.get(port);
+        if (conn) this.end(conn);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** The router ended the connection of `frame` itself (it aborted it both ways). */
+  forget(frame: Frame): void {
+    const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
+    const initiator = this.byVip.get(fromAcceptor ? frame.dstIP : frame.srcIP);
+    const conn = initiator?.conns.get(fromAcceptor ? frame.dstPort : frame.srcPort);
+    if (conn) this.end(conn);
+  }
+
+  /** A host's link ended: every connection it was an end of is gone (docs/protocol.md §4.4). */
+  linkDown(vip: number): void {
+    const text = ipToString(vip);
+    for (const book of this.byVip.values()) {
+      const own = book.vip === text;
+      for (const conn of book.conns.values()) if (own || conn.acceptor === vip) this.end(conn);
+    }
+  }
+
+  /** Live connections the books hold (conntrack's size, when both are right). */
+  get connections(): number {
+    return this.live;
+  }
+  snapshot(detail = false): Snapshot {
+    const now = this.now();
+    const hosts: HostSnapshot[] = [];
+    let up = 0;
+    let bytes = 0;
+    let rate = 0;
+    for (const b of this.hosts.values()) {
+      if (b.state === 'up') up++;
+      bytes += b.bytes.out;
+      rate += b.rate.out;
+      hosts.push({
+        name: b.name, vip: b.vip, state: b.state, ...(b.why !== undefined ? { why: b.why } : {}),
+        since: iso(b.since), restarts: Math.max(0, b.starts - 1), notListening: b.notListening,
+        connections: { ...b.live }, opened: { ...b.opened }, bytes: { ...b.bytes }, rate: { ...b.rate },
+        backlog: this.backlog?.(b.name) ?? 0, dns: addDns(b.dnsBefore, b.dnsNow), refused: Object.fromEntries(b.refused),
+        ...(detail ? { history: [...b.history] } : {}),
+      });
+    }
+    const snapshot: Snapshot = {
+      version: SNAPSHOT_VERSION,
+      mesh: { manifest: this.options.manifest, pid: process.pid, norouter: this.options.version, startedAt: iso(this.startedAt), now: iso(now) },
+      hosts,
+      totals: { hosts: hosts.length, up, connections: this.live, bytes, rate },
+      aborts: Object.fromEntries(this.aborts),
+      reloads: { count: this.reloads, ...(this.lastReload ? { last: this.lastReload } : {}) },
+      connections: this.busiest(detail ? TOP_CONNECTIONS_DETAIL : TOP_CONNECTIONS, now),
+      events: this.events.map((e) => ({ ...e })),
+    };
+    return snapshot;
+  }
+
+  /** One second passed: each rate is what moved since the last sample. */
+  sample(): void {
+    for (const b of this.hosts.values()) {
+      b.rate = { in: b.bytes.in - b.sampled.in, out: b.bytes.out - b.sampled.out };
+      b.sampled = { ...b.bytes };
+      b.history.push(b.rate.in + b.rate.out);
+      if (b.history.length > HISTORY_SECONDS) b.history.shift();
+    }
+    for (const b of this.hosts.values()) {
+      for (const c of b.conns.values()) {
+        const total = c.sent + c.received;
+        c.rate = total - c.sampled;
+        c.sampled = total;
+      }
+    }
+  }
+
+  private busiest(n: number, now: number): ConnectionSnapshot[] {
+    // A bounded insertion into the n best: 10,000 connections cost one pass, not a sort.
+    const best: ConnBook[] = [];
+    const better = (a: ConnBook, b: ConnBook) => a.rate - b.rate || (a.sent + a.received) - (b.sent + b.received);
+    for (const b of this.hosts.values()) {
+      for (const c of b.conns.values()) {
+        if (best.length === n && better(c, best[n - 1]!) <= 0) continue;
+        let i = best.length;
+        while (i > 0 && better(c, best[i - 1]!) > 0) i--;
+        best.splice(i, 0, c);
+        if (best.length > n) best.pop();
+      }
+    }
+    return best.map((c) => ({
+      from: { host: c.from.name, address: `${c.from.vip}:${c.initiatorPort}` },
+      to: { host: c.to?.name ?? '?', address: `${ipToString(c.acceptor)}:${c.acceptorPort}` },
+      sent: c.sent, received: c.received, rate: c.rate, ageMs: now - c.openedAt,
+    }));
+  }
+
+  private end(conn: ConnBook): void {
+    if (!conn.from.conns.delete(conn.initiatorPort)) return;
+    this.live--;
+    conn.from.live.out--;
+    if (conn.to) conn.to.live.in--;
+  }
+
+  private newHost(name: string, vip: string): HostBook {
+    return {
+      name, vip, state: 'starting', since: this.now(), starts: 0, notListening: [],
+      live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(), conns: new Map(), dnsBefore: noDns(), dnsNow: noDns(),
+    };
+  }
+
+  private setState(book: HostBook, state: HostStateName, why?: string): void {
+    book.state = state;
+    book.since = this.now();
+    if (why === undefined) delete book.why;
+    else book.why = why;
+    this.onChange?.();
+  }
+
+  private event(kind: EventKind, host: string | undefined, text: string): void {
+    const last = this.events.at(-1);
+    if (last && last.kind === kind && last.host === host && (kind === 'refused' || last.text === text)) {
+      last.count++;
+      last.at = iso(this.now());
+      return;
+    }
+    this.events.push({ at: iso(this.now()), kind, ...(host !== undefined ? { host } : {}), text, count: 1 });
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+  }
+}
+
+function noDns(): DnsCounts {
+  return { answered: 0, relayed: 0, dropped: 0 };
+}
+
+function addDns(a: DnsCounts, b: DnsCounts): DnsCounts {
+  return { answered: a.answered + b.answered, relayed: a.relayed + b.relayed, dropped: a.dropped + b.dropped };
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+

@@ -1,0 +1,67 @@
+/**
+ * What `status`, `top` and `run`'s reprinted summary draw (src/status/render-*.ts): text a host
+ * or an agent controls reaches the terminal escaped; columns line up whatever the colours; top
+ * fits the terminal it is given.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Accounting } from '../../src/status/accounting.js';
+import { renderStatus } from '../../src/status/render-status.js';
+import { renderSummary } from '../../src/status/render-summary.js';
+import { renderTop, sparkline } from '../../src/status/render-top.js';
+import { visibleLength } from '../../src/status/paint.js';
+
+const HOSTILE = '\x1b]0;pwned\x07\x1b[2J\r\nnorouter: forged';
+
+function snapshot() {
+  const acct = new Accounting({ manifest: `/m${HOSTILE}.yaml`, version: 'test' });
+  acct.plan([{ name: 'web', vip: '127.0.42.1' }, { name: 'db', vip: '127.0.42.2' }]);
+  acct.starting('web');
+  acct.up('web');
+  acct.listening('web', [{ listen: `127.0.42.2:5432${HOSTILE}`, error: `EADDRINUSE${HOSTILE}` }]);
+  acct.starting('db');
+  acct.down('db', `agent exited with status 1: ${HOSTILE}`);
+  acct.reloaded(`SIGHUP${HOSTILE}`, 'invalid');
+  return acct.snapshot(true);
+}
+
+test('status, top and the summary escape what hosts and agents wrote', () => {
+  const s = snapshot();
+  for (const [what, text] of [
+    ['status', renderStatus(s, { colour: true })],
+    ['top', renderTop([s], { width: 200, height: 60, colour: true, unicode: true }).join('\n')],
+    ['summary', renderSummary(s, true, 'a host changed state')],
+  ] as const) {
+    assert.doesNotMatch(text, /\x07|\x1b\]|\x1b\[2J|\r/, what);
+    assert.ok(!text.split('\n').some((l) => l.startsWith('norouter: forged')), `${what}: no forged line`);
+    assert.match(text, /\\x1b\]0;pwned/, `${what}: shown, escaped`);
+  }
+});
+
+test('columns line up by what shows on screen, colours or not', () => {
+  const s = snapshot();
+  for (const colour of [false, true]) {
+    const lines = renderStatus(s, { colour }).split('\n');
+    const rows = lines.filter((l) => /^\s+(HOST|web|db|total)\b/.test(l.replace(/\x1b\[[0-9;]*m/g, '')));
+    const plain = rows.map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''));
+    const restarts = plain.map((l) => l.indexOf('RESTARTS') >= 0 ? l.indexOf('RESTARTS') + 'RESTARTS'.length : -1);
+    assert.ok(restarts[0]! > 0);
+    // The RESTARTS column is right-aligned: each row's number ends where the heading ends.
+    for (const l of plain.slice(1)) assert.match(l.slice(restarts[0]! - 1, restarts[0]!), /\d/, `${colour}: ${l}`);
+  }
+});
+
+test('top fits the terminal: no line wider, no more lines than it has', () => {
+  const s = snapshot();
+  for (const [width, height] of [[80, 24], [40, 10], [120, 40]] as const) {
+    const lines = renderTop([s], { width, height, colour: true, unicode: true });
+    assert.ok(lines.length <= height, `${width}x${height}: ${lines.length} lines`);
+    for (const l of lines) assert.ok(visibleLength(l) <= width, `${width}x${height}: ${JSON.stringify(l)}`);
+  }
+});
+
+test('sparkline: the last minute scaled to its peak, ASCII where the terminal is not UTF-8', () => {
+  assert.equal(sparkline([0, 1, 2, 4, 8], 5, true), ' ▁▂▄█');
+  assert.equal(sparkline([8], 3, false), '  @');
+  assert.equal(sparkline([], 3, true), '   ');
+});
