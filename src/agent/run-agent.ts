@@ -27,6 +27,11 @@ import type { Proxies } from '../proxy/proxies.js';
 
 export interface AgentIO {
   input: Readable;
+  /**
+   * When the input is read by other means than its 'data' events (src/link/slab-input.ts):
+   * called once with where its bytes go.
+   */
+  bindInput?: (receive: (chunk: Buffer) => void) => void;
   output: Writable;
   /** One line of diagnostics (stderr). Never stdout: stdout is the link. */
   log: (line: string) => void;
@@ -47,6 +52,11 @@ export interface AgentOptions {
 
 /** Flush at once past this many queued bytes instead of waiting for the end of the turn. */
 const FLUSH_THRESHOLD = 256 * 1024;
+/**
+ * The link counts as full (local sockets pause) past this many bytes waiting in stdout: a few
+ * frames, not stdout's 16 KiB. Bounded by the windows anyway (docs/protocol.md §6).
+ */
+const LINK_BLOCK_AT = 1024 * 1024;
 
 export const EXIT_OK = 0;
 export const EXIT_LINK_ERROR = 1;
@@ -69,6 +79,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       schedule: { kind: 'immediate', thresholdBytes: FLUSH_THRESHOLD },
       // The process exits once its stdin is no longer read (§9).
       inputOnClose: 'pause',
+      blockAtBytes: LINK_BLOCK_AT,
       intervalMs: options.keepaliveIntervalMs ?? KEEPALIVE_INTERVAL_MS,
       timeoutMs: options.keepaliveTimeoutMs ?? KEEPALIVE_TIMEOUT_MS,
       refTimer: true,
@@ -99,6 +110,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       onDown: (end) => onDown(end),
     });
     const link = session.stream;
+    io.bindInput?.(link.receive);
     const bridge = new Bridge({
       localIP: me,
       ...(options.initialWindow ? { initialWindow: options.initialWindow } : {}),

@@ -58,6 +58,13 @@ export interface FramedStreamOptions {
    * writing is not blocked on a full pipe while it is being stopped (the router).
    */
   inputOnClose: 'pause' | 'drain';
+  /**
+   * The bytes waiting in the output past which it counts as full (blocked, send() false),
+   * instead of the output's own high-water mark: process.stdout's is 16 KiB, less than one
+   * 64 KiB frame, so every frame the pipe did not take at once would stop the producers and
+   * start them again on 'drain' (docs/benchmarks.md, "Mesh: the hot path on the new layout").
+   */
+  blockAtBytes?: number;
 }
 
 export class FramedStream {
@@ -79,7 +86,7 @@ export class FramedStream {
     private readonly options: FramedStreamOptions,
   ) {
     this.decoder = new FrameDecoder({ onFrame: (f) => this.handlers.onFrame(f), onError: (e) => this.handlers.onError(e) }, { zeroCopyData: true });
-    input.on('data', this.onData);
+    input.on('data', this.receive);
     input.once('end', () => this.inputEnded({ kind: 'ended' }));
     input.once('close', () => this.inputEnded({ kind: 'closed' }));
     input.once('error', (error: Error) => this.inputEnded({ kind: 'failed', error }));
@@ -159,7 +166,8 @@ export class FramedStream {
     for (let i = 0; i < last; i++) ok = output.write(chunks[i] as Buffer);
     ok = output.write(chunks[last] as Buffer, this.onTaken);
     output.uncork();
-    if (!ok) this.outputBlocked = true;
+    // 'drain' follows every write that returned false, whether or not this counts as blocked.
+    if (!ok && output.writableLength >= (this.options.blockAtBytes ?? 0)) this.outputBlocked = true;
   };
 
   /** Flushes, ends the output and stops decoding the input. Idempotent. */
@@ -169,7 +177,7 @@ export class FramedStream {
     this.closed = true;
     this.stopReading();
     if (this.options.inputOnClose === 'pause') {
-      this.input.off('data', this.onData);
+      this.input.off('data', this.receive);
       this.input.pause();
     }
     if (!this.output.destroyed && !this.output.writableEnded) this.output.end();
@@ -196,7 +204,8 @@ export class FramedStream {
     this.taken = Date.now();
   };
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Bytes of the input, from its 'data' events or from whoever reads it otherwise (slab-input.ts). */
+  readonly receive = (chunk: Buffer): void => {
     this.received = Date.now();
     this.decoder.push(chunk);
   };

@@ -1,2 +1,3 @@
 export * from './framed-stream.js';
 export * from './link-session.js';
+export * from './slab-input.js';

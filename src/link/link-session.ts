@@ -60,6 +60,8 @@ export interface SessionOptions {
   hello: Hello;
   schedule: FlushSchedule;
   inputOnClose: 'pause' | 'drain';
+  /** See FramedStreamOptions.blockAtBytes. */
+  blockAtBytes?: number;
   intervalMs: number;
   timeoutMs: number;
   /** The silence allowed before the peer's HELLO (a command still connecting); timeoutMs when absent. */
@@ -87,7 +89,10 @@ export class LinkSession {
       onInputEnd: (input) => this.end({ kind: 'input-closed', input }),
       onDrain: () => hooks.onDrain?.(),
       ...(hooks.beforeWrite ? { beforeWrite: hooks.beforeWrite } : {}),
-    }, { schedule: options.schedule, inputOnClose: options.inputOnClose });
+    }, {
+      schedule: options.schedule, inputOnClose: options.inputOnClose,
+      ...(options.blockAtBytes !== undefined ? { blockAtBytes: options.blockAtBytes } : {}),
+    });
   }
 
   /** Sends this side's HELLO (§3.1) at once and starts the keepalive. */

@@ -19,6 +19,10 @@ export interface SocketEndHost {
   abort(conn: BridgeConnection, reason: AbortReason, text?: string): void;
 }
 
+function uncork(socket: Socket): void {
+  socket.uncork();
+}
+
 export class SocketEnd implements LocalEnd {
   /**
    * After the socket's 'end' while writes to it were in flight: the bytes still to complete.
@@ -32,9 +36,17 @@ export class SocketEnd implements LocalEnd {
   opened(): void {}
 
   data(conn: BridgeConnection, data: Buffer, done: () => void): void {
-    if (this.socket.destroyed) return;
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    // The parts of a data frame the link's read split, and every frame for this socket decoded
+    // from one read, leave as one writev at the end of the turn instead of one write() each
+    // (docs/benchmarks.md, "Mesh: the hot path on the new layout").
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(uncork, socket);
+    }
     // A failed write grants nothing: the socket's 'error' aborts the connection.
-    this.socket.write(data, (err) => {
+    socket.write(data, (err) => {
       if (err) return;
       done();
       this.written(conn, data.length);

@@ -47,13 +47,16 @@ export const FLAG_WINDOW = 0x0020;
 export const FLAG_FROM_ACCEPTOR = 0x8000;
 
 /**
- * §6: each direction of each connection starts with this much credit. 1 MiB: a grant then goes
- * out every 512 KiB, and every WINDOW frame costs a read and a write in three processes; with
- * 256 KiB the mesh bench spent ~10% more CPU per GB for the same or lower throughput. Credit
- * is not allocated memory: an idle connection buffers nothing, a stalled one at most this much
- * per direction.
+ * §6: each direction of each connection starts with this much credit. 4 MiB: a grant then goes
+ * out every 2 MiB, and the sender keeps more frames in flight, so that each read of the router
+ * and the agents carries more of them: against 1 MiB the router's writes per GB fell from ~18,500
+ * to ~10,000 and the path's CPU per GB by ~10% (docs/benchmarks.md, "Mesh: the hot path on the
+ * new layout"); against 256 KiB, 1 MiB had saved ~10% already. Credit is not allocated memory:
+ * an idle connection buffers nothing, a stalled one at most this much per direction (in the
+ * receiving agent, for a local socket that does not read). Each side announces its own window
+ * in OPEN and OPEN_OK, so sides with other defaults work together.
  */
-export const INITIAL_WINDOW = 1024 * 1024;
+export const INITIAL_WINDOW = 4 * 1024 * 1024;
 /**
  * §6.2: what an initiator may send before OPEN_OK arrives (the acceptor holds it while it
  * dials). An acceptor's window is never below this, so credit never goes negative.

@@ -80,6 +80,21 @@ test('send() says false while the output is full, and onDrain says when it took 
   assert.equal(s.send(H, Buffer.alloc(1)), true);
 });
 
+test('with blockAtBytes, the output counts as full only once that much waits in it, not at its own high-water mark', async () => {
+  const rec = recorder(64);
+  let drained = 0;
+  const s = new FramedStream(new PassThrough(), rec.out, { onFrame: () => {}, onError: () => {}, onInputEnd: () => {}, onDrain: () => drained++ }, { schedule: { kind: 'immediate', thresholdBytes: 1 }, inputOnClose: 'pause', blockAtBytes: 1000 });
+  rec.state.hold = true;
+  assert.equal(s.send(H, Buffer.alloc(100)), true, '120 bytes wait: over the output\'s 64, under 1000');
+  assert.equal(s.blocked, false);
+  assert.equal(s.send(H, Buffer.alloc(900)), false, '1,040 bytes wait');
+  assert.equal(s.blocked, true);
+  rec.release();
+  await waitFor(() => drained === 1, { what: 'drain' });
+  assert.equal(s.blocked, false);
+  assert.deepEqual(frames(rec.writes).map((f) => f.payload.length), [100, 900]);
+});
+
 test('frames are decoded from the input; its end is reported once, after a frame cut short', async () => {
   const input = new PassThrough();
   const got: Frame[] = [];

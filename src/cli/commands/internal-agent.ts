@@ -1,6 +1,7 @@
 import { Command, Option } from 'clipanion';
 import { buildAgentConfig } from '../../plan/agent-args.js';
 import { EXIT_USAGE } from '../../meta/exit-codes.js';
+import { BOOTSTRAP_GLOBAL } from '../../bootstrap/constants.js';
 
 export class InternalAgentCommand extends Command {
   static override paths = [['internal', 'agent']];
@@ -46,6 +47,7 @@ export class InternalAgentCommand extends Command {
       return EXIT_USAGE;
     }
     const { runAgent } = await import('../../agent/run-agent.js');
+    const { openSlabInput } = await import('../../link/index.js');
     // A signal stops the agent as its input closing does: what it changed on the host (the DNS
     // add-on's files) is restored before it exits (README, "Name resolution (DNS)").
     const stop = new AbortController();
@@ -55,7 +57,14 @@ export class InternalAgentCommand extends Command {
     const { keepalive } = config.value;
     const log = (line: string) => this.context.stderr.write(`${line}\n`);
     try {
-      const code = await runAgent(config.value, { input: process.stdin, output: process.stdout, log },
+      // stdin in large reads when it is a pipe or a socket (src/link/slab-input.ts); process.stdin
+      // is then never touched, which would open a second handle on the same descriptor. Not after
+      // the bootstrap loader (src/bootstrap/loader.ts): it has read process.stdin already and put
+      // the first frames back into it.
+      const bootstrapped = (globalThis as Record<string, unknown>)[BOOTSTRAP_GLOBAL] !== undefined;
+      const input = bootstrapped ? undefined : openSlabInput(0);
+      const io = input ? { input: input.socket, bindInput: input.bind } : { input: process.stdin };
+      const code = await runAgent(config.value, { ...io, output: process.stdout, log },
         { stop: stop.signal, ...(keepalive ? { keepaliveIntervalMs: keepalive.intervalMs, keepaliveTimeoutMs: keepalive.timeoutMs } : {}) });
       exitSoon(code, log);
       return code;
