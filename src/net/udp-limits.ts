@@ -10,11 +10,12 @@
  */
 export const UDP_MAX_QUEUED = 256 * 1024;
 /**
- * ... or when the whole queue holds this much: the link is congested whatever fills it. Above
- * what TCP alone keeps queued on a busy link (the agent batches 256 KiB per write, a
- * connection's window is 1 MiB), so a download does not starve a DNS query.
+ * ... or when the whole queue holds this much: the link is congested whatever fills it (the
+ * router takes no new TCP connection towards such a link either: src/router/host-link.ts's
+ * MAX_OPEN_BACKLOG). Far above what TCP alone keeps queued on a busy link (one connection's
+ * window is INITIAL_WINDOW, 4 MiB), so a download does not starve a DNS query.
  */
-export const UDP_MAX_BACKLOG = 4 * 1024 * 1024;
+export const UDP_MAX_BACKLOG = 16 * 1024 * 1024;
 /** A local UDP socket's send queue (bytes the kernel has not taken yet) past which datagrams are dropped. */
 export const UDP_MAX_SEND_QUEUE = 1024 * 1024;
 /** Datagrams a new flow holds while its target's name resolves and its socket connects. */
