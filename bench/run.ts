@@ -10,6 +10,7 @@ import { benchShellRoute, reportShellRoute } from './bootstrap-shell.js';
 import { benchDns, reportDns } from './dns.js';
 import { benchProxy, reportProxy } from './proxy.js';
 import { benchSoak, reportSoak, soakOptions } from './soak.js';
+import { benchUdp, reportUdp } from './udp.js';
 import { benchAccounting, reportAccounting } from './accounting.js';
 import { benchAccountingInstructions, reportAccountingInstructions } from './accounting-instructions.js';
 import { benchDiscover, reportDiscover } from './discover.js';
@@ -34,6 +35,10 @@ if (want('mesh')) {
   const r = await benchMesh(meshGroups(words));
   console.log(`## mesh\n\n${reportMesh(r)}\n`);
   if ('allMet' in r && !r.allMet) missed = true;
+}
+
+if (want('udp')) {
+  console.log(`## udp\n\n${reportUdp(await benchUdp())}\n`);
 }
 
 if (want('reload')) {

@@ -16,7 +16,7 @@ export type Vip = string;
  */
 export type Cmd = [string, ...string[]] | string;
 /**
- * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`: a connection to VIP:LISTEN from any host is carried to this host, which connects to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address, an IPv6 address in brackets (`[::1]`) or a host name resolved on this host. TCP is the only protocol.
+ * Ports this host publishes, each `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]`: a connection (TCP, the default) or a datagram (`/udp`) to VIP:LISTEN from any host is carried to this host, which sends it on to CONNECT_HOST:CONNECT_PORT on its own network. CONNECT_HOST is an IPv4 address, an IPv6 address in brackets (`[::1]`) or a host name resolved on this host. A TCP and a UDP port may share a number (`53:127.0.0.1:53` and `53:127.0.0.1:53/udp`). UDP replies go back to the client that sent the datagram, per client address and port (a flow), for as long as the flow is not idle (see `udp`).
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "ports".
@@ -143,6 +143,7 @@ export interface Manifest {
   routes?: Routes;
   keepalive?: Keepalive;
   metrics?: Metrics;
+  udp?: Udp;
 }
 /**
  * The hosts of the network, by name. The name is a DNS label (letters, digits and hyphens, at most 63 characters) because hosts become DNS names. An underscore is accepted too, as the original NoRouter accepted it (`aws_bastion`): such a name works with the proxies, /etc/hosts and routes, but a DNS host name cannot have it (resolvers may refuse the answer), so with DNS on give the host an alias. Order matters: plans and logs follow it.
@@ -307,4 +308,20 @@ export interface Metrics {
    * `ADDRESS:PORT` on the router's machine, the address an IPv4 address, `localhost` or a bracketed IPv6 address.
    */
   listen: string;
+}
+/**
+ * UDP flows. Each client address and port sending datagrams to a host's `/udp` port is a flow: the publishing host sends its datagrams from a socket of their own, so replies reach that client only. A flow ends after `idleTimeout` seconds without a datagram either way, and each host keeps at most `maxFlows` at once on each side (a new flow beyond that is refused and its datagram dropped and counted). Datagrams are never queued without bound: when a link is congested they are dropped and counted, so UDP never slows TCP. Default: idleTimeout 120, maxFlows 4096. The values are part of every agent's command line; a change is applied live: flows that are idle longer than the new time end.
+ *
+ * This interface was referenced by `Manifest`'s JSON-Schema
+ * via the `definition` "udp".
+ */
+export interface Udp {
+  /**
+   * Seconds without a datagram after which a flow ends. Default 120.
+   */
+  idleTimeout?: number;
+  /**
+   * Flows at most at once per host and side (each holds a socket on the publishing host). Default 4096.
+   */
+  maxFlows?: number;
 }

@@ -17,6 +17,8 @@ export interface BenchHost {
   vip: string;
   /** Published ports: the same port on the host's 127.0.0.1. */
   ports: number[];
+  /** Published UDP ports, the same way (`PORT:127.0.0.1:PORT/udp`). */
+  udpPorts?: number[];
 }
 
 /** `nodeFlags` go on every agent's node command line (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
@@ -26,7 +28,8 @@ export function meshManifest(hosts: readonly BenchHost[], nodeFlags: readonly st
     lines.push(`  ${h.name}:`);
     lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [process.execPath, ...nodeFlags, CLI]))}`);
     lines.push(`    vip: "${h.vip}"`);
-    if (h.ports.length > 0) lines.push(`    ports: [${h.ports.map((p) => `"${p}:127.0.0.1:${p}"`).join(', ')}]`);
+    const ports = [...h.ports.map((p) => `"${p}:127.0.0.1:${p}"`), ...(h.udpPorts ?? []).map((p) => `"${p}:127.0.0.1:${p}/udp"`)];
+    if (ports.length > 0) lines.push(`    ports: [${ports.join(', ')}]`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, KEEPALIVE_INTERVAL_MS, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
   makeHello, ProtocolError,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
@@ -18,6 +18,7 @@ import { resetSocket } from '../net/reset-socket.js';
 import { PeerViolations } from './peer-violations.js';
 import { LinkSession, describeInputEnd, type LinkEnd, type RoleMessage } from '../link/index.js';
 import { Listeners, type ListenTarget } from '../net/listeners.js';
+import { UdpAgent } from '../net/udp-agent.js';
 import type { DnsAddon, DnsAddonOptions } from '../dns/dns-addon.js';
 import { Directory } from '../proxy/destination.js';
 import { resolveRoute } from '../proxy/route-resolve.js';
@@ -94,6 +95,10 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
         discovery.configure(current, routerDiscovers());
       },
       onFrame: (f) => {
+        if (f.proto === PROTO_UDP) {
+          udp.receive(f);
+          return undefined;
+        }
         const fault = bridge.receive(f);
         // §8.1: a violation in a TCP frame is the peer agent's, not the link's: the mux aborted
         // that connection; everything else here is link-fatal.
@@ -146,6 +151,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       return proxies.then((p) => (done ? undefined : p.apply(next.proxy)));
     }
     const listeners = new Listeners((socket, target) => onLocalConnection(socket, target), io.log, () => sendStatus());
+    // docs/protocol.md §14: datagrams go out only once the router announced `udp`.
+    const udp = new UdpAgent({
+      me, link, log: io.log, onChange: () => sendStatus(),
+      enabled: () => session.peer?.features.includes(FEATURE_UDP),
+    });
 
     // §4.6: the router hears which listeners failed once the first ones were tried, then on
     // every change (a CONFIG's, a retry's), for its readiness summary and reload lines.
@@ -153,7 +163,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     let lastStatus: string | undefined;
     function sendStatus(): void {
       if (done || !listenersTried || !session.peer?.features.includes(FEATURE_STATUS)) return;
-      const failed = listeners.failures;
+      const failed = [...listeners.failures, ...udp.failures];
       const text = JSON.stringify(failed);
       if (text === lastStatus) return;
       lastStatus = text;
@@ -185,6 +195,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       switch (msg.type) {
         case 'peer-down':
           bridge.peerDown(msg.vip);
+          udp.peerDown(msg.vip);
           return undefined;
         case 'config-refused':
           // §4.3: a CONFIG the command line would refuse changes nothing; the agent says why and keeps serving.
@@ -195,7 +206,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           current = msg.config;
           forwards = forwardMap(current);
           io.log(`configuration reloaded: ${current.forwards.length} forwards, ${current.others.length} others`);
-          void listeners.apply(targets()).then(() => {
+          void Promise.all([listeners.apply(targets()), udp.apply(current)]).then(() => {
             sendStatus();
             discovery.ownListenersChanged();
           });
@@ -261,9 +272,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       clearInterval(counters);
       discovery.close();
       listeners.closeAll();
+      udp.closeAll();
       proxiesReady?.closeAll();
       bridge.resetAll('shutting-down');
       for (const line of violations.summary()) io.log(line);
+      if (udp.drops.total > 0) io.log(`datagrams dropped in all: ${udp.drops.describe()}`);
       session.close({ kind: 'closed', why });
       resolve(code);
     }
@@ -272,16 +285,16 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     options.stop?.addEventListener('abort', () => finish(EXIT_OK, `${String(options.stop?.reason)}: shutting down`), { once: true });
     session.start();
     discovery.prime(current);
-    void Promise.all([listeners.apply(targets()), applyProxies(current)]).then(() => {
+    void Promise.all([listeners.apply(targets()), udp.apply(current), applyProxies(current)]).then(() => {
       listenersTried = true;
       sendStatus();
-      if (!done) options.onListening?.([...listeners.listening, ...(proxiesReady?.listening ?? [])]);
+      if (!done) options.onListening?.([...listeners.listening, ...udp.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });
 }
 
 function forwardMap(config: AgentConfig): Map<number, Forward> {
-  return new Map(config.forwards.map((f) => [f.listenPort, f]));
+  return new Map(config.forwards.filter((f) => f.proto === 'tcp').map((f) => [f.listenPort, f]));
 }
 
 /**
@@ -291,8 +304,8 @@ function forwardMap(config: AgentConfig): Map<number, Forward> {
 export function listenTargets(config: AgentConfig): ListenTarget[] {
   if (config.noLoopback) return [];
   return [
-    ...config.others.map((o) => ({ ip: o.vip, port: o.port })),
-    ...config.forwards.map((f) => ({ ip: config.me, port: f.listenPort })),
+    ...config.others.filter((o) => o.proto === 'tcp').map((o) => ({ ip: o.vip, port: o.port })),
+    ...config.forwards.filter((f) => f.proto === 'tcp').map((f) => ({ ip: config.me, port: f.listenPort })),
   ];
 }
 

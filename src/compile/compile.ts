@@ -9,7 +9,8 @@
  */
 import type { Host, Manifest } from '../../generated/manifest.js';
 import { formatAgentArgs, formatOther, parseForward } from '../plan/agent-args.js';
-import type { AgentConfig, Forward, Keepalive, Other, Plan, PlanHost } from '../plan/types.js';
+import type { AgentConfig, Forward, Keepalive, Other, Plan, PlanHost, UdpFlows } from '../plan/types.js';
+import { UDP_IDLE_MS, UDP_MAX_FLOWS } from '../protocol/constants.js';
 import { keepaliveFromSeconds } from '../plan/keepalive-args.js';
 import { formatDnsArgs, formatDnsName } from '../plan/dns-args.js';
 import { agentDnsOf, dnsNamesOf } from '../plan/agent-dns.js';
@@ -52,7 +53,7 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     return { name, host, forwards: forwardsOf(name, host, templatePorts) };
   });
 
-  // Every published port once, in manifest order, with its `--other VIP:PORT/tcp` words formatted
+  // Every published port once, in manifest order, with its `--other VIP:PORT/PROTO` words formatted
   // once; each host then takes all but its own. Those slices are the quadratic part, and
   // they are the output itself: built from shared arrays with slice and concat, with no string
   // made per host.
@@ -74,6 +75,10 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
   const routes = routesOf(manifest);
   // The same timing for the router's end (Plan.keepalive) and every agent's.
   const keepalive: Keepalive | undefined = manifest.keepalive && keepaliveFromSeconds(manifest.keepalive.interval, manifest.keepalive.timeout);
+  const udp: UdpFlows | undefined = manifest.udp && {
+    idleMs: manifest.udp.idleTimeout === undefined ? UDP_IDLE_MS : Math.round(manifest.udp.idleTimeout * 1000),
+    maxFlows: manifest.udp.maxFlows ?? UDP_MAX_FLOWS,
+  };
   const hosts: PlanHost[] = entries.map(({ name, host, forwards }, i) => {
     const start = firstOther[i] ?? 0;
     const end = start + forwards.length;
@@ -83,9 +88,9 @@ export function compile(manifest: Manifest, options: CompileOptions): Plan {
     const extra = agentProxyOf(host, manifest.hostTemplate, dns, dnsNames, routes);
     const discover = discoverOf(host, manifest.hostTemplate);
     const agent: AgentConfig = {
-      me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}),
+      me: host.vip, forwards, others, ...(dns ? { dns } : {}), ...extra, ...(keepalive ? { keepalive } : {}), ...(udp ? { udp } : {}), ...(discover ? { discover } : {}),
     };
-    const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}) });
+    const head = formatAgentArgs({ me: host.vip, forwards, others: [], ...(keepalive ? { keepalive } : {}), ...(udp ? { udp } : {}), ...(discover ? { discover } : {}) });
     // A bootstrap host's cmd ends in its node, which gets the loader first. The local
     // host runs this program itself and never bootstraps.
     // A cmd ending in a shell runs the shell script first (docs/protocol.md §12.1).

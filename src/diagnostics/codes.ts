@@ -31,7 +31,7 @@ export const CODES = {
   E301: { name: 'duplicate-vip', severity: 'error', summary: 'Two hosts have the same vip.' },
   E302: { name: 'invalid-host-name', severity: 'error', summary: 'A host name is not a DNS label.' },
   E303: { name: 'duplicate-host-name', severity: 'error', summary: 'Two host names differ only in letter case (the same DNS name).' },
-  E304: { name: 'invalid-port', severity: 'error', summary: 'A ports entry is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp] with valid parts.' },
+  E304: { name: 'invalid-port', severity: 'error', summary: 'A ports entry is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp] with valid parts.' },
   E305: { name: 'duplicate-listen-port', severity: 'error', summary: 'A host publishes the same listen port twice.' },
   E306: { name: 'multiple-local-hosts', severity: 'error', summary: 'More than one host has no cmd.' },
   E307: { name: 'empty-cmd', severity: 'error', summary: 'A cmd names no program.' },

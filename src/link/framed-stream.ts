@@ -77,6 +77,7 @@ export class FramedStream {
   private inputDone = false;
   private received = Date.now();
   private taken = Date.now();
+  private queued = 0;
 
   constructor(
     private readonly input: Readable,
@@ -101,6 +102,14 @@ export class FramedStream {
   /** Bytes queued or written and not yet taken by the output. */
   get backlog(): number {
     return this.output.writableLength + this.encoder.pendingBytes;
+  }
+
+  /**
+   * Bytes queued since the stream began, frames and headers: with `backlog`, where a frame queued
+   * at some point stands in the queue now (src/net/udp-share.ts).
+   */
+  get queuedBytes(): number {
+    return this.queued;
   }
 
   /** Bytes written and not yet taken by the output (what the peer has not read). */
@@ -128,7 +137,9 @@ export class FramedStream {
    */
   send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): boolean {
     if (this.closed) return false;
+    const before = this.encoder.pendingBytes;
     this.encoder.add(header, payload, rest);
+    this.queued += this.encoder.pendingBytes - before;
     this.schedule();
     return !this.outputBlocked;
   }

@@ -2,16 +2,18 @@
  * The agent's command line, both ways: compile formats it, `internal agent` parses it. Keeping
  * both here guarantees that what `norouter plan` prints is exactly what the agent accepts.
  *
- *   internal agent --me VIP [--forward LISTEN:HOST:PORT/tcp]… [--keepalive INTERVAL_MS,TIMEOUT_MS]
- *                  [discovery flags (discover-args.ts)] [DNS flags (dns-args.ts)]
- *                  [proxy and route flags (proxy-args.ts)] [--other VIP:PORT/tcp]…
+ *   internal agent --me VIP [--forward LISTEN:HOST:PORT/PROTO]… [--keepalive INTERVAL_MS,TIMEOUT_MS]
+ *                  [--udp-flows IDLE_MS,MAX_FLOWS] [discovery flags (discover-args.ts)]
+ *                  [DNS flags (dns-args.ts)]
+ *                  [proxy and route flags (proxy-args.ts)] [--other VIP:PORT/PROTO]…   (PROTO: tcp or udp)
  */
 import { isIPv6 } from 'node:net';
 import { formatDiscoverArgs, parseDiscoverFlags, type DiscoverFlags } from './discover-args.js';
 import { formatDnsArgs, type DnsFlags } from './dns-args.js';
 import { formatKeepaliveArgs, parseKeepalive } from './keepalive-args.js';
+import { formatUdpArgs, parseUdpFlows } from './udp-args.js';
 import { formatProxyArgs, parseProxyAndDnsFlags, type ProxyFlags } from './proxy-args.js';
-import type { AgentConfig, Forward, Keepalive, Other } from './types.js';
+import type { AgentConfig, Forward, Keepalive, Other, UdpFlows } from './types.js';
 import { parsePort, type Parsed } from './parsed.js';
 import { isIPv4, ipv4Problem, looksLikeIPv4 } from '../protocol/ipv4.js';
 import { checkAgentConfig, type ConfigProblem } from '../protocol/agent-config-check.js';
@@ -43,6 +45,7 @@ export function formatAgentArgs(config: AgentConfig): string[] {
   const args: string[] = [...AGENT_SUBCOMMAND, '--me', config.me];
   for (const f of config.forwards) args.push('--forward', formatForward(f));
   args.push(...formatKeepaliveArgs(config.keepalive));
+  args.push(...formatUdpArgs(config.udp));
   args.push(...formatDiscoverArgs(config.discover));
   // DNS flags before the `--other` words: those end the line (format-plan.ts slices them).
   args.push(...formatDnsArgs(config.dns));
@@ -61,10 +64,10 @@ export function isHostName(text: string): boolean {
   return HOSTNAME.test(text);
 }
 
-/** `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]`, as in the manifest's `ports` and `--forward`. */
+/** `LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]`, as in the manifest's `ports` and `--forward`. */
 export function parseForward(text: string): Parsed<Forward> {
   const m = FORWARD.exec(text);
-  if (!m) return { ok: false, error: `"${text}" is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]` };
+  if (!m) return { ok: false, error: `"${text}" is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]` };
   const [, listen = '', written = '', port = '', proto = 'tcp'] = m;
   const listenPort = parsePort(listen);
   if (listenPort === undefined) return { ok: false, error: `listen port "${listen}" is not a port number (1-65535)` };
@@ -74,20 +77,20 @@ export function parseForward(text: string): Parsed<Forward> {
   if (!isIPv4(host) && !isIPv6(host) && !isHostName(host)) return { ok: false, error: `connect host "${host}" is neither an IPv4 address nor a host name` };
   const connectPort = parsePort(port);
   if (connectPort === undefined) return { ok: false, error: `connect port "${port}" is not a port number (1-65535)` };
-  if (proto !== 'tcp') return { ok: false, error: `protocol "${proto}" is not supported (only tcp)` };
-  return { ok: true, value: { listenPort, connectHost: host, connectPort, proto: 'tcp' } };
+  if (proto !== 'tcp' && proto !== 'udp') return { ok: false, error: `protocol "${proto}" is not supported (tcp or udp)` };
+  return { ok: true, value: { listenPort, connectHost: host, connectPort, proto } };
 }
 
-/** `VIP:PORT[/tcp]`, as in `--other`. */
+/** `VIP:PORT[/tcp|/udp]`, as in `--other`. */
 export function parseOther(text: string): Parsed<Other> {
   const m = /^([^:]*):([^:/]*)(?:\/(.*))?$/.exec(text);
-  if (!m) return { ok: false, error: `"${text}" is not VIP:PORT[/tcp]` };
+  if (!m) return { ok: false, error: `"${text}" is not VIP:PORT[/tcp|/udp]` };
   const [, vip = '', port = '', proto = 'tcp'] = m;
   if (!isIPv4(vip)) return { ok: false, error: `"${vip}" is not an IPv4 address` };
   const p = parsePort(port);
   if (p === undefined) return { ok: false, error: `port "${port}" is not a port number (1-65535)` };
-  if (proto !== 'tcp') return { ok: false, error: `protocol "${proto}" is not supported (only tcp)` };
-  return { ok: true, value: { vip, port: p, proto: 'tcp' } };
+  if (proto !== 'tcp' && proto !== 'udp') return { ok: false, error: `protocol "${proto}" is not supported (tcp or udp)` };
+  return { ok: true, value: { vip, port: p, proto } };
 }
 
 /**
@@ -106,7 +109,7 @@ export type BuiltAgentConfig = { ok: true; value: AgentConfig } | { ok: false; p
  */
 export function buildAgentConfig(
   me: string, forwards: string[], others: string[], dnsFlags: DnsFlags = {}, proxyFlags: ProxyFlags = {}, keepaliveFlag?: string,
-  discoverFlags: DiscoverFlags = {},
+  discoverFlags: DiscoverFlags = {}, udpFlag?: string,
 ): BuiltAgentConfig {
   const problems: ConfigProblem[] = [];
   const fs: unknown[] = [];
@@ -116,7 +119,7 @@ export function buildAgentConfig(
     if (m) {
       fs.push({ listenPort: wholeNumber(m[1] ?? ''), connectHost: unbracket(m[2] ?? ''), connectPort: wholeNumber(m[3] ?? ''), proto: m[4] ?? 'tcp' });
       fTexts.push(text);
-    } else problems.push({ path: `--forward ${text}`, message: 'is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
+    } else problems.push({ path: `--forward ${text}`, message: 'is not LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]' });
   }
   const os: unknown[] = [];
   const oTexts: string[] = [];
@@ -125,7 +128,7 @@ export function buildAgentConfig(
     if (m) {
       os.push({ vip: m[1] ?? '', port: wholeNumber(m[2] ?? ''), proto: m[3] ?? 'tcp' });
       oTexts.push(text);
-    } else problems.push({ path: `--other ${text}`, message: 'is not VIP:PORT[/tcp]' });
+    } else problems.push({ path: `--other ${text}`, message: 'is not VIP:PORT[/tcp|/udp]' });
   }
   let keepalive: Keepalive | undefined;
   if (keepaliveFlag !== undefined) {
@@ -133,10 +136,16 @@ export function buildAgentConfig(
     if (r.ok) keepalive = r.value;
     else problems.push({ path: `--keepalive ${keepaliveFlag}`, message: r.error });
   }
+  let udp: UdpFlows | undefined;
+  if (udpFlag !== undefined) {
+    const r = parseUdpFlows(udpFlag);
+    if (r.ok) udp = r.value;
+    else problems.push({ path: `--udp-flows ${udpFlag}`, message: r.error });
+  }
   const extra = parseProxyAndDnsFlags(proxyFlags, dnsFlags, problems);
   const discover = parseDiscoverFlags(discoverFlags, problems);
   // The flags that parsed make the candidate; the validator sees it even when some did not, so every problem is named at once.
-  const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}), ...(discover ? { discover } : {}) };
+  const candidate = { me, forwards: fs, others: os, ...extra, ...(keepalive ? { keepalive } : {}), ...(udp ? { udp } : {}), ...(discover ? { discover } : {}) };
   const checked = checkAgentConfig(candidate);
   if (checked.ok && problems.length === 0) return { ok: true, value: checked.config };
   if (!checked.ok) problems.unshift(...checked.problems);

@@ -7,7 +7,7 @@ import { formatDnsName } from './dns-args.js';
 import { formatKeepaliveArgs } from './keepalive-args.js';
 import { formatProxyArgs } from './proxy-args.js';
 import { formatDiscoverArgs } from './discover-args.js';
-import type { AgentConfig, Plan, PlanHost } from './types.js';
+import type { AgentConfig, Forward, Plan, PlanHost } from './types.js';
 
 export interface PlanDiff {
   added: PlanHost[];
@@ -18,7 +18,8 @@ export interface PlanDiff {
    */
   restarted: { host: PlanHost; reason: 'cmd changed' | 'vip changed' | 'cmd and vip changed' | 'keepalive changed' }[];
   /** Hosts whose running agent gets a new configuration over the link (CONFIG). */
-  reconfigured: { host: PlanHost; published: number[]; withdrawn: number[]; retargeted: number[]; proxy?: true; discover?: true }[];
+  /** Ports as the manifest writes them: `9090` (TCP), `53/udp`. */
+  reconfigured: { host: PlanHost; published: string[]; withdrawn: string[]; retargeted: string[]; proxy?: true; discover?: true }[];
   /** Hosts that keep running as they are, with their (possibly reordered) new plan entry. */
   unchanged: PlanHost[];
   /** DNS names (`NAME=VIP`) served before and not after, and the reverse. */
@@ -56,8 +57,8 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
     } else if (!sameList(formatKeepaliveArgs(prev.agent.keepalive), formatKeepaliveArgs(host.agent.keepalive))) {
       diff.restarted.push({ host, reason: 'keepalive changed' });
     } else if (!sameConfig(prev.agent, host.agent)) {
-      const was = new Map(prev.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));
-      const now = new Map(host.agent.forwards.map((f) => [f.listenPort, formatForward(f)]));
+      const was = new Map(prev.agent.forwards.map((f) => [portName(f), formatForward(f)]));
+      const now = new Map(host.agent.forwards.map((f) => [portName(f), formatForward(f)]));
       diff.reconfigured.push({
         host,
         published: [...now.keys()].filter((port) => !was.has(port)),
@@ -74,6 +75,11 @@ export function diffPlans(before: Plan, after: Plan): PlanDiff {
   }
   for (const host of before.hosts) if (!names.has(host.name)) diff.removed.push(host);
   return diff;
+}
+
+/** A published port as the summary names it: `9090` for TCP, `53/udp` (a TCP and a UDP port may share a number). */
+function portName(f: Forward): string {
+  return f.proto === 'udp' ? `${f.listenPort}/udp` : String(f.listenPort);
 }
 
 /** Every `NAME=VIP` some agent of the plan serves or writes to /etc/hosts. */

@@ -7,7 +7,7 @@ import type { AgentConfig, Keepalive } from '../protocol/agent-config.js';
 
 /** The agent's configuration is a wire message too (CONFIG, docs/protocol.md §4), so protocol defines it. */
 export type {
-  AgentConfig, AgentDiscover, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, PortRange, Route,
+  AgentConfig, AgentDiscover, AgentDns, AgentProxy, DnsName, Forward, Keepalive, Other, PortRange, Proto, Route, UdpFlows,
 } from '../protocol/agent-config.js';
 
 export interface PlanHost {

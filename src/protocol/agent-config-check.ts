@@ -24,6 +24,9 @@ export const MAX_CONFIG_LIST = 16384;
 /** At most this many characters in any string of a configuration (a DNS name is at most 253). */
 export const MAX_CONFIG_TEXT = 255;
 
+/** At most this many UDP flows per host and side: each holds a socket (a file descriptor) on the publishing host. */
+export const MAX_UDP_FLOWS = 65536;
+
 const HOSTNAME = /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/;
 
 type Obj = Record<string, unknown>;
@@ -32,14 +35,15 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 /** Every problem of `value` as an AgentConfig; an empty list means it is one. */
 export function agentConfigProblems(value: unknown): ConfigProblem[] {
   const c = new Checker();
-  const v = c.object(value, '', ['me', 'forwards', 'others', 'dns', 'proxy', 'noLoopback', 'routes', 'keepalive', 'discover'], ['me', 'forwards', 'others']);
+  const v = c.object(value, '', ['me', 'forwards', 'others', 'dns', 'proxy', 'noLoopback', 'routes', 'keepalive', 'discover', 'udp'], ['me', 'forwards', 'others']);
   if (!v) return c.problems;
   c.ipv4(v.me, 'me');
   const listens = new Map<string, string>();
   const me = typeof v.me === 'string' ? v.me : '';
-  const listen = (ip: string, port: unknown, path: string): void => {
+  const listen = (ip: string, port: unknown, proto: unknown, path: string): void => {
     if (typeof port !== 'number') return;
-    const key = `${ip}:${port}`;
+    // A TCP and a UDP port of one number are two listen addresses (§14).
+    const key = `${ip}:${port}${proto === 'udp' ? '/udp' : ''}`;
     const first = listens.get(key);
     if (first !== undefined) c.add(path, `listen address ${key} is already taken by ${first}`);
     else listens.set(key, path);
@@ -47,17 +51,17 @@ export function agentConfigProblems(value: unknown): ConfigProblem[] {
   c.list(v.forwards, 'forwards', (f, path) => {
     const o = c.object(f, path, ['listenPort', 'connectHost', 'connectPort', 'proto'], ['listenPort', 'connectHost', 'connectPort', 'proto']);
     if (!o) return;
-    if (c.port(o.listenPort, `${path}.listenPort`)) listen(me, o.listenPort, `${path}.listenPort`);
+    if (c.port(o.listenPort, `${path}.listenPort`)) listen(me, o.listenPort, o.proto, `${path}.listenPort`);
     c.host(o.connectHost, `${path}.connectHost`);
     c.port(o.connectPort, `${path}.connectPort`);
-    c.tcp(o.proto, `${path}.proto`);
+    c.proto(o.proto, `${path}.proto`);
   });
   c.list(v.others, 'others', (x, path) => {
     const o = c.object(x, path, ['vip', 'port', 'proto'], ['vip', 'port', 'proto']);
     if (!o) return;
     const ok = c.ipv4(o.vip, `${path}.vip`);
-    if (c.port(o.port, `${path}.port`) && ok) listen(o.vip as string, o.port, `${path}.port`);
-    c.tcp(o.proto, `${path}.proto`);
+    if (c.port(o.port, `${path}.port`) && ok) listen(o.vip as string, o.port, o.proto, `${path}.port`);
+    c.proto(o.proto, `${path}.proto`);
   });
   if (v.noLoopback !== undefined && v.noLoopback !== true) c.add('noLoopback', 'is true or absent');
   if (v.keepalive !== undefined) {
@@ -67,6 +71,15 @@ export function agentConfigProblems(value: unknown): ConfigProblem[] {
   if (v.discover !== undefined) {
     const d = c.object(v.discover, 'discover', ['include', 'exclude'], ['include', 'exclude']);
     if (d) for (const key of ['include', 'exclude']) c.list(d[key], `discover.${key}`, (r, p) => c.range(r, p));
+  }
+  if (v.udp !== undefined) {
+    const u = c.object(v.udp, 'udp', ['idleMs', 'maxFlows'], ['idleMs', 'maxFlows']);
+    if (u) {
+      c.wholeMs(u.idleMs, 'udp.idleMs');
+      if (typeof u.maxFlows !== 'number' || !Number.isInteger(u.maxFlows) || u.maxFlows < 1 || u.maxFlows > MAX_UDP_FLOWS) {
+        c.add('udp.maxFlows', `is not a whole number 1-${MAX_UDP_FLOWS}`);
+      }
+    }
   }
   if (v.dns !== undefined) {
     const d = c.object(v.dns, 'dns', ['port', 'domain', 'resolvConf', 'etcHosts', 'names'], ['etcHosts', 'names']);
@@ -181,8 +194,8 @@ class Checker {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) this.add(path, 'is not a whole number of milliseconds above 0');
   }
 
-  tcp(v: unknown, path: string): void {
-    if (v !== undefined && v !== 'tcp') this.add(path, `protocol ${JSON.stringify(v)} is not supported (only tcp)`);
+  proto(v: unknown, path: string): void {
+    if (v !== undefined && v !== 'tcp' && v !== 'udp') this.add(path, `protocol ${JSON.stringify(v)} is not supported (tcp or udp)`);
   }
 
   names(v: unknown, path: string): void {

@@ -4,6 +4,9 @@
  * wire protocol; src/plan/types.ts re-exports it for the pipeline.
  */
 
+/** A published port's protocol: a TCP and a UDP port of one number are two ports (docs/protocol.md §14). */
+export type Proto = 'tcp' | 'udp';
+
 /** A port this host publishes: VIP:listenPort on every host reaches connectHost:connectPort here. */
 export interface Forward {
   listenPort: number;
@@ -13,14 +16,14 @@ export interface Forward {
    */
   connectHost: string;
   connectPort: number;
-  proto: 'tcp';
+  proto: Proto;
 }
 
 /** A port another host publishes, which this host's agent listens on locally at vip:port. */
 export interface Other {
   vip: string;
   port: number;
-  proto: 'tcp';
+  proto: Proto;
 }
 
 /** One name the DNS add-on answers (a host's name or alias) and the VIP it stands for. */
@@ -114,4 +117,12 @@ export interface AgentConfig {
   keepalive?: Keepalive;
   /** `--discover INCLUDE [--discover-exclude EXCLUDE]`; absent: the agent does not discover. */
   discover?: AgentDiscover;
+  /** `--udp-flows IDLE_MS,MAX`; absent (UDP_IDLE_MS and UDP_MAX_FLOWS, ./constants.ts) unless the manifest sets `udp`. */
+  udp?: UdpFlows;
+}
+
+/** UDP flows (docs/protocol.md §14.3): one ends after `idleMs` without a datagram; at most `maxFlows` at once per host and side. */
+export interface UdpFlows {
+  idleMs: number;
+  maxFlows: number;
 }

@@ -29,6 +29,13 @@ export const MAX_ABORT_TEXT = 1024;
 /** §2 Proto values. */
 export const PROTO_CONTROL = 0;
 export const PROTO_TCP = 6;
+/** §14: datagram frames, sent only between sides that both announced FEATURE_UDP. */
+export const PROTO_UDP = 17;
+/**
+ * §14: the largest datagram a UDP frame carries: the largest UDP payload over IPv4
+ * (65,535 − 8-byte UDP header − 20-byte IP header).
+ */
+export const MAX_DATAGRAM = 65_507;
 
 /** §5.2 TCP flags. */
 export const FLAG_CLOSE_READ = 0x0001; // reserved in version 1: receiving it is a protocol error
@@ -72,6 +79,14 @@ export const CONTROL_COUNTERS = 8;
 /** §4.9: agent → router, the ports its host listens on that it publishes (feature `discover`). */
 export const CONTROL_DISCOVERED = 9;
 
+/**
+ * §14.3 defaults (the manifest's `udp` overrides them): a flow ends after 2 minutes without a
+ * datagram (DNS, statsd and syslog clients send and forget; a game or media session sends
+ * several per second), and a host keeps at most 4096 flows per side, each holding a socket.
+ */
+export const UDP_IDLE_MS = 120_000;
+export const UDP_MAX_FLOWS = 4096;
+
 /** §4.1 features a side may announce in HELLO; a control type is sent only to a peer announcing it. */
 export const FEATURE_CONFIG = 'config';
 export const FEATURE_PEER_DOWN = 'peer-down';
@@ -85,7 +100,9 @@ export const FEATURE_COUNTERS = 'counters';
 export const COUNTERS_INTERVAL_MS = 2_000;
 /** §4.9: DISCOVERED, and the `discover` member of CONFIG. */
 export const FEATURE_DISCOVER = 'discover';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_DISCOVER];
+/** §14: UDP frames (Proto 17) and `/udp` entries in CONFIG. */
+export const FEATURE_UDP = 'udp';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_UDP];
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
 export const MAX_STATUS_ENTRIES = 1024;
 export const MAX_STATUS_TEXT = 256;

@@ -6,7 +6,7 @@
 export type ProtocolErrorCode =
   | 'frame-too-large' // Len above MAX_FRAME_LEN
   | 'frame-too-short' // Len below 16
-  | 'unknown-proto' // Proto other than 0 or 6
+  | 'unknown-proto' // Proto other than 0, 6 or 17
   | 'illegal-flags' // unknown bits or a combination §5.3 does not list
   | 'bad-payload' // payload length or content wrong for the frame kind
   | 'bad-address' // zero ports on TCP frames, non-zero addresses on control frames

@@ -4,7 +4,7 @@
  */
 import {
   FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, FLAG_WINDOW,
-  MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MAX_ROUTE_HOST, PROTO_CONTROL, PROTO_TCP, ROUTED_PORT,
+  MAX_ABORT_TEXT, MAX_CONTROL_PAYLOAD, MAX_DATA_PAYLOAD, MAX_DATAGRAM, MAX_ROUTE_HOST, PROTO_CONTROL, PROTO_TCP, PROTO_UDP, ROUTED_PORT,
 } from './constants.js';
 import { ProtocolError } from './errors.js';
 import { formatIPv4, parseIPv4 } from './ipv4.js';
@@ -84,6 +84,7 @@ export function checkFrame(h: FrameHeader, payloadLength: number): ProtocolError
     }
     return undefined;
   }
+  if (h.proto === PROTO_UDP) return checkUdpFrame(h, payloadLength);
   if (h.proto !== PROTO_TCP) return new ProtocolError('unknown-proto', `unknown proto ${h.proto}`);
   const kind = tcpKind(h.flags);
   if (kind === undefined) return new ProtocolError('illegal-flags', `TCP frame with illegal flags ${hex(h.flags)}`);
@@ -125,5 +126,22 @@ export function checkFrame(h: FrameHeader, payloadLength: number): ProtocolError
         return new ProtocolError('bad-payload', `CLOSE_WRITE with a ${payloadLength}-byte payload (0..${MAX_DATA_PAYLOAD})`);
       }
       return undefined;
+  }
+}
+
+/** §14.2: a datagram (flags 0, or FROM_ACCEPTOR for a reply) or a flow's end (ABORT [| FROM_ACCEPTOR]). */
+function checkUdpFrame(h: FrameHeader, payloadLength: number): ProtocolError | undefined {
+  if (h.srcPort === 0 || h.dstPort === 0) return new ProtocolError('bad-address', 'UDP frame with port 0');
+  switch (h.flags & ~FLAG_FROM_ACCEPTOR) {
+    case 0:
+      if (payloadLength > MAX_DATAGRAM) return new ProtocolError('bad-payload', `UDP datagram of ${payloadLength} bytes (0..${MAX_DATAGRAM})`);
+      return undefined;
+    case FLAG_ABORT:
+      if (payloadLength < 2 || payloadLength > 2 + MAX_ABORT_TEXT) {
+        return new ProtocolError('bad-payload', `UDP ABORT with a ${payloadLength}-byte payload (2..${2 + MAX_ABORT_TEXT})`);
+      }
+      return undefined;
+    default:
+      return new ProtocolError('illegal-flags', `UDP frame with illegal flags ${hex(h.flags)}`);
   }
 }

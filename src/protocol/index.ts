@@ -10,3 +10,4 @@ export * from './tcp.js';
 export * from './tuple.js';
 export * from './stream-rules.js';
 export * from './agent-config-check.js';
+export * from './udp.js';

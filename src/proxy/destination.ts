@@ -87,10 +87,11 @@ export class Directory {
     for (const o of config.others) {
       const vip = ipFromString(o.vip);
       if (vip === undefined) continue;
-      this.published.add(key(vip, o.port));
+      // The proxies carry TCP: a UDP port of the same number publishes nothing for them.
+      if (o.proto === 'tcp') this.published.add(key(vip, o.port));
       if (!this.hostNames.has(vip)) this.hostNames.set(vip, o.vip);
     }
-    for (const f of config.forwards) this.published.add(key(me, f.listenPort));
+    for (const f of config.forwards) if (f.proto === 'tcp') this.published.add(key(me, f.listenPort));
     const domain = config.proxy?.domain ?? config.dns?.domain;
     this.suffix = domain ? `.${domain.toLowerCase()}` : undefined;
     this.routes = new RouteTable(config.routes ?? []);

@@ -166,6 +166,10 @@ export class HostLink implements SwitchLink {
     return this.session.stream.backlog;
   }
 
+  get queuedBytes(): number {
+    return this.session.stream.queuedBytes;
+  }
+
   /** Ends the link from our side, for the reason given, and closes the agent's input. */
   close(why: string): void {
     this.session.close({ kind: 'closed', why });

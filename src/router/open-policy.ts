@@ -26,7 +26,7 @@ export class OpenPolicy {
     for (const host of plan.hosts) {
       const vip = ipFromString(host.vip);
       if (vip === undefined) continue;
-      for (const f of host.agent.forwards) this.published.add(key(vip, f.listenPort));
+      for (const f of host.agent.forwards) if (f.proto === 'tcp') this.published.add(key(vip, f.listenPort));
       for (const route of host.agent.routes ?? []) {
         const via = ipFromString(route.via);
         if (via !== undefined) this.vias.add(via);

@@ -4,7 +4,7 @@
  * switch.ts, when the mesh is ready readiness.ts, how a new plan is applied reload.ts. All IO
  * goes through AgentProcess and HostLink; this file decides.
  */
-import { FEATURE_CONFIG, FEATURE_STATUS, type ListenFailure } from '../protocol/index.js';
+import { FEATURE_CONFIG, FEATURE_STATUS, FEATURE_UDP, type ListenFailure } from '../protocol/index.js';
 import type { LinkEnd } from '../link/index.js';
 import type { Plan, PlanHost } from '../plan/types.js';
 import { AgentProcess, describeEnd, type ProcessEnd } from './agent-process.js';
@@ -140,6 +140,9 @@ export class Router implements Reloadable {
     for (const [name, counts] of this.violations()) {
       this.options.log(`${name}: links closed for protocol violations in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
     }
+    for (const [name, counts] of this.switch.datagramDrops()) {
+      this.options.log(`${name}: datagrams dropped in all: ${[...counts].map(([kind, n]) => `${n} × ${kind}`).join(', ')}`);
+    }
   }
 
   /** Kills every agent and its process group at once: the last resort of a stop past its deadline. */
@@ -257,7 +260,12 @@ export class Router implements Reloadable {
   /** Sends the host's current configuration to its running agent, or restarts an agent too old for CONFIG. */
   configure(state: HostState, link: HostLink): void {
     if (link.features.has(FEATURE_CONFIG)) {
-      link.sendControl({ type: 'config', config: RouterDiscovery.configFor(state.plan.agent, link.features) });
+      // docs/protocol.md §14.6: an agent without `udp` refuses the whole CONFIG (and logs why); say what to do.
+      const { agent } = state.plan;
+      if (!link.features.has(FEATURE_UDP) && [...agent.forwards, ...agent.others].some((p) => p.proto === 'udp')) {
+        this.options.log(`${state.plan.name}: its agent is too old for UDP ports and will refuse this configuration: install this norouter version there`);
+      }
+      link.sendControl({ type: 'config', config: RouterDiscovery.configFor(agent, link.features) });
     } else {
       this.options.log(`${state.plan.name}: its agent cannot take a new configuration live; restarting it`);
       link.close('restarting for a new configuration');
@@ -350,5 +358,10 @@ export class Router implements Reloadable {
   /** Links closed for frames no correct agent sends, per host and kind. */
   violations(): Map<string, Map<ViolationKind, number>> {
     return this.switch.violations();
+  }
+
+  /** Datagrams the router dropped, per sending host and kind (docs/protocol.md §14.5). */
+  datagramDrops(): ReturnType<Switch['datagramDrops']> {
+    return this.switch.datagramDrops();
   }
 }

@@ -65,7 +65,7 @@ export function formatReady(summary: ReadySummary, width = 100, colour = false):
   const rows = summary.hosts.map(({ host, up: isUp, problem, notListening }) => [
     host.name,
     host.vip,
-    host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort} -> ${f.connectHost}:${f.connectPort}`) : '-',
+    host.agent.forwards.length ? host.agent.forwards.map((f) => `${f.listenPort}${f.proto === 'udp' ? '/udp' : ''} -> ${f.connectHost}:${f.connectPort}`) : '-',
     !isUp ? `${paint(colour, 'red', 'DOWN')}: ${escapeControls(problem ?? '')}` : notListening?.length ? `${paint(colour, 'yellow', 'up')}, not listening on ${describeFailures(notListening)}` : paint(colour, 'green', 'up'),
   ]);
   return `${head}\n${fitTable([['HOST', 'VIP', 'PUBLISHES', 'STATE'], ...rows], width).join('\n')}\n`;

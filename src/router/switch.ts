@@ -6,12 +6,14 @@
  * switch runs in memory over any framed stream (test/router/switch.test.ts).
  */
 import {
-  FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_ABORT, FLAG_FROM_ACCEPTOR, ROUTED_PORT, ProtocolError, abortPayload, abortReply, formatTuple, ipFromString, ipToString,
+  FEATURE_PEER_DOWN, FEATURE_ROUTE, FLAG_ABORT, PROTO_UDP, FLAG_FROM_ACCEPTOR, ROUTED_PORT, ProtocolError, abortPayload, abortReply, formatTuple, ipFromString, ipToString,
   payloadLength, tcpKind, type ControlMessage, type Frame, type FrameHeader, type ProtocolErrorCode,
 } from '../protocol/index.js';
 import type { Plan } from '../plan/types.js';
 import { ConnTrack, MAX_CONNECTIONS_PER_PEER, type ConnLimits } from './conntrack.js';
 import { OPEN_RATE, OpenBucket, OpenPolicy, type Refusal } from './open-policy.js';
+import { DatagramSwitch } from './datagram-switch.js';
+import type { UdpDropKind } from '../net/udp-drops.js';
 
 /** What the switch needs of a link (HostLink is one). */
 export interface SwitchLink {
@@ -23,6 +25,8 @@ export interface SwitchLink {
   readonly features: ReadonlySet<string>;
   /** Bytes queued towards the agent and not yet taken. */
   readonly backlog: number;
+  /** Bytes queued towards the agent since the link began (src/net/udp-share.ts). */
+  readonly queuedBytes: number;
   send(header: FrameHeader, payload?: Buffer, rest?: readonly Buffer[]): boolean;
   sendControl(msg: ControlMessage): boolean;
   /** Ends the link for the agent's fault: GOODBYE `protocol-error`, then close (§8.1). */
@@ -77,9 +81,12 @@ export class Switch {
   private policy: OpenPolicy;
   private readonly conns: ConnTrack;
   private readonly books = new Map<string, HostBooks>();
+  /** UDP frames (docs/protocol.md §14.4). */
+  private readonly datagrams: DatagramSwitch;
 
   constructor(plan: Plan, private readonly options: SwitchOptions) {
     this.policy = new OpenPolicy(plan);
+    this.datagrams = new DatagramSwitch(plan, options.log);
     this.vips = vipSet(plan);
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
   }
@@ -87,6 +94,7 @@ export class Switch {
   /** A new plan (reload): its published ports and VIPs decide from the next frame on. */
   setPlan(plan: Plan): void {
     this.policy = new OpenPolicy(plan);
+    this.datagrams.setPlan(plan);
     this.vips = vipSet(plan);
   }
 
@@ -110,11 +118,16 @@ export class Switch {
     }
   }
 
-  /** A TCP frame from a link that is up. */
+  /** A TCP or UDP frame from a link that is up. */
   receive(from: SwitchLink, frame: Frame): void {
     // §5.7: a host speaks only for its own VIP.
     if (frame.srcIP !== from.vip) {
       return this.violation(from, 'spoofed-source', new ProtocolError('bad-address', `it sent a frame from ${ipToString(frame.srcIP)}, not its own VIP`));
+    }
+    if (frame.proto === PROTO_UDP) {
+      const to = this.byVip.get(frame.dstIP);
+      this.options.debug?.(`${from.name} udp ${formatTuple(frame)} ${frame.flags ? `flags 0x${frame.flags.toString(16)} ` : ''}${payloadLength(frame)}B -> ${to?.name ?? '(nobody)'}`);
+      return this.datagrams.receive(from, to, frame);
     }
     const kind = tcpKind(frame.flags);
     const to = this.byVip.get(frame.dstIP);
@@ -171,9 +184,15 @@ export class Switch {
     return new Map([...this.books].filter(([, b]) => b.violations.size).map(([name, b]) => [name, new Map(b.violations)]));
   }
 
+  /** Datagrams dropped so far, per sending host and kind (docs/protocol.md §14.5). */
+  datagramDrops(): Map<string, Map<UdpDropKind, number>> {
+    return this.datagrams.datagramDrops();
+  }
+
   /** Forgets a host's books (it left the plan). */
   forget(name: string): void {
     this.books.delete(name);
+    this.datagrams.forget(name);
   }
 
   /** Why an OPEN the plan allows is refused all the same, or undefined when it may go. */

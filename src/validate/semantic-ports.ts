@@ -7,7 +7,8 @@ import { checkPortEntry } from './port-entry.js';
 import type { SemanticContext } from './semantic-context.js';
 
 interface Published {
-  listenPort: number;
+  /** `8080` or `53/udp`: a TCP and a UDP port of one number are two ports. */
+  listenPort: string;
   segments: string[];
   text: string;
 }
@@ -28,13 +29,13 @@ function parseList(ctx: SemanticContext, list: unknown, at: readonly string[]): 
     const segments = [...at, String(i)];
     if (typeof text !== 'string' || !ctx.usable(segments)) return;
     const entry = checkPortEntry(segments, text);
-    if (entry.ok) out.push({ listenPort: entry.forward.listenPort, segments, text });
+    if (entry.ok) out.push({ listenPort: `${entry.forward.listenPort}${entry.forward.proto === 'udp' ? '/udp' : ''}`, segments, text });
     else ctx.report('E304', entry.message, segments);
   });
   return out;
 }
 
-function firstPublishers(ctx: SemanticContext, list: readonly Published[], seen: Map<number, Published>, host?: string): Map<number, Published> {
+function firstPublishers(ctx: SemanticContext, list: readonly Published[], seen: Map<string, Published>, host?: string): Map<string, Published> {
   for (const p of list) {
     const first = seen.get(p.listenPort);
     if (!first) {

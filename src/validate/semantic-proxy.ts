@@ -68,7 +68,8 @@ function publishedPorts(...lists: unknown[]): Map<number, string> {
     for (const text of list) {
       if (typeof text !== 'string') continue;
       const entry = parseForward(text);
-      if (entry.ok && !out.has(entry.value.listenPort)) out.set(entry.value.listenPort, text);
+      // Proxies are TCP: a UDP port of the same number takes nothing from them.
+      if (entry.ok && entry.value.proto === 'tcp' && !out.has(entry.value.listenPort)) out.set(entry.value.listenPort, text);
     }
   }
   return out;

@@ -40,7 +40,7 @@ const expressible: [string, AgentConfig, string[]][] = [
   ['listen port 0', base({ forwards: [fwd(0)] }), ['forwards[0].listenPort']],
   ['connect port 65536', base({ forwards: [fwd(8080, 'db', 65536)] }), ['forwards[0].connectPort']],
   ['--other port 70000', base({ others: [{ vip: OTHER, port: 70000, proto: 'tcp' }] }), ['others[0].port']],
-  ['udp', base({ forwards: [{ ...fwd(53), proto: 'udp' as 'tcp' }] }), ['forwards[0].proto']],
+  ['sctp', base({ forwards: [{ ...fwd(53), proto: 'sctp' as 'tcp' }] }), ['forwards[0].proto']],
 ];
 
 function viaCommandLine(config: AgentConfig) {

@@ -153,7 +153,7 @@ test('no option value shows as #0: internal agent --help names each value', () =
   assert.equal(r.code, 0);
   assert.doesNotMatch(r.stdout, /#\d/);
   assert.match(r.stdout, /^ {2}--me VIP {2,}This host's VIP/m);
-  assert.match(r.stdout, /^ {2}--forward SPEC {2,}A published port: SPEC is LISTEN:CONNECT_HOST:CONNECT_PORT\[\/tcp\]$/m);
+  assert.match(r.stdout, /^ {2}--forward SPEC {2,}A published port: SPEC is LISTEN:CONNECT_HOST:CONNECT_PORT\[\/tcp\|\/udp\]$/m);
   // The option column is aligned: every description starts in the same column.
   const starts = r.stdout.split('\n').filter((l) => /^ {2}--/.test(l)).map((l) => l.search(/ {2,}\S/) + l.slice(l.search(/ {2,}\S/)).search(/\S/));
   assert.equal(new Set(starts).size, 1, r.stdout);

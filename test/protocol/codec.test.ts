@@ -149,7 +149,7 @@ const malformed: [string, Buffer, ProtocolError['code']][] = [
   ['Len above the maximum', rawFrame(MAX_FRAME_LEN + 1, header({}), Buffer.alloc(4)), 'frame-too-large'],
   ['Len 0xffffffff', rawFrame(0xffffffff, header({}), Buffer.alloc(0)), 'frame-too-large'],
   ['Len below 16', rawFrame(15, header({}), Buffer.alloc(0)), 'frame-too-short'],
-  ['unknown proto', encodeFrame(header({ proto: 17 }), Buffer.alloc(4)), 'unknown-proto'],
+  ['unknown proto', encodeFrame(header({ proto: 18 }), Buffer.alloc(4)), 'unknown-proto'],
   ['unknown flag bit', encodeFrame(header({ flags: 0x0100 }), Buffer.alloc(4)), 'illegal-flags'],
   ['CLOSE_READ (reserved)', encodeFrame(header({ flags: FLAG_CLOSE_READ }), Buffer.alloc(0)), 'illegal-flags'],
   ['OPEN | ABORT', encodeFrame(header({ flags: FLAG_OPEN | FLAG_ABORT }), Buffer.alloc(4)), 'illegal-flags'],

@@ -21,8 +21,8 @@ export class InternalAgentCommand extends Command {
   });
 
   me = Option.String('--me', { required: true, description: 'This host\'s VIP, an IPv4 address' });
-  forwards = Option.Array('--forward', [], { description: 'A published port: SPEC is LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp]' });
-  others = Option.Array('--other', [], { description: 'A port another host publishes: VIP:PORT[/tcp]' });
+  forwards = Option.Array('--forward', [], { description: 'A published port: SPEC is LISTEN:CONNECT_HOST:CONNECT_PORT[/tcp|/udp]' });
+  others = Option.Array('--other', [], { description: 'A port another host publishes: VIP:PORT[/tcp|/udp]' });
   dns = Option.String('--dns', { description: 'Run the DNS server on this host\'s VIP, at PORT (UDP and TCP)' });
   dnsDomain = Option.String('--dns-domain', { description: 'A suffix under which every name answers too' });
   dnsResolvConf = Option.String('--dns-resolv-conf', { description: 'Patch /etc/resolv.conf: MODE is auto (when writable) or true' });
@@ -37,11 +37,14 @@ export class InternalAgentCommand extends Command {
   // The manifest's `keepalive` in ms (docs/reliability.md, bug 8); hidden: only compile writes it.
   keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 
+  // The manifest's `udp` (flow idle time and cap); hidden: only compile writes it.
+  udpFlows = Option.String('--udp-flows', { hidden: true, description: 'UDP flows end after IDLE_MS without a datagram; at most MAX_FLOWS at once: IDLE_MS,MAX_FLOWS' });
+
   override async execute(): Promise<number> {
     const config = buildAgentConfig(this.me, this.forwards, this.others, {
       port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
     }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive,
-    { include: this.discover, exclude: this.discoverExclude });
+    { include: this.discover, exclude: this.discoverExclude }, this.udpFlows);
     if (!config.ok) {
       for (const p of config.byFlag) this.context.stderr.write(`norouter internal agent: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
       return EXIT_USAGE;
