@@ -44,7 +44,7 @@ test('the command line round-trips: what plan prints is what the agent accepts',
   const argv = p.hosts[1]!.argv;
   const all = (flag: string) => argv.flatMap((a, i) => (a === flag ? [argv[i + 1] ?? ''] : []));
   assert.deepEqual(all('--udp-flows'), ['2500,100']);
-  const built = buildAgentConfig('127.0.42.101', all('--forward'), all('--other'), {}, {}, undefined, '2500,100');
+  const built = buildAgentConfig('127.0.42.101', all('--forward'), all('--other'), {}, {}, undefined, {}, '2500,100');
   assert.ok(built.ok);
   assert.deepEqual(built.value, p.hosts[1]!.agent);
 });
