@@ -8,11 +8,10 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { HEADER_LEN, abortPayload, datagramHeader, flowEndHeader, ipFromString, ipToString, type Frame, type FrameHeader } from '../protocol/index.js';
 import type { AbortReason } from '../protocol/reasons.js';
-import { errorCode, listenHint } from './socket-errors.js';
 import type { UdpDrops } from './udp-drops.js';
 import { FIRST_FLOW_PORT, LAST_FLOW_PORT, UDP_MAX_SEND_QUEUE, UDP_SOCKET_BUFFER } from './udp-limits.js';
 import type { UdpShare } from './udp-share.js';
-import { LISTEN_RETRY_MS, type ListenTarget } from './listeners.js';
+import { RetryingListens, type ListenTarget } from './retrying-listens.js';
 
 /** What the UDP side needs of the link. */
 export interface UdpLink {
@@ -28,6 +27,8 @@ interface Listener {
   vip: number;
   socket: Socket;
   bound: boolean;
+  /** close() was called: a dgram socket throws when closed twice. */
+  closed: boolean;
 }
 
 interface ClientFlow {
@@ -42,12 +43,10 @@ interface ClientFlow {
 const key = (t: ListenTarget): string => `${t.ip}:${t.port}`;
 
 export class UdpInitiator {
-  private readonly listeners = new Map<string, Listener>();
-  private readonly failed = new Map<string, { target: ListenTarget; error: string }>();
+  private readonly listens: RetryingListens<Listener>;
   private readonly byClient = new Map<string, ClientFlow>();
   private readonly byId = new Map<number, ClientFlow>();
   private nextId = FIRST_FLOW_PORT;
-  private retry: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(
@@ -61,9 +60,24 @@ export class UdpInitiator {
      * dropped, not sent, unless it did.
      */
     private readonly enabled: () => boolean | undefined,
-    private readonly log: (line: string) => void,
-    private readonly onChange: () => void,
-  ) {}
+    log: (line: string) => void,
+    onChange: () => void,
+  ) {
+    this.listens = new RetryingListens<Listener>({
+      suffix: '/udp',
+      open: (t, k, listening, failed) => this.open(t, k, listening, failed),
+      close: (l) => {
+        if (l.closed) return;
+        l.closed = true;
+        l.socket.close();
+      },
+      isListening: (l) => l.bound,
+      // Its flows end with it, the publishing host told (§14.3).
+      withdrawn: (l) => {
+        for (const flow of [...this.byId.values()]) if (flow.listener === l) this.end(flow, 'policy');
+      },
+    }, log, onChange);
+  }
 
   get flows(): number {
     return this.byId.size;
@@ -71,71 +85,36 @@ export class UdpInitiator {
 
   /** The addresses that should be listened on and are not, with why (STATUS, §4.6). */
   get failures(): { listen: string; error: string }[] {
-    return [...this.failed].map(([k, f]) => ({ listen: `${k}/udp`, error: f.error }));
+    return this.listens.failures;
   }
 
   get listening(): string[] {
-    return [...this.listeners.values()].filter((l) => l.bound).map((l) => `${key(l.target)}/udp`);
+    return this.listens.listening;
   }
 
   /** Opens what is new, closes what was withdrawn (and ends its flows); resolves once every new socket is bound or failed. */
-  async apply(targets: readonly ListenTarget[]): Promise<void> {
-    const wanted = new Map(targets.map((t) => [key(t), t]));
-    for (const k of this.failed.keys()) if (!wanted.has(k)) this.failed.delete(k);
-    for (const [k, l] of this.listeners) {
-      if (wanted.has(k)) continue;
-      this.listeners.delete(k);
-      for (const flow of [...this.byId.values()]) if (flow.listener === l) this.end(flow, 'policy');
-      l.socket.close();
-      this.log(`stopped listening on ${k}/udp`);
-    }
-    await Promise.all([...wanted].filter(([k]) => !this.listeners.has(k)).map(([k, t]) => this.listen(k, t)));
-    this.scheduleRetry();
+  apply(targets: readonly ListenTarget[]): Promise<void> {
+    return this.listens.apply(targets);
   }
 
-  private listen(k: string, t: ListenTarget, retrying = false): Promise<void> {
-    const vip = ipFromString(t.ip) ?? 0;
+  private open(t: ListenTarget, k: string, listening: () => void, failed: (error: Error) => void): Listener {
     const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
-    const l: Listener = { target: t, vip, socket, bound: false };
-    this.listeners.set(k, l);
+    const l: Listener = { target: t, vip: ipFromString(t.ip) ?? 0, socket, bound: false, closed: false };
     socket.on('message', (msg, rinfo) => this.fromClient(l, msg, rinfo));
-    return new Promise((resolve) => {
-      const onError = (e: Error): void => {
-        const wanted = !this.closed && this.listeners.get(k) === l;
-        if (this.listeners.get(k) === l) this.listeners.delete(k);
-        socket.close();
-        if (!wanted) return resolve(); // withdrawn while binding: nothing to report or retry
-        const error = errorCode(e) ?? e.message;
-        const before = this.failed.get(k)?.error;
-        this.failed.set(k, { target: t, error });
-        if (!retrying || before !== error) this.log(`cannot listen on ${k}/udp: ${error}; ${listenHint(errorCode(e), t.ip, t.port)}${retrying ? '' : `; trying again every ${LISTEN_RETRY_MS / 1000} s`}`);
-        if (retrying && before !== error) this.onChange();
-        resolve();
-      };
-      socket.once('error', onError);
-      socket.bind({ address: t.ip, port: t.port }, () => {
-        socket.off('error', onError);
-        // After binding, a socket error (an ICMP error on a send to a client) concerns one datagram.
-        socket.on('error', (e) => this.drops.add('send-failed', `${k}/udp: ${e.message}`));
-        l.bound = true;
-        if (this.closed || this.listeners.get(k) !== l) socket.close();
-        else if (this.failed.delete(k)) {
-          this.log(`now listening on ${k}/udp`);
-          this.onChange();
-        }
-        resolve();
-      });
+    const onError = (e: Error): void => {
+      l.closed = true;
+      socket.close();
+      failed(e);
+    };
+    socket.once('error', onError);
+    socket.bind({ address: t.ip, port: t.port }, () => {
+      socket.off('error', onError);
+      // After binding, a socket error (an ICMP error on a send to a client) concerns one datagram.
+      socket.on('error', (e) => this.drops.add('send-failed', `${k}/udp: ${e.message}`));
+      l.bound = true;
+      listening();
     });
-  }
-
-  private scheduleRetry(): void {
-    if (this.closed || this.retry || this.failed.size === 0) return;
-    this.retry = setTimeout(() => {
-      this.retry = undefined;
-      const again = [...this.failed].filter(([k]) => !this.listeners.has(k));
-      void Promise.all(again.map(([k, f]) => this.listen(k, f.target, true))).then(() => this.scheduleRetry());
-    }, LISTEN_RETRY_MS);
-    this.retry.unref();
+    return l;
   }
 
   private fromClient(l: Listener, msg: Buffer, rinfo: RemoteInfo): void {
@@ -194,10 +173,7 @@ export class UdpInitiator {
 
   closeAll(): void {
     this.closed = true;
-    clearTimeout(this.retry);
-    this.failed.clear();
-    for (const l of this.listeners.values()) l.socket.close();
-    this.listeners.clear();
+    this.listens.closeAll();
     this.byClient.clear();
     this.byId.clear();
   }
