@@ -1,19 +1,16 @@
 /**
  * The router's UDP checks in memory (src/router/datagram-switch.ts, docs/protocol.md §14.4): the
- * router's own HostLinks over PassThrough pairs, scripted agents at the other end. What is
+ * router's own HostLinks with scripted agents at the other end (./switch-harness.ts). What is
  * forwarded, dropped and counted is read off the frames each agent receives and the switch's
  * drop counters.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import {
-  FEATURES, FEATURE_UDP, FLAG_FROM_ACCEPTOR, PROTO_CONTROL, PROTO_UDP, abortPayload, decodeControl, ipFromString, isProtocolError,
-  makeHello, type ControlMessage, type Frame, type FrameHeader,
-} from '../../src/protocol/index.js';
-import { FramedStream } from '../../src/link/index.js';
+import { FEATURES, FEATURE_UDP, FLAG_FROM_ACCEPTOR, PROTO_UDP, abortPayload, ipFromString, type FrameHeader } from '../../src/protocol/index.js';
+import { Host } from './switch-harness.js';
 import { Switch } from '../../src/router/switch.js';
-import { HostLink, MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
+import { MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
 import { UDP_MAX_QUEUED } from '../../src/net/udp-limits.js';
 import type { AgentConfig, Plan, PlanHost } from '../../src/plan/types.js';
 import { waitFor } from '../helpers/wait.js';
@@ -22,38 +19,6 @@ const A = '127.0.42.1';
 const B = '127.0.42.2';
 const ip = (text: string): number => ipFromString(text)!;
 const DNS = 53;
-
-class Host {
-  readonly received: Frame[] = [];
-  readonly control: ControlMessage[] = [];
-  readonly agent: FramedStream;
-  readonly link: HostLink;
-  inputEnded = false;
-
-  constructor(plan: PlanHost, sw: Switch, features: readonly string[], toAgent = new PassThrough()) {
-    const toRouter = new PassThrough();
-    this.agent = new FramedStream(toAgent, toRouter, {
-      onFrame: (f) => {
-        if (f.proto !== PROTO_CONTROL) return void this.received.push({ ...f, payload: Buffer.concat([f.payload, ...(f.rest ?? [])]) });
-        const msg = decodeControl(f.payload);
-        if (!isProtocolError(msg) && msg.type !== 'config-refused') this.control.push(msg);
-      },
-      onError: (e) => assert.fail(e),
-      onInputEnd: () => { this.inputEnded = true; },
-    }, { schedule: { kind: 'turn' }, inputOnClose: 'drain' });
-    this.link = new HostLink(plan, { output: toRouter, input: toAgent }, {
-      onUp: (l) => sw.up(l),
-      onFrame: (l, f) => sw.receive(l, f),
-      onStatus: () => {},
-      onDown: (l) => sw.down(l),
-    });
-    this.agent.sendControl({ type: 'hello', hello: makeHello('agent', plan.vip, 'test', features) });
-  }
-
-  send(h: FrameHeader, payload: Buffer): void {
-    this.agent.send(h, payload);
-  }
-}
 
 function planHost(name: string, me: string, udpPorts: number[]): PlanHost {
   const agent: AgentConfig = {
@@ -76,7 +41,7 @@ async function mesh(bFeatures: readonly string[] = FEATURES, bInput?: PassThroug
   const log: string[] = [];
   const sw = new Switch(plan, { log: (l) => log.push(l), maxOpenBacklog: MAX_OPEN_BACKLOG });
   const a = new Host(plan.hosts[0]!, sw, FEATURES);
-  const b = new Host(plan.hosts[1]!, sw, bFeatures, bInput);
+  const b = new Host(plan.hosts[1]!, sw, bFeatures, bInput ? { toAgent: bInput } : {});
   await waitFor(() => a.link.isUp && b.link.isUp, { what: 'two links up' });
   return { sw, log, a, b };
 }

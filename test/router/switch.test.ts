@@ -1,20 +1,17 @@
 /**
- * The router's switch in memory (src/router/switch.ts): the router's own HostLinks over
- * PassThrough pairs, and at the other end of each a scripted agent speaking frames through
- * src/link's FramedStream. No processes, no network namespaces: what the switch forwards,
+ * The router's switch in memory (src/router/switch.ts): the router's own HostLinks with a
+ * scripted agent at the other end of each (./switch-harness.ts). No processes, no network namespaces: what the switch forwards,
  * refuses and closes is read off the frames each agent receives.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import {
-  FEATURES, FEATURE_PEER_DOWN, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, PRE_OPEN_WINDOW, PROTO_CONTROL, PROTO_TCP, ROUTED_PORT,
-  decodeControl, ipFromString, isProtocolError, makeHello, readAbortPayload, routedOpenPayload, u32Payload,
-  type ControlMessage, type Frame, type FrameHeader,
+  FEATURES, FEATURE_PEER_DOWN, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, PRE_OPEN_WINDOW, PROTO_TCP, ROUTED_PORT,
+  ipFromString, routedOpenPayload, u32Payload, type FrameHeader,
 } from '../../src/protocol/index.js';
-import { FramedStream } from '../../src/link/index.js';
+import { Host } from './switch-harness.js';
 import { Switch, type SwitchOptions } from '../../src/router/switch.js';
-import { HostLink, MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
+import { MAX_OPEN_BACKLOG } from '../../src/router/host-link.js';
 import type { AgentConfig, Plan, PlanHost } from '../../src/plan/types.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -23,53 +20,6 @@ const B = '127.0.42.2';
 const C = '127.0.42.3';
 const ip = (text: string): number => ipFromString(text)!;
 const PORT = 8080;
-
-/** One host: the router's HostLink, and the scripted agent at the other end of its streams. */
-class Host {
-  readonly received: Frame[] = [];
-  readonly control: ControlMessage[] = [];
-  readonly agent: FramedStream;
-  readonly link: HostLink;
-  /** The router closed the agent's input. */
-  inputEnded = false;
-
-  constructor(readonly plan: PlanHost, sw: Switch, features: readonly string[] = FEATURES, protocol?: number) {
-    const toRouter = new PassThrough();
-    const toAgent = new PassThrough();
-    this.agent = new FramedStream(toAgent, toRouter, {
-      onFrame: (f) => {
-        if (f.proto !== PROTO_CONTROL) {
-          this.received.push({ ...f, payload: Buffer.from(f.payload) });
-          return;
-        }
-        const msg = decodeControl(f.payload);
-        if (!isProtocolError(msg) && msg.type !== 'config-refused') this.control.push(msg);
-      },
-      onError: (e) => assert.fail(e),
-      onInputEnd: () => { this.inputEnded = true; },
-    }, { schedule: { kind: 'turn' }, inputOnClose: 'drain' });
-    this.link = new HostLink(plan, { output: toRouter, input: toAgent }, {
-      onUp: (l) => sw.up(l),
-      onFrame: (l, f) => sw.receive(l, f),
-      onStatus: () => {},
-      onDown: (l) => sw.down(l),
-    });
-    this.agent.sendControl({ type: 'hello', hello: { ...makeHello('agent', plan.vip, 'test', features), ...(protocol ? { protocol } : {}) } });
-  }
-
-  send(h: FrameHeader, payload?: Buffer): void {
-    this.agent.send(h, payload);
-  }
-
-  /** The agent's process ends: its stdout closes. */
-  leave(): void {
-    this.agent.close();
-  }
-
-  aborts(): { header: Frame; reason: string; text: string }[] {
-    return this.received.filter((f) => f.flags & 0x0010).map((f) => ({ header: f, ...readAbortPayload(f.payload) }));
-  }
-}
 
 function config(me: string, forwards: number[] = [], routes: AgentConfig['routes'] = undefined): AgentConfig {
   return {
@@ -192,7 +142,7 @@ test('a host going away mid-connection: PEER_DOWN to every other agent that take
 test('the router\'s GOODBYE for an agent of another protocol version says version-mismatch (docs/protocol.md §3)', async () => {
   // The router used to answer every link-fatal error with GOODBYE protocol-error.
   const sw = new Switch({ hosts: [] }, { log: () => {}, maxOpenBacklog: MAX_OPEN_BACKLOG });
-  const host = new Host(planHost('a', config(A)), sw, FEATURES, 99);
+  const host = new Host(planHost('a', config(A)), sw, FEATURES, { protocol: 99 });
   await waitFor(() => host.inputEnded, { what: 'the link closed' });
   const bye = host.control.find((m) => m.type === 'goodbye');
   assert.ok(bye?.type === 'goodbye' && bye.reason === 'version-mismatch' && /protocol 99/.test(bye.message));
