@@ -13,10 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmtRatio, median, percentile } from './lib/stats.js';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
+import { destroyAllNetns, inNetns } from './lib/netns.js';
 import { killAll, runToEnd, start, which } from './lib/procs.js';
 import { CLI, MeshRouter } from './lib/mesh-router.js';
-import { Worker } from './lib/worker-client.js';
+import { workerPair } from './lib/worker-client.js';
 import { askSocket } from '../src/status/control-client.js';
 import { socketPath } from '../src/status/control-path.js';
 
@@ -45,13 +45,7 @@ async function meshCost(notes: string[]): Promise<AccountingRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'norouter-bench-acct-'));
   const closers: (() => Promise<void>)[] = [];
   try {
-    const ns1 = createNetns();
-    const ns2 = createNetns();
-    const server = new Worker('server', inNetns(ns2, []));
-    closers.push(() => server.close());
-    const client = new Worker('client', inNetns(ns1, []));
-    closers.push(() => client.close());
-    await Promise.all([server.ready, client.ready]);
+    const { ns1, ns2, server, client } = await workerPair(closers);
     await server.call('serve', { kind: 'echo', port: PORT.echo });
     void runToEnd(inNetns(ns2, ['iperf3', '-s', '-B', '127.0.0.1', '-p', String(PORT.iperf)]), 600_000);
     const hosts = (v: typeof ON) => [

@@ -17,12 +17,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
 import { cpuSeconds, descendants, killAll, start, stop } from './lib/procs.js';
 import { median, percentile } from './lib/stats.js';
 import { prng } from '../test/protocol/prng.js';
+import { Lines } from './lib/lines.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 const LISTEN_MANY = new URL('../test/fixtures/bin/listen-many.mjs', import.meta.url).pathname;
@@ -73,28 +73,6 @@ for (const [file, n] of [['/proc/net/tcp', 200], ['/proc/net/tcp6', 200], ['/pro
 }
 `;
 
-class Lines {
-  private readonly seen: string[] = [];
-  private readonly waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
-  constructor(stream: NodeJS.ReadableStream) {
-    createInterface({ input: stream }).on('line', (line) => {
-      const i = this.waiters.findIndex((w) => w.test(line));
-      if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(line);
-      else this.seen.push(line);
-      if (this.seen.length > 200) this.seen.shift();
-    });
-  }
-
-  next(test: (l: string) => boolean, what: string, timeoutMs = WAIT_MS): Promise<string> {
-    const i = this.seen.findIndex(test);
-    if (i >= 0) return Promise.resolve(this.seen.splice(i, 1)[0]!);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last lines:\n${this.seen.slice(-10).join('\n')}`)), timeoutMs);
-      this.waiters.push({ test, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-    });
-  }
-}
-
 export interface DiscoverBenchResult {
   latenciesMs: number[];
   medianMs: number;
@@ -127,7 +105,7 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
     const empty = createNetns();
     const costs = start(inNetns(empty, [process.execPath, '-e', READ_COST]));
     children.push(costs);
-    const costLines = new Lines(costs.stdout as NodeJS.ReadableStream);
+    const costLines = new Lines(costs.stdout as NodeJS.ReadableStream, WAIT_MS);
     const readCostUs: [string, number][] = [];
     for (const f of ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/sockstat', '/proc/net/sockstat6']) {
       const line = await costLines.next((l) => l.startsWith(`${f} `), `the cost of reading ${f}`);
@@ -140,8 +118,8 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
       '',
     ].join('\n'));
     router = start([process.execPath, CLI, 'run', file]);
-    const out = new Lines(router.stdout as NodeJS.ReadableStream);
-    const err = new Lines(router.stderr as NodeJS.ReadableStream);
+    const out = new Lines(router.stdout as NodeJS.ReadableStream, WAIT_MS);
+    const err = new Lines(router.stderr as NodeJS.ReadableStream, WAIT_MS);
     await out.next((l) => l.startsWith('norouter: ready in'), 'the mesh to be ready');
     const agentPid = (vip: string) => {
       const found = descendants(router?.pid ?? 0).filter((p) => p.argv.includes('agent') && p.argv.some((a, j) => a === '--me' && p.argv[j + 1] === vip));
@@ -153,8 +131,8 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
     const server = start(inNetns(ns[0]!, [process.execPath, '-e', SERVER]));
     const prober = start(inNetns(ns[1]!, [process.execPath, '-e', PROBER]));
     children.push(server, prober);
-    const serverLines = new Lines(server.stdout as NodeJS.ReadableStream);
-    const proberLines = new Lines(prober.stdout as NodeJS.ReadableStream);
+    const serverLines = new Lines(server.stdout as NodeJS.ReadableStream, WAIT_MS);
+    const proberLines = new Lines(prober.stdout as NodeJS.ReadableStream, WAIT_MS);
 
     const latencies: number[] = [];
     // A pause of 0-300 ms (seeded) before each listen(), so that trials do not fall at one phase of the agent's polls.
@@ -182,7 +160,7 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
 
     const many = start(inNetns(ns[0]!, [process.execPath, LISTEN_MANY, '1000']));
     children.push(many);
-    await new Lines(many.stdout as NodeJS.ReadableStream).next((l) => l.startsWith('listening '), 'the 1,000 listeners');
+    await new Lines(many.stdout as NodeJS.ReadableStream, WAIT_MS).next((l) => l.startsWith('listening '), 'the 1,000 listeners');
     await err.next((l) => /h2\] configuration reloaded: 0 forwards, 1000 others$/.test(l), 'the 1,000 ports on h2', 60_000);
     await new Promise((r) => setTimeout(r, 2000));
     const [many1, many2] = await cpuOver(agents, MANY_IDLE_S);

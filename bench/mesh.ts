@@ -24,11 +24,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fmtRatio, median, percentile } from './lib/stats.js';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
+import { destroyAllNetns, inNetns } from './lib/netns.js';
 import { killAll, runToEnd, which } from './lib/procs.js';
 import { fmtMemory, mib, MeshRouter, type Memory } from './lib/mesh-router.js';
 import { SocatChain } from './lib/socat-chain.js';
-import { Worker } from './lib/worker-client.js';
+import { Worker, workerPair } from './lib/worker-client.js';
 import { dbSkipReason, pgbenchTps, redisRps, startPostgres, startRedis } from './lib/db-servers.js';
 
 /**
@@ -98,13 +98,7 @@ export async function benchMesh(groups: Set<Group> = new Set(MESH_GROUPS)): Prom
 }
 
 async function run(dir: string, closers: (() => Promise<void>)[], groups: Set<Group>): Promise<MeshBenchResult> {
-  const ns1 = createNetns();
-  const ns2 = createNetns();
-  const server = new Worker('server', inNetns(ns2, []));
-  closers.push(() => server.close());
-  const client = new Worker('client', inNetns(ns1, []));
-  closers.push(() => client.close());
-  await Promise.all([server.ready, client.ready]);
+  const { ns1, ns2, server, client } = await workerPair(closers);
   for (const kind of ['echo', 'sink', 'hold', 'source', 'http'] as const) await server.call('serve', { kind, port: PORT[kind] });
   // Lives until the namespace is destroyed (or the deadline): it serves one test at a time.
   void runToEnd(inNetns(ns2, ['iperf3', '-s', '-B', '127.0.0.1', '-p', String(PORT.iperf)]), DEADLINE_MS);

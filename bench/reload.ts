@@ -14,11 +14,11 @@ import { mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import type { ChildProcess } from 'node:child_process';
 import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
 import { descendants, killAll, rssKiB, runToEnd, start, stop } from './lib/procs.js';
 import { median } from './lib/stats.js';
+import { Lines } from './lib/lines.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 /** Save → reachable everywhere, median. */
@@ -76,27 +76,6 @@ export interface ReloadBenchResult {
   agentsRestarted: boolean;
   reloads: number;
   missed: string[];
-}
-
-/** One line-oriented child: resolves the next line matching a predicate. */
-class Lines {
-  private readonly seen: string[] = [];
-  private readonly waiters: { test: (l: string) => boolean; resolve: (l: string) => void }[] = [];
-  constructor(stream: NodeJS.ReadableStream) {
-    createInterface({ input: stream }).on('line', (line) => {
-      const i = this.waiters.findIndex((w) => w.test(line));
-      if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(line);
-      else this.seen.push(line);
-      if (this.seen.length > 200) this.seen.shift(); // only a tail, for error messages
-    });
-  }
-
-  next(test: (l: string) => boolean, what: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; last lines:\n${this.seen.slice(-10).join('\n')}`)), WAIT_MS);
-      this.waiters.push({ test, resolve: (l) => { clearTimeout(timer); resolve(l); } });
-    });
-  }
 }
 
 function manifest(vips: string[], ns: string[], extra: number | undefined): string {
@@ -164,7 +143,7 @@ export async function benchReload(): Promise<ReloadBenchResult> {
     const ns = [createNetns(), createNetns()];
     const target = start(inNetns(ns[0] ?? '', [process.execPath, '-e', TARGET]));
     children.push(target);
-    await new Lines(target.stdout as NodeJS.ReadableStream).next((l) => l === 'listening', 'the target server');
+    await new Lines(target.stdout as NodeJS.ReadableStream, WAIT_MS).next((l) => l === 'listening', 'the target server');
 
     let n = 0;
     const save = (extra: number | undefined) => {
@@ -174,8 +153,8 @@ export async function benchReload(): Promise<ReloadBenchResult> {
     };
     save(undefined);
     router = start([process.execPath, CLI, 'run', '--watch', file]);
-    const out = new Lines(router.stdout as NodeJS.ReadableStream);
-    const err = new Lines(router.stderr as NodeJS.ReadableStream);
+    const out = new Lines(router.stdout as NodeJS.ReadableStream, WAIT_MS);
+    const err = new Lines(router.stderr as NodeJS.ReadableStream, WAIT_MS);
     await Promise.all([
       out.next((l) => l.startsWith('norouter: ready in'), 'the mesh to be ready'),
       err.next((l) => l.startsWith('norouter: watching'), 'the watcher'),
@@ -192,7 +171,7 @@ export async function benchReload(): Promise<ReloadBenchResult> {
     const probers = [undefined, ...ns].map((space) => {
       const p = start(space ? inNetns(space, [process.execPath, '-e', PROBER]) : [process.execPath, '-e', PROBER]);
       children.push(p);
-      return { stdin: p.stdin, lines: new Lines(p.stdout as NodeJS.ReadableStream) };
+      return { stdin: p.stdin, lines: new Lines(p.stdout as NodeJS.ReadableStream, WAIT_MS) };
     });
     // Every prober works before the clock starts (a namespace's first node start is slow).
     await Promise.all(probers.map((p) => {

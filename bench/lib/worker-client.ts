@@ -7,6 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { start, stop } from './procs.js';
+import { createNetns, inNetns } from './netns.js';
 
 const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -62,4 +63,19 @@ export class Worker {
     this.child.stdin?.end();
     await stop(this.child, 'SIGTERM', 2000);
   }
+}
+
+/**
+ * The two hosts of a mesh benchmark: two fresh network namespaces, a server worker in the second
+ * and a client worker in the first, both ready; `closers` gets what stops them.
+ */
+export async function workerPair(closers: (() => Promise<void>)[]): Promise<{ ns1: string; ns2: string; server: Worker; client: Worker }> {
+  const ns1 = createNetns();
+  const ns2 = createNetns();
+  const server = new Worker('server', inNetns(ns2, []));
+  closers.push(() => server.close());
+  const client = new Worker('client', inNetns(ns1, []));
+  closers.push(() => client.close());
+  await Promise.all([server.ready, client.ready]);
+  return { ns1, ns2, server, client };
 }
