@@ -50,11 +50,11 @@ export class UdpAcceptor {
     if (!t) {
       const forward = this.forwardFor(flow.dstPort);
       if (!forward) {
-        this.drops.add('unpublished-port', `${formatTuple(flow)}/udp: this host publishes no UDP port ${flow.dstPort}`);
+        this.drops.add('unpublished-port', () => `${formatTuple(flow)}/udp: this host publishes no UDP port ${flow.dstPort}`);
         return this.sendEnd(flow, 'policy');
       }
       if (this.flows.size >= this.limits().maxFlows) {
-        this.drops.add('flow-limit', `${formatTuple(flow)}/udp: ${this.flows.size} flows already (udp.maxFlows)`);
+        this.drops.add('flow-limit', () => `${formatTuple(flow)}/udp: ${this.flows.size} flows already (udp.maxFlows)`);
         return this.sendEnd(flow, 'resource-limit');
       }
       t = this.open(k, flow, forward);
@@ -63,7 +63,7 @@ export class UdpAcceptor {
     // The payload may alias the link's read buffer (docs/protocol.md §8.2), which is not reused: no copy needed.
     const payload = frame.rest?.length ? Buffer.concat([frame.payload, ...frame.rest]) : frame.payload;
     if (t.pending) {
-      if (t.pending.length >= UDP_MAX_PENDING) return this.drops.add('send-queue-full', `${formatTuple(flow)}/udp: ${UDP_MAX_PENDING} datagrams wait for ${t.forward.connectHost}`);
+      if (t.pending.length >= UDP_MAX_PENDING) return this.drops.add('send-queue-full', () => `${formatTuple(flow)}/udp: ${UDP_MAX_PENDING} datagrams wait for ${t.forward.connectHost}`);
       t.pending.push(payload);
       return;
     }
@@ -116,7 +116,7 @@ export class UdpAcceptor {
   }
 
   private toTarget(t: TargetFlow, payload: Buffer): void {
-    if (t.socket.getSendQueueSize() > UDP_MAX_SEND_QUEUE) return this.drops.add('send-queue-full', `to ${t.forward.connectHost}:${t.forward.connectPort}: its socket's send queue is full`);
+    if (t.socket.getSendQueueSize() > UDP_MAX_SEND_QUEUE) return this.drops.add('send-queue-full', () => `to ${t.forward.connectHost}:${t.forward.connectPort}: its socket's send queue is full`);
     t.socket.send(payload, (error) => {
       if (error) this.failed(t, error);
     });
@@ -126,7 +126,7 @@ export class UdpAcceptor {
     if (this.flows.get(t.key) !== t) return;
     t.last = Date.now();
     const full = this.share.refuse(this.link);
-    if (full) return this.drops.add('link-congested', `a reply for ${formatTuple(t.flow)}/udp: ${full}`);
+    if (full) return this.drops.add('link-congested', () => `a reply for ${formatTuple(t.flow)}/udp: ${full}`);
     this.link.send(datagramHeader(t.flow, true), msg);
     this.share.sent(this.link, HEADER_LEN + msg.length);
   }
@@ -136,7 +136,7 @@ export class UdpAcceptor {
     const code = errorCode(e);
     const reason = dialErrorReason(code);
     const unreachable = reason === 'refused' || reason === 'unreachable';
-    this.drops.add(unreachable ? 'target-unreachable' : 'send-failed', `${formatTuple(t.flow)}/udp to ${t.forward.connectHost}:${t.forward.connectPort}: ${code ?? e.message}`);
+    this.drops.add(unreachable ? 'target-unreachable' : 'send-failed', () => `${formatTuple(t.flow)}/udp to ${t.forward.connectHost}:${t.forward.connectPort}: ${code ?? e.message}`);
     this.end(t, reason);
   }
 

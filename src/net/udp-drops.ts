@@ -24,10 +24,11 @@ export class UdpDrops {
   /** `log` gets the first drop of each kind (with `why`); undefined: count only. */
   constructor(private readonly log?: (line: string) => void) {}
 
-  add(kind: UdpDropKind, why: string): void {
+  /** Counts one drop; `why` is asked only for the one drop that is logged (a flood must not build a text per datagram). */
+  add(kind: UdpDropKind, why: () => string): void {
     const n = (this.counts.get(kind) ?? 0) + 1;
     this.counts.set(kind, n);
-    if (n === 1) this.log?.(`dropped a datagram: ${why} (${kind}); more of this kind are counted, not logged`);
+    if (n === 1) this.log?.(`dropped a datagram: ${why()} (${kind}); more of this kind are counted, not logged`);
   }
 
   /** Every kind counted so far, with its count. */

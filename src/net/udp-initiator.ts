@@ -110,7 +110,7 @@ export class UdpInitiator {
     socket.bind({ address: t.ip, port: t.port }, () => {
       socket.off('error', onError);
       // After binding, a socket error (an ICMP error on a send to a client) concerns one datagram.
-      socket.on('error', (e) => this.drops.add('send-failed', `${k}/udp: ${e.message}`));
+      socket.on('error', (e) => this.drops.add('send-failed', () => `${k}/udp: ${e.message}`));
       l.bound = true;
       listening();
     });
@@ -119,16 +119,17 @@ export class UdpInitiator {
 
   private fromClient(l: Listener, msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed) return;
-    const where = `${key(l.target)}/udp from ${rinfo.address}:${rinfo.port}`;
+    // Only a drop's message needs it: built then, not for every datagram.
+    const where = (): string => `${key(l.target)}/udp from ${rinfo.address}:${rinfo.port}`;
     const enabled = this.enabled();
-    if (enabled === undefined) return this.drops.add('host-down', `${where}: the link to the router is not up yet`);
-    if (!enabled) return this.drops.add('peer-too-old', `${where}: the router is too old for UDP: install this norouter version there`);
+    if (enabled === undefined) return this.drops.add('host-down', () => `${where()}: the link to the router is not up yet`);
+    if (!enabled) return this.drops.add('peer-too-old', () => `${where()}: the router is too old for UDP: install this norouter version there`);
     const clientKey = `${l.vip}:${l.target.port}|${rinfo.address}:${rinfo.port}`;
     let flow = this.byClient.get(clientKey);
     if (!flow) {
-      if (this.byId.size >= this.limits().maxFlows) return this.drops.add('flow-limit', `${where}: ${this.byId.size} flows already (udp.maxFlows)`);
+      if (this.byId.size >= this.limits().maxFlows) return this.drops.add('flow-limit', () => `${where()}: ${this.byId.size} flows already (udp.maxFlows)`);
       const id = this.pickId();
-      if (id === undefined) return this.drops.add('flow-limit', `${where}: no free flow port`);
+      if (id === undefined) return this.drops.add('flow-limit', () => `${where()}: no free flow port`);
       flow = { id, key: clientKey, listener: l, address: rinfo.address, port: rinfo.port, last: 0 };
       this.byClient.set(clientKey, flow);
       this.byId.set(id, flow);
@@ -136,7 +137,7 @@ export class UdpInitiator {
     flow.last = Date.now();
     // §14.4: a congested link drops the datagram; queued, it would delay every TCP frame behind it.
     const full = this.share.refuse(this.link);
-    if (full) return this.drops.add('link-congested', `${where}: ${full}`);
+    if (full) return this.drops.add('link-congested', () => `${where()}: ${full}`);
     this.link.send(datagramHeader(this.flowOf(flow), false), msg);
     this.share.sent(this.link, HEADER_LEN + msg.length);
   }
@@ -145,13 +146,13 @@ export class UdpInitiator {
   reply(frame: Frame): void {
     const flow = this.byId.get(frame.dstPort);
     if (!flow || flow.listener.vip !== frame.srcIP || flow.listener.target.port !== frame.srcPort) {
-      return this.drops.add('no-flow', `a reply from ${key({ ip: ipToString(frame.srcIP), port: frame.srcPort })}/udp for flow port ${frame.dstPort}, which this host does not have`);
+      return this.drops.add('no-flow', () => `a reply from ${key({ ip: ipToString(frame.srcIP), port: frame.srcPort })}/udp for flow port ${frame.dstPort}, which this host does not have`);
     }
     const socket = flow.listener.socket;
-    if (socket.getSendQueueSize() > UDP_MAX_SEND_QUEUE) return this.drops.add('send-queue-full', `to ${flow.address}:${flow.port}: its socket's send queue is full`);
+    if (socket.getSendQueueSize() > UDP_MAX_SEND_QUEUE) return this.drops.add('send-queue-full', () => `to ${flow.address}:${flow.port}: its socket's send queue is full`);
     flow.last = Date.now();
     socket.send(frame.payload, flow.port, flow.address, (error) => {
-      if (error) this.drops.add('send-failed', `to ${flow.address}:${flow.port}: ${error.message}`);
+      if (error) this.drops.add('send-failed', () => `to ${flow.address}:${flow.port}: ${error.message}`);
     });
   }
 

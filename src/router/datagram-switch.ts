@@ -76,18 +76,19 @@ export class DatagramSwitch {
     this.buckets.delete(name);
   }
 
-  private verdict(from: SwitchLink, to: SwitchLink | undefined, frame: Frame): { kind: UdpDropKind; why: string } | undefined {
-    const what = `${formatTuple(flowOf(frame))}/udp`;
-    if (!to?.isUp) return { kind: 'host-down', why: `${what}: no agent is up there` };
-    if (!to.features.has(FEATURE_UDP)) return { kind: 'peer-too-old', why: `${what}: the agent of ${to.name} is too old for UDP: install this norouter version there` };
+  private verdict(from: SwitchLink, to: SwitchLink | undefined, frame: Frame): { kind: UdpDropKind; why: () => string } | undefined {
+    // Only a drop's message needs the tuple: built then, not for every datagram forwarded.
+    const what = (): string => `${formatTuple(flowOf(frame))}/udp`;
+    if (!to?.isUp) return { kind: 'host-down', why: () => `${what()}: no agent is up there` };
+    if (!to.features.has(FEATURE_UDP)) return { kind: 'peer-too-old', why: () => `${what()}: the agent of ${to.name} is too old for UDP: install this norouter version there` };
     // A flow's end carries no data and names a flow only the receiver can check (§14.3): it goes even for a withdrawn port.
     if (!isFlowEnd(frame)) {
       const port = isReply(frame) ? key(frame.srcIP, frame.srcPort) : key(frame.dstIP, frame.dstPort);
-      if (!this.published.has(port)) return { kind: 'unpublished-port', why: `${what}: ${isReply(frame) ? from.name : to.name} publishes no such UDP port` };
+      if (!this.published.has(port)) return { kind: 'unpublished-port', why: () => `${what()}: ${isReply(frame) ? from.name : to.name} publishes no such UDP port` };
     }
-    if (!this.bucketOf(from).take()) return { kind: 'rate-limit', why: `${what}: more than ${DATAGRAM_RATE} datagrams per second from ${from.name}` };
+    if (!this.bucketOf(from).take()) return { kind: 'rate-limit', why: () => `${what()}: more than ${DATAGRAM_RATE} datagrams per second from ${from.name}` };
     const full = this.shareOf(to).refuse(to);
-    if (full) return { kind: 'link-congested', why: `${what}: ${to.name}: ${full}` };
+    if (full) return { kind: 'link-congested', why: () => `${what()}: ${to.name}: ${full}` };
     return undefined;
   }
 
