@@ -14,15 +14,16 @@
  * Hosts: h1 (discover: true) and h2 (no discovery; the client side), each a network namespace
  * (`ip netns exec NS node dist/norouter.cjs`), joined by `norouter run`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
-import { cpuSeconds, descendants, killAll, start, stop } from './lib/procs.js';
+import { createNetns, inNetns } from './lib/netns.js';
+import { cpuSeconds, descendants, start } from './lib/procs.js';
 import { median, percentile } from './lib/stats.js';
 import { prng } from '../test/protocol/prng.js';
 import { Lines } from './lib/lines.js';
+import { teardown } from './lib/teardown.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 const LISTEN_MANY = new URL('../test/fixtures/bin/listen-many.mjs', import.meta.url).pathname;
@@ -179,12 +180,7 @@ export async function benchDiscover(): Promise<DiscoverBenchResult> {
       met: medianMs < DISCOVER_GOAL_MS,
     };
   } finally {
-    for (const p of children) p.stdin?.end();
-    if (router) await stop(router, 'SIGTERM', 8000);
-    await Promise.all(children.map((p) => stop(p, 'SIGTERM', 2000)));
-    killAll();
-    destroyAllNetns();
-    rmSync(dir, { recursive: true, force: true });
+    await teardown(router, children, dir);
   }
 }
 

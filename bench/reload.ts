@@ -10,15 +10,16 @@
  * A prober runs on each host (a node child; `ip netns exec` for the namespaces) and reconnects
  * every 2 ms until VIP:PORT accepts, so the measurement costs no process start per attempt.
  */
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { ChildProcess } from 'node:child_process';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
-import { descendants, killAll, rssKiB, runToEnd, start, stop } from './lib/procs.js';
+import { createNetns, inNetns } from './lib/netns.js';
+import { descendants, rssKiB, runToEnd, start } from './lib/procs.js';
 import { median } from './lib/stats.js';
 import { Lines } from './lib/lines.js';
+import { teardown } from './lib/teardown.js';
 
 const CLI = new URL('../dist/norouter.cjs', import.meta.url).pathname;
 /** Save → reachable everywhere, median. */
@@ -269,12 +270,7 @@ export async function benchReload(): Promise<ReloadBenchResult> {
       missed,
     };
   } finally {
-    for (const p of children) p.stdin?.end();
-    if (router) await stop(router, 'SIGTERM', 8000);
-    await Promise.all(children.map((p) => stop(p, 'SIGTERM', 2000)));
-    killAll();
-    destroyAllNetns();
-    rmSync(dir, { recursive: true, force: true });
+    await teardown(router, children, dir);
   }
 }
 
