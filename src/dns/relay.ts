@@ -1,12 +1,14 @@
 /**
  * Relays queries for names that are not ours to the host's own nameservers, as raw
  * bytes: flags, EDNS and every option survive (dns2's clients would rewrite the id and drop
- * EDNS). Over UDP, one socket serves every query; each gets a fresh id on the way out (so that
- * two clients using the same id cannot be confused) and its own id back on the way in. An answer
- * is taken only from a nameserver the query was sent to, with the id it was sent with (drawn
- * from a cryptographic source: Math.random's state can be recovered from a few outputs, which
- * would let anyone who can send datagrams to the relay's port forge answers) and the question
- * it asked (RFC 5452 §9.1: id, source and question must all match). Over TCP,
+ * EDNS). Over UDP each query gets a fresh id on the way out (so that two clients using the same
+ * id cannot be confused) and its own id back on the way in, and is sent from a socket of its own
+ * on a port the kernel picks (up to MAX_SOCKETS open at once; beyond that, queries share the
+ * newest). An answer is taken only on the socket its query left from, from a nameserver the query
+ * was sent to, with the id it was sent with (drawn from a cryptographic source: Math.random's
+ * state can be recovered from a few outputs) and the question it asked (RFC 5452 §9.1: id,
+ * source and question must all match; §9.2: a forger must also guess the port, about 28,000
+ * choices on Linux's default ephemeral range, besides the 65,536 ids). Over TCP,
  * one connection per query and nameserver. Never an unbounded queue: at most MAX_PENDING queries
  * wait.
  *
@@ -33,15 +35,30 @@ export interface Upstream {
 
 export interface RelayOptions extends RelayTiming {
   maxPending?: number;
+  maxSockets?: number;
 }
 
 /** Queries waiting for an upstream at once; more get SERVFAIL at once rather than memory. */
 export const MAX_PENDING = 4_096;
+/**
+ * Relay sockets open at once. A socket per query makes a forger guess the port as well as the
+ * id; the cap bounds the descriptors a burst of queries can take (a query beyond it shares the
+ * newest socket: still a random id, and a port that changes with the next socket).
+ */
+export const MAX_SOCKETS = 64;
 /** RFC 1035 §4.2.2: a TCP message is at most 65,535 bytes. */
 const MAX_TCP_MESSAGE = 65_535;
 
+/** One relay socket and the queries still waiting on it. */
+interface Outgoing {
+  socket: UdpSocket;
+  users: number;
+}
+
 interface Pending {
   clientId: number;
+  /** The socket this query is sent from; its answers count only when they arrive there. */
+  out: Outgoing;
   query: Buffer;
   questionEnd: number;
   /** The upstreams this query goes to (a reload may change the relay's list meanwhile). */
@@ -60,15 +77,18 @@ interface Pending {
 }
 
 export class UdpRelay {
-  private socket: UdpSocket | undefined;
+  private readonly sockets = new Set<Outgoing>();
+  private newest: Outgoing | undefined;
   private readonly pending = new Map<number, Pending>();
   private readonly timing: Required<RelayTiming>;
   private readonly maxPending: number;
+  private readonly maxSockets: number;
   private readonly logged = new Set<string>();
 
   constructor(private upstreams: readonly Upstream[], private readonly log: (line: string) => void, options: RelayOptions = {}) {
     this.timing = { budgetMs: options.budgetMs ?? BUDGET_MS, staggerMs: options.staggerMs ?? STAGGER_MS, retryMs: options.retryMs ?? RETRY_MS };
     this.maxPending = options.maxPending ?? MAX_PENDING;
+    this.maxSockets = options.maxSockets ?? MAX_SOCKETS;
   }
 
   setUpstreams(upstreams: readonly Upstream[]): void {
@@ -85,8 +105,10 @@ export class UdpRelay {
     const copy = Buffer.from(query);
     copy.writeUInt16BE(id, 0);
     const upstreams = this.upstreams;
+    const out = this.outgoing();
+    out.users++;
     const p: Pending = {
-      clientId: query.readUInt16BE(0), query: copy, questionEnd, upstreams,
+      clientId: query.readUInt16BE(0), out, query: copy, questionEnd, upstreams,
       schedule: sendSchedule(upstreams.length, this.timing), step: 0, startedAt: Date.now(),
       asked: new Set(), failed: new Set(), fallback: undefined, timer: undefined,
       deadline: setTimeout(() => this.giveUp(id, p), this.timing.budgetMs), reply,
@@ -101,8 +123,9 @@ export class UdpRelay {
       clearTimeout(p.deadline);
     }
     this.pending.clear();
-    this.socket?.close();
-    this.socket = undefined;
+    for (const out of this.sockets) closeQuietly(out.socket);
+    this.sockets.clear();
+    this.newest = undefined;
   }
 
   /** Sends the schedule's next step now and arms the timer for the one after. */
@@ -123,7 +146,7 @@ export class UdpRelay {
   private sendTo(id: number, p: Pending, index: number): void {
     const upstream = p.upstreams[index] as Upstream;
     p.asked.add(index);
-    this.ensureSocket().send(p.query, upstream.port, upstream.address, (error) => {
+    p.out.socket.send(p.query, upstream.port, upstream.address, (error) => {
       if (!error) return;
       this.logOnce(`dns: cannot send to nameserver ${upstream.address}: ${error.message}`);
       this.failedOne(id, p, index);
@@ -154,6 +177,7 @@ export class UdpRelay {
     clearTimeout(p.timer);
     clearTimeout(p.deadline);
     this.pending.delete(id);
+    this.release(p.out);
     const out = answer ?? servfailFor(p.query, p.questionEnd);
     out.writeUInt16BE(p.clientId, 0);
     p.reply(out);
@@ -166,11 +190,12 @@ export class UdpRelay {
     this.log(line);
   }
 
-  private onAnswer(msg: Buffer, from: RemoteInfo): void {
+  private onAnswer(msg: Buffer, from: RemoteInfo, on: Outgoing): void {
     if (msg.length < HEADER_LEN) return;
     const id = msg.readUInt16BE(0);
     const p = this.pending.get(id);
-    if (!p) return;
+    // An answer on another query's socket is stale or forged, whatever else it gets right.
+    if (!p || p.out !== on) return;
     // Only a nameserver this query was sent to may answer: anything else is stale or spoofed.
     const index = p.upstreams.findIndex((u, i) => p.asked.has(i) && u.address === from.address && u.port === from.port);
     if (index < 0) return;
@@ -190,15 +215,35 @@ export class UdpRelay {
     }
   }
 
-  private ensureSocket(): UdpSocket {
-    if (this.socket) return this.socket;
+  /** A new socket for the next query, or the newest one when MAX_SOCKETS are open. */
+  private outgoing(): Outgoing {
+    if (this.newest && this.sockets.size >= this.maxSockets) return this.newest;
     const socket = createSocket('udp4');
-    socket.on('message', (msg, rinfo) => this.onAnswer(msg, rinfo));
-    socket.on('error', (error) => this.log(`dns: relay socket error: ${error.message}`));
+    const out: Outgoing = { socket, users: 0 };
+    socket.on('message', (msg, rinfo) => this.onAnswer(msg, rinfo, out));
+    socket.on('error', (error) => this.logOnce(`dns: relay socket error: ${error.message}`));
     socket.bind(0);
     socket.unref();
-    this.socket = socket;
-    return socket;
+    this.sockets.add(out);
+    this.newest = out;
+    return out;
+  }
+
+  /** A query on `out` is finished: the socket closes with its last query. */
+  private release(out: Outgoing): void {
+    if (--out.users > 0) return;
+    this.sockets.delete(out);
+    if (this.newest === out) this.newest = undefined;
+    closeQuietly(out.socket);
+  }
+}
+
+/** Closes a relay socket; one whose bind failed (EMFILE, said by its error event) may already be shut. */
+function closeQuietly(socket: UdpSocket): void {
+  try {
+    socket.close();
+  } catch {
+    // ERR_SOCKET_DGRAM_NOT_RUNNING: nothing left to close.
   }
 }
 

@@ -38,9 +38,9 @@ async function scriptedServer(script: (query: Buffer) => Buffer[]): Promise<Upst
   return { address, port: udp.address().port };
 }
 
-async function relayFor(upstream: Upstream): Promise<{ vip: string; port: number }> {
+async function relayFor(upstream: Upstream, maxSockets?: number): Promise<{ vip: string; port: number }> {
   const vip = nextVip();
-  const server = new DnsServer(new NameTable([{ name: 'host1', vip: '127.0.42.101' }]), [upstream], { vip, log: () => {} });
+  const server = new DnsServer(new NameTable([{ name: 'host1', vip: '127.0.42.101' }]), [upstream], { vip, log: () => {}, maxSockets });
   const port = await server.listen(0);
   cleanups.push(() => server.close());
   return { vip, port };
@@ -84,4 +84,63 @@ test('sameQuestion compares names without case and everything else exactly', () 
   const other = Buffer.from(long);
   other[HEADER_LEN] = 0x01;
   assert.equal(sameQuestion(other, long, long.length), false);
+});
+
+/**
+ * A nameserver that waits until `count` queries have arrived, then hands all of them, with the
+ * port each came from, to `answer` (which sends what it likes from the nameserver's socket).
+ */
+async function gatheringServer(count: number, answer: (queries: Array<{ query: Buffer; port: number }>, send: (datagram: Buffer, port: number) => void) => void): Promise<Upstream> {
+  const address = nextVip();
+  const udp = createSocket('udp4');
+  const queries: Array<{ query: Buffer; port: number }> = [];
+  udp.on('message', (query, from) => {
+    queries.push({ query, port: from.port });
+    if (queries.length === count) answer(queries, (datagram, port) => udp.send(datagram, port, from.address));
+  });
+  await new Promise<void>((resolve) => udp.bind(0, address, resolve));
+  cleanups.push(() => udp.close());
+  return { address, port: udp.address().port };
+}
+
+test('queries in flight at once leave from different source ports', async () => {
+  let ports: number[] = [];
+  const upstream = await gatheringServer(8, (queries, send) => {
+    ports = queries.map((q) => q.port);
+    for (const { query, port } of queries) send(answerTo(query, '192.0.2.9'), port);
+  });
+  const { vip, port } = await relayFor(upstream);
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => udpExchange(vip, port, buildQuery(`q${i}.example.test`, 1, 200 + i))));
+  for (const [i, answer] of answers.entries()) assert.deepEqual(readAnswer(answer), { id: 200 + i, rcode: 0, addresses: ['192.0.2.9'] });
+  assert.equal(new Set(ports).size, 8, `source ports ${ports.join(', ')}`);
+});
+
+test("an answer right in id, source and question but sent to another query's port is dropped", async () => {
+  const upstream = await gatheringServer(2, ([a, b], send) => {
+    if (!a || !b) return;
+    // First the forgery: a's answer, perfect but for the port it is sent to (b's socket).
+    send(answerTo(a.query, '198.51.100.66'), b.port);
+    send(answerTo(a.query, '192.0.2.10'), a.port);
+    send(answerTo(b.query, '192.0.2.11'), b.port);
+  });
+  const { vip, port } = await relayFor(upstream);
+  const [first, second] = await Promise.all([
+    udpExchange(vip, port, buildQuery('one.example.test', 1, 301)),
+    udpExchange(vip, port, buildQuery('two.example.test', 1, 302)),
+  ]);
+  // Which query the nameserver saw first is the kernel's business: each must get its own answer.
+  const addresses = [readAnswer(first as Buffer).addresses, readAnswer(second as Buffer).addresses].flat().sort();
+  assert.deepEqual(addresses, ['192.0.2.10', '192.0.2.11']);
+});
+
+test('beyond the socket cap, queries share sockets and are all answered', async () => {
+  let ports: number[] = [];
+  const upstream = await gatheringServer(6, (queries, send) => {
+    ports = queries.map((q) => q.port);
+    for (const { query, port } of queries) send(answerTo(query, '192.0.2.12'), port);
+  });
+  const { vip, port } = await relayFor(upstream, 2);
+  const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => udpExchange(vip, port, buildQuery(`c${i}.example.test`, 1, 400 + i))));
+  for (const [i, answer] of answers.entries()) assert.deepEqual(readAnswer(answer), { id: 400 + i, rcode: 0, addresses: ['192.0.2.12'] });
+  assert.equal(new Set(ports).size, 2, `source ports ${ports.join(', ')}`);
 });
