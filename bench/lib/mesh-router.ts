@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { inNetns } from './netns.js';
 import { cpuSeconds, descendants, rssKiB, start, stop } from './procs.js';
 
-export const CLI = fileURLToPath(new URL('../../dist/norouter.cjs', import.meta.url));
+/** NOROUTER_BENCH_CLI runs another build (a copy of dist/norouter.cjs) in the same bench run. */
+export const CLI = process.env.NOROUTER_BENCH_CLI ?? fileURLToPath(new URL('../../dist/norouter.cjs', import.meta.url));
 
 export interface BenchHost {
   name: string;
@@ -21,12 +22,15 @@ export interface BenchHost {
   udpPorts?: number[];
 }
 
+/** A command the router's or an agent's node runs under (valgrind for bench/mesh-instructions.ts), by host name or 'router'. */
+export type Wrap = (who: string) => string[];
+
 /** `nodeFlags` go on every agent's node command line (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
-export function meshManifest(hosts: readonly BenchHost[], nodeFlags: readonly string[] = []): string {
+export function meshManifest(hosts: readonly BenchHost[], nodeFlags: readonly string[] = [], wrap: Wrap = () => [], cli = CLI): string {
   const lines = ['hosts:'];
   for (const h of hosts) {
     lines.push(`  ${h.name}:`);
-    lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [process.execPath, ...nodeFlags, CLI]))}`);
+    lines.push(`    cmd: ${JSON.stringify(inNetns(h.ns, [...wrap(h.name), process.execPath, ...nodeFlags, cli]))}`);
     lines.push(`    vip: "${h.vip}"`);
     const ports = [...h.ports.map((p) => `"${p}:127.0.0.1:${p}"`), ...(h.udpPorts ?? []).map((p) => `"${p}:127.0.0.1:${p}/udp"`)];
     if (ports.length > 0) lines.push(`    ports: [${ports.join(', ')}]`);
@@ -46,9 +50,9 @@ export class MeshRouter {
   private stderr = '';
 
   /** `nodeFlags`: for the router's node and every agent's (e.g. `--cpu-prof --cpu-prof-dir=DIR`); `env`: the router's environment. */
-  constructor(manifestPath: string, hosts: readonly BenchHost[], nodeFlags: readonly string[] = [], env?: NodeJS.ProcessEnv) {
-    writeFileSync(manifestPath, meshManifest(hosts, nodeFlags));
-    this.child = start([process.execPath, ...nodeFlags, CLI, 'run', manifestPath], env ? { env } : {});
+  constructor(manifestPath: string, hosts: readonly BenchHost[], nodeFlags: readonly string[] = [], env?: NodeJS.ProcessEnv, wrap?: Wrap, cli = CLI) {
+    writeFileSync(manifestPath, meshManifest(hosts, nodeFlags, wrap, cli));
+    this.child = start([...(wrap?.('router') ?? []), process.execPath, ...nodeFlags, cli, 'run', manifestPath], env ? { env } : {});
     this.child.stderr?.on('data', (d: Buffer) => { this.stderr = (this.stderr + d.toString()).slice(-8000); });
   }
 
