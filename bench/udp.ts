@@ -56,35 +56,119 @@ interface UdpRun {
   pps: number;
   lossPct: number;
   mbit: number;
+  /** Datagrams the sender sent; CPU of the sending and receiving iperf3 processes (cores, 1 = one core busy). */
+  sent: number;
+  cpu: IperfCpu;
 }
+
+/** iperf3's own measure of its two processes' CPU (user + system over the run's wall time), in cores. */
+interface IperfCpu {
+  client: number;
+  server: number;
+}
+
+interface IperfJson {
+  error?: string;
+  end?: {
+    sum?: { packets: number; lost_packets: number; lost_percent: number; seconds: number; bits_per_second: number };
+    sum_received?: { bits_per_second: number };
+    cpu_utilization_percent?: { host_total: number; remote_total: number };
+  };
+}
+
+const cpuOf = (j: IperfJson): IperfCpu => ({
+  client: (j.end?.cpu_utilization_percent?.host_total ?? Number.NaN) / 100,
+  server: (j.end?.cpu_utilization_percent?.remote_total ?? Number.NaN) / 100,
+});
 
 async function iperfUdp(p: Path, server: number, size: number, rate: string, seconds = 3): Promise<UdpRun> {
   const argv = ['iperf3', '-c', p.host, '-p', String(p.port(server)), '-u', '-b', rate, '-l', String(size), '-t', String(seconds), '-J'];
   const r = await runToEnd(inNetns(p.ns, argv), 60_000);
-  const parsed = JSON.parse(r.stdout || '{}') as { error?: string; end?: { sum?: { packets: number; lost_packets: number; lost_percent: number; seconds: number; bits_per_second: number } } };
+  const parsed = JSON.parse(r.stdout || '{}') as IperfJson;
   const sum = parsed.end?.sum;
   if (r.code !== 0 || !sum) throw new Error(`iperf3 -u to ${p.name} ${p.host}:${p.port(server)} failed: ${parsed.error ?? r.stderr}`);
   const received = sum.packets - sum.lost_packets;
-  return { pps: received / sum.seconds, lossPct: sum.lost_percent, mbit: (received * size * 8) / sum.seconds / 1e6 };
+  return { pps: received / sum.seconds, lossPct: sum.lost_percent, mbit: (received * size * 8) / sum.seconds / 1e6, sent: sum.packets, cpu: cpuOf(parsed) };
 }
 
-async function iperfTcp(p: Path, server: number, seconds = 3): Promise<number> {
+async function iperfTcp(p: Path, server: number, seconds = 3): Promise<{ mbyte: number; cpu: IperfCpu }> {
   const r = await runToEnd(inNetns(p.ns, ['iperf3', '-c', p.host, '-p', String(p.port(server)), '-t', String(seconds), '-J']), 60_000);
-  const parsed = JSON.parse(r.stdout || '{}') as { error?: string; end?: { sum_received?: { bits_per_second: number } } };
+  const parsed = JSON.parse(r.stdout || '{}') as IperfJson;
   const bps = parsed.end?.sum_received?.bits_per_second;
   if (r.code !== 0 || bps === undefined) throw new Error(`iperf3 to ${p.name} failed: ${parsed.error ?? r.stderr}`);
-  return bps / 8 / 1e6;
+  return { mbyte: bps / 8 / 1e6, cpu: cpuOf(parsed) };
+}
+
+/**
+ * iperf3 through the socat chain now and then fails to start (`the server is busy`, `unable to
+ * read from stream socket`: its control connection crosses two socat relays); one more try, and
+ * how many were needed is reported.
+ */
+let retries = 0;
+async function twice<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch {
+    retries++;
+    await sleep(500);
+    return run();
+  }
 }
 
 /** The highest rate of RATES_MBIT at which the loss stays under 1%, and the loss there. */
-async function maxRate(p: Path): Promise<{ mbit: number; lossPct: number; pps: number }> {
-  let best = { mbit: 0, lossPct: 100, pps: 0 };
+async function maxRate(p: Path): Promise<{ mbit: number; lossPct: number; pps: number; step: number }> {
+  let best = { mbit: 0, lossPct: 100, pps: 0, step: 0 };
   for (const rate of RATES_MBIT) {
-    const r = await iperfUdp(p, 5201, 1200, `${rate}M`);
+    const r = await twice(() => iperfUdp(p, 5201, 1200, `${rate}M`));
     if (r.lossPct >= 1) break;
-    best = { mbit: r.mbit, lossPct: r.lossPct, pps: r.pps };
+    best = { mbit: r.mbit, lossPct: r.lossPct, pps: r.pps, step: rate };
   }
   return best;
+}
+
+/** The client namespace's UDP counters (/proc/net/snmp): datagrams read by its sockets (the client agent's, for the mesh), and dropped by the kernel because a socket's receive buffer was full. */
+async function udpCounters(ns: string): Promise<{ read: number; bufferDrops: number }> {
+  const r = await runToEnd(inNetns(ns, ['cat', '/proc/net/snmp']), 10_000);
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('Udp: '));
+  const names = (lines[0] ?? '').split(' ');
+  const values = (lines[1] ?? '').split(' ').map(Number);
+  const get = (name: string): number => values[names.indexOf(name)] ?? Number.NaN;
+  return { read: get('InDatagrams'), bufferDrops: get('RcvbufErrors') };
+}
+
+const cores = (x: number): string => (Number.isNaN(x) ? '?' : x.toFixed(2));
+
+/**
+ * TCP alone, then TCP while `iperf3 -u -b RATE` uses the same link; with where the CPU went
+ * during the second: the mesh's processes (from /proc) and the four iperf3 processes (their own
+ * figures), in cores (1.00 = one of the machine's cores busy the whole time).
+ */
+async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string }> {
+  const before0 = router?.cpu();
+  const t00 = process.hrtime.bigint();
+  const alone = await twice(() => iperfTcp(p, 5202));
+  const aloneSeconds = Number(process.hrtime.bigint() - t00) / 1e9;
+  const udpBefore = await udpCounters(p.ns);
+  const before = router?.cpu();
+  const t0 = process.hrtime.bigint();
+  // A UDP run whose handshake datagram was dropped (the link full of TCP) fails: that is a figure too.
+  const [during, flood] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, rate, 4).catch((e: Error) => e)]);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const after = router?.cpu();
+  const udpAfter = await udpCounters(p.ns);
+  const f = flood instanceof Error
+    ? `UDP failed: ${flood.message.replace(/^.*failed: /, '')}`
+    : `UDP: ${Math.round(flood.sent / 4)}/s sent, ${Math.round(flood.pps)}/s received, ${flood.lossPct.toFixed(2)}% lost`;
+  const parts = [`TCP iperf3 ${cores(during.cpu.client)} + ${cores(during.cpu.server)}`];
+  if (!(flood instanceof Error)) parts.push(`UDP iperf3 ${cores(flood.cpu.client)} + ${cores(flood.cpu.server)}`);
+  if (before && after) for (const [name, s] of after) parts.push(`${name} ${cores((s - (before.get(name) ?? Number.NaN)) / seconds)}`);
+  const aloneParts = [`TCP iperf3 ${cores(alone.cpu.client)} + ${cores(alone.cpu.server)}`];
+  if (before0 && before) for (const [name, s] of before) aloneParts.push(`${name} ${cores((s - (before0.get(name) ?? Number.NaN)) / aloneSeconds)}`);
+  const read = udpAfter.read - udpBefore.read;
+  const kernel = udpAfter.bufferDrops - udpBefore.bufferDrops;
+  parts.push(`datagrams read in the client's namespace ${Math.round(read / seconds)}/s, dropped there by the kernel (receive buffer full) ${Math.round(kernel / seconds)}/s`);
+  const tcpAlone = `TCP alone: ${aloneParts.join(', ')}`;
+  return { alone: alone.mbyte, during: during.mbyte, flood: f, cpu: `${p.name}, -b ${rate}: ${parts.join(', ')} (${tcpAlone})` };
 }
 
 export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> {
@@ -128,8 +212,8 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
     const notes: string[] = [];
     const pct = (x: number) => `${x.toFixed(2)}%`;
     for (const size of [64, 1200]) {
-      const ref = await iperfUdp(chain, 5201, size, '0');
-      const m = await iperfUdp(mesh, 5201, size, '0');
+      const ref = await twice(() => iperfUdp(chain, 5201, size, '0'));
+      const m = await twice(() => iperfUdp(mesh, 5201, size, '0'));
       rows.push({
         what: `datagrams/s at ${size} bytes, as fast as iperf3 sends (loss)`,
         reference: `${Math.round(ref.pps)}/s (${pct(ref.lossPct)})`, mesh: `${Math.round(m.pps)}/s (${pct(m.lossPct)})`, ratio: `${(m.pps / ref.pps).toFixed(2)}×`,
@@ -142,21 +226,24 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
       reference: `${refMax.mbit.toFixed(0)} Mbit/s (${pct(refMax.lossPct)})`, mesh: `${meshMax.mbit.toFixed(0)} Mbit/s (${pct(meshMax.lossPct)})`,
       ratio: `${(meshMax.mbit / refMax.mbit).toFixed(2)}×`,
     });
-    for (const p of [chain, mesh]) {
-      const alone = await iperfTcp(p, 5202);
-      // A flood whose handshake datagram was dropped (the link full of TCP) fails: that is a figure too.
-      const [during, flood] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, '0', 4).catch((e: Error) => e)]);
-      const f = flood instanceof Error ? `flood failed: ${flood.message.replace(/^.*failed: /, '')}` : `flood: ${Math.round(flood.pps)}/s, ${pct(flood.lossPct)} lost`;
-      rows.push({
-        what: `${p.name}: TCP MB/s alone → while a UDP flood (-u -b 0, 1,200 B) shares the link`,
-        reference: `${alone.toFixed(0)} MB/s`, mesh: `${during.toFixed(0)} MB/s (${f})`,
-        ratio: `${(during / alone).toFixed(2)}×`,
-      });
+    // The saturating rate: the mesh's highest step under 1% loss (both paths at the same rate).
+    const saturating = `${meshMax.step || RATES_MBIT[0]}M`;
+    for (const [rate, what] of [[saturating, `UDP at ${saturating}bit/s (the mesh's highest rate under 1% loss)`], ['0', 'a UDP flood (-u -b 0)']] as const) {
+      for (const p of [chain, mesh]) {
+        const r = await tcpUnderUdp(p, rate, p === mesh ? router : undefined);
+        rows.push({
+          what: `${p.name}: TCP MB/s alone → while ${what}, 1,200 B, shares the link`,
+          reference: `${r.alone.toFixed(0)} MB/s`, mesh: `${r.during.toFixed(0)} MB/s (${r.flood})`,
+          ratio: `${(r.during / r.alone).toFixed(2)}×`,
+        });
+        notes.push(`CPU in cores while TCP and UDP run, ${r.cpu}`);
+      }
     }
-    const drops = router.log.split('\n').filter((l) => /datagrams dropped in all|dropped a datagram/.test(l));
     await router.stop();
+    const drops = router.log.split('\n').filter((l) => /datagrams dropped in all|dropped a datagram/.test(l));
     router = undefined;
     notes.push(...drops.map((l) => `mesh log: ${l.trim()}`));
+    if (retries > 0) notes.push(`iperf3 runs that failed to start and were run again: ${retries}`);
     return { rows, notes };
   } finally {
     await router?.stop().catch(() => {});
