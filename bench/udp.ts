@@ -116,14 +116,20 @@ async function twice<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** The highest rate of RATES_MBIT at which the loss stays under 1%, and the loss there. */
-async function maxRate(p: Path): Promise<{ mbit: number; lossPct: number; pps: number; step: number }> {
-  let best = { mbit: 0, lossPct: 100, pps: 0, step: 0 };
+async function maxRate(p: Path, router?: MeshRouter): Promise<{ mbit: number; lossPct: number; pps: number; step: number; cpuSecondsPerDatagram: number }> {
+  let best = { mbit: 0, lossPct: 100, pps: 0, step: 0, cpuSecondsPerDatagram: Number.NaN };
   for (const rate of RATES_MBIT) {
+    const before = meshCpu(router);
     const r = await twice(() => iperfUdp(p, 5201, 1200, `${rate}M`));
     if (r.lossPct >= 1) break;
-    best = { mbit: r.mbit, lossPct: r.lossPct, pps: r.pps, step: rate };
+    best = { mbit: r.mbit, lossPct: r.lossPct, pps: r.pps, step: rate, cpuSecondsPerDatagram: (meshCpu(router) - before) / r.sent };
   }
   return best;
+}
+
+/** CPU seconds used so far by the router and every agent together (NaN without a mesh). */
+function meshCpu(router: MeshRouter | undefined): number {
+  return router ? [...router.cpu().values()].reduce((a, b) => a + b, 0) : Number.NaN;
 }
 
 /** The client namespace's UDP counters (/proc/net/snmp): datagrams read by its sockets (the client agent's, for the mesh), and dropped by the kernel because a socket's receive buffer was full. */
@@ -143,7 +149,7 @@ const cores = (x: number): string => (Number.isNaN(x) ? '?' : x.toFixed(2));
  * during the second: the mesh's processes (from /proc) and the four iperf3 processes (their own
  * figures), in cores (1.00 = one of the machine's cores busy the whole time).
  */
-async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string }> {
+async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string; cpuSecondsPerMByte: number }> {
   const before0 = router?.cpu();
   const t00 = process.hrtime.bigint();
   const alone = await twice(() => iperfTcp(p, 5202));
@@ -168,7 +174,11 @@ async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined
   const kernel = udpAfter.bufferDrops - udpBefore.bufferDrops;
   parts.push(`datagrams read in the client's namespace ${Math.round(read / seconds)}/s, dropped there by the kernel (receive buffer full) ${Math.round(kernel / seconds)}/s`);
   const tcpAlone = `TCP alone: ${aloneParts.join(', ')}`;
-  return { alone: alone.mbyte, during: during.mbyte, flood: f, cpu: `${p.name}, -b ${rate}: ${parts.join(', ')} (${tcpAlone})` };
+  const meshAlone = before0 && before ? [...before].reduce((sum, [name, v]) => sum + v - (before0.get(name) ?? Number.NaN), 0) : Number.NaN;
+  return {
+    alone: alone.mbyte, during: during.mbyte, flood: f, cpu: `${p.name}, -b ${rate}: ${parts.join(', ')} (${tcpAlone})`,
+    cpuSecondsPerMByte: meshAlone / (alone.mbyte * 3),
+  };
 }
 
 export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> {
@@ -220,7 +230,7 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
       });
     }
     const refMax = await maxRate(chain);
-    const meshMax = await maxRate(mesh);
+    const meshMax = await maxRate(mesh, router);
     rows.push({
       what: `highest iperf3 -u rate with loss under 1%, 1,200-byte datagrams (of ${RATES_MBIT.join(', ')} Mbit/s)`,
       reference: `${refMax.mbit.toFixed(0)} Mbit/s (${pct(refMax.lossPct)})`, mesh: `${meshMax.mbit.toFixed(0)} Mbit/s (${pct(meshMax.lossPct)})`,
@@ -228,6 +238,7 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
     });
     // The saturating rate: the mesh's highest step under 1% loss (both paths at the same rate).
     const saturating = `${meshMax.step || RATES_MBIT[0]}M`;
+    const perMByte: number[] = [];
     for (const [rate, what] of [[saturating, `UDP at ${saturating}bit/s (the mesh's highest rate under 1% loss)`], ['0', 'a UDP flood (-u -b 0)']] as const) {
       for (const p of [chain, mesh]) {
         const r = await tcpUnderUdp(p, rate, p === mesh ? router : undefined);
@@ -237,8 +248,12 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
           ratio: `${(r.during / r.alone).toFixed(2)}×`,
         });
         notes.push(`CPU in cores while TCP and UDP run, ${r.cpu}`);
+        if (p === mesh) perMByte.push(r.cpuSecondsPerMByte);
       }
     }
+    // What src/net/udp-limits.ts's UDP_DATAGRAM_CHARGE stands for: a datagram's CPU in the mesh against a TCP byte's.
+    const tcpPerByte = perMByte.reduce((a, b) => a + b, 0) / perMByte.length / 1e6;
+    notes.push(`mesh CPU (router and agents): ${(meshMax.cpuSecondsPerDatagram * 1e6).toFixed(1)} µs per 1,200-byte datagram at ${meshMax.step} Mbit/s, ${(tcpPerByte * 1e6 * 1024).toFixed(2)} µs per KiB of TCP alone: a datagram costs as much as ${(meshMax.cpuSecondsPerDatagram / tcpPerByte / 1024).toFixed(1)} KiB of TCP`);
     await router.stop();
     const drops = router.log.split('\n').filter((l) => /datagrams dropped in all|dropped a datagram/.test(l));
     router = undefined;
