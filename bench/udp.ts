@@ -149,7 +149,7 @@ const cores = (x: number): string => (Number.isNaN(x) ? '?' : x.toFixed(2));
  * during the second: the mesh's processes (from /proc) and the four iperf3 processes (their own
  * figures), in cores (1.00 = one of the machine's cores busy the whole time).
  */
-async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string; cpuSecondsPerMByte: number }> {
+async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string; cpuSecondsPerMByte: number; cpuPerMByteRatio: number }> {
   const before0 = router?.cpu();
   const t00 = process.hrtime.bigint();
   const alone = await twice(() => iperfTcp(p, 5202));
@@ -158,13 +158,13 @@ async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined
   const before = router?.cpu();
   const t0 = process.hrtime.bigint();
   // A UDP run whose handshake datagram was dropped (the link full of TCP) fails: that is a figure too.
-  const [during, flood] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, rate, 4).catch((e: Error) => e)]);
+  const [during, flood] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, rate, 3).catch((e: Error) => e)]);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const after = router?.cpu();
   const udpAfter = await udpCounters(p.ns);
   const f = flood instanceof Error
     ? `UDP failed: ${flood.message.replace(/^.*failed: /, '')}`
-    : `UDP: ${Math.round(flood.sent / 4)}/s sent, ${Math.round(flood.pps)}/s received, ${flood.lossPct.toFixed(2)}% lost`;
+    : `UDP: ${Math.round(flood.sent / 3)}/s sent, ${Math.round(flood.pps)}/s received, ${flood.lossPct.toFixed(2)}% lost`;
   const parts = [`TCP iperf3 ${cores(during.cpu.client)} + ${cores(during.cpu.server)}`];
   if (!(flood instanceof Error)) parts.push(`UDP iperf3 ${cores(flood.cpu.client)} + ${cores(flood.cpu.server)}`);
   if (before && after) for (const [name, s] of after) parts.push(`${name} ${cores((s - (before.get(name) ?? Number.NaN)) / seconds)}`);
@@ -174,10 +174,14 @@ async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined
   const kernel = udpAfter.bufferDrops - udpBefore.bufferDrops;
   parts.push(`datagrams read in the client's namespace ${Math.round(read / seconds)}/s, dropped there by the kernel (receive buffer full) ${Math.round(kernel / seconds)}/s`);
   const tcpAlone = `TCP alone: ${aloneParts.join(', ')}`;
+  const meshDuring = before && after ? [...after].reduce((sum, [name, v]) => sum + v - (before.get(name) ?? Number.NaN), 0) : Number.NaN;
   const meshAlone = before0 && before ? [...before].reduce((sum, [name, v]) => sum + v - (before0.get(name) ?? Number.NaN), 0) : Number.NaN;
   return {
     alone: alone.mbyte, during: during.mbyte, flood: f, cpu: `${p.name}, -b ${rate}: ${parts.join(', ')} (${tcpAlone})`,
     cpuSecondsPerMByte: meshAlone / (alone.mbyte * 3),
+    // The router's and agents' CPU per TCP MB while UDP ran, over that alone: what the datagrams
+    // cost TCP's path whatever else the machine was doing (other processes take CPU from both phases alike).
+    cpuPerMByteRatio: (meshDuring / (during.mbyte * 3)) / (meshAlone / (alone.mbyte * 3)),
   };
 }
 
@@ -247,6 +251,12 @@ export async function benchUdp(): Promise<UdpBenchResult | { skipped: string }> 
           reference: `${r.alone.toFixed(0)} MB/s`, mesh: `${r.during.toFixed(0)} MB/s (${r.flood})`,
           ratio: `${(r.during / r.alone).toFixed(2)}×`,
         });
+        if (p === mesh) {
+          rows.push({
+            what: `mesh: CPU of the router and agents per TCP MB, while ${what} → alone`, reference: '', mesh: '',
+            ratio: `${r.cpuPerMByteRatio.toFixed(2)}×`,
+          });
+        }
         notes.push(`CPU in cores while TCP and UDP run, ${r.cpu}`);
         if (p === mesh) perMByte.push(r.cpuSecondsPerMByte);
       }
