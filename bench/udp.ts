@@ -132,6 +132,29 @@ function meshCpu(router: MeshRouter | undefined): number {
   return router ? [...router.cpu().values()].reduce((a, b) => a + b, 0) : Number.NaN;
 }
 
+const SYSCALLS = ['epoll_pwait', 'write', 'writev', 'read', 'recvmsg'] as const;
+
+/**
+ * Syscalls of one process over `seconds` (perf stat on its tracepoints): epoll_pwait is one turn of
+ * its event loop, write/writev its link's and sockets' writes, recvmsg its UDP reads. Undefined
+ * without perf.
+ */
+async function syscalls(pid: number, seconds: number): Promise<Map<string, number> | undefined> {
+  if (!which('perf')) return undefined;
+  const events = SYSCALLS.map((s) => `syscalls:sys_enter_${s}`).join(',');
+  const r = await runToEnd(['perf', 'stat', '-x', ',', '-e', events, '-p', String(pid), '--', 'sleep', String(seconds)], 30_000);
+  const counts = new Map<string, number>();
+  for (const line of r.stderr.split('\n')) {
+    const [value, , event] = line.split(',');
+    const name = event?.replace('syscalls:sys_enter_', '');
+    if (name && value !== undefined && /^\d+$/.test(value)) counts.set(name, Number(value));
+  }
+  return counts.size > 0 ? counts : undefined;
+}
+
+const perMByte = (c: Map<string, number> | undefined, mbyte: number): string =>
+  c ? SYSCALLS.map((s) => `${s} ${Math.round((c.get(s) ?? 0) / mbyte)}`).join(', ') : 'perf unavailable';
+
 /** The client namespace's UDP counters (/proc/net/snmp): datagrams read by its sockets (the client agent's, for the mesh), and dropped by the kernel because a socket's receive buffer was full. */
 async function udpCounters(ns: string): Promise<{ read: number; bufferDrops: number }> {
   const r = await runToEnd(inNetns(ns, ['cat', '/proc/net/snmp']), 10_000);
@@ -152,13 +175,16 @@ const cores = (x: number): string => (Number.isNaN(x) ? '?' : x.toFixed(2));
 async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined): Promise<{ alone: number; during: number; flood: string; cpu: string; cpuSecondsPerMByte: number; cpuPerMByteRatio: number }> {
   const before0 = router?.cpu();
   const t00 = process.hrtime.bigint();
-  const alone = await twice(() => iperfTcp(p, 5202));
+  // The client's agent: its syscalls per TCP MB, alone and while UDP runs (2.5 s inside each 3 s run).
+  const agentPid = router?.agents().find((a) => a.vip === VIP1)?.pid;
+  const count = (): Promise<Map<string, number> | undefined> => (agentPid ? sleep(300).then(() => syscalls(agentPid, 2.5)) : Promise.resolve(undefined));
+  const [alone, aloneCalls] = await Promise.all([twice(() => iperfTcp(p, 5202)), count()]);
   const aloneSeconds = Number(process.hrtime.bigint() - t00) / 1e9;
   const udpBefore = await udpCounters(p.ns);
   const before = router?.cpu();
   const t0 = process.hrtime.bigint();
   // A UDP run whose handshake datagram was dropped (the link full of TCP) fails: that is a figure too.
-  const [during, flood] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, rate, 3).catch((e: Error) => e)]);
+  const [during, flood, duringCalls] = await Promise.all([iperfTcp(p, 5202), iperfUdp(p, 5201, 1200, rate, 3).catch((e: Error) => e), count()]);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const after = router?.cpu();
   const udpAfter = await udpCounters(p.ns);
@@ -174,6 +200,7 @@ async function tcpUnderUdp(p: Path, rate: string, router: MeshRouter | undefined
   const kernel = udpAfter.bufferDrops - udpBefore.bufferDrops;
   parts.push(`datagrams read in the client's namespace ${Math.round(read / seconds)}/s, dropped there by the kernel (receive buffer full) ${Math.round(kernel / seconds)}/s`);
   const tcpAlone = `TCP alone: ${aloneParts.join(', ')}`;
+  if (agentPid) parts.push(`client agent syscalls per TCP MB: ${perMByte(duringCalls, during.mbyte * 2.5)} (TCP alone: ${perMByte(aloneCalls, alone.mbyte * 2.5)})`);
   const meshDuring = before && after ? [...after].reduce((sum, [name, v]) => sum + v - (before.get(name) ?? Number.NaN), 0) : Number.NaN;
   const meshAlone = before0 && before ? [...before].reduce((sum, [name, v]) => sum + v - (before0.get(name) ?? Number.NaN), 0) : Number.NaN;
   return {

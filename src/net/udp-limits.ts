@@ -18,10 +18,13 @@ export const UDP_MAX_QUEUED = 256 * 1024;
 export const UDP_MAX_BACKLOG = 16 * 1024 * 1024;
 /**
  * While more than this many bytes of TCP and control frames wait in a link's output queue, the
- * link is busy with TCP and datagrams get only a budget (src/net/udp-share.ts): one TCP frame
- * (64 KiB) waiting is not yet a backlog.
+ * link is busy with TCP and datagrams get only a budget (src/net/udp-share.ts). The queue
+ * includes the frames of the current turn not yet written, so this also says "a TCP transfer is
+ * pushing data through this process now": on 2 vCPUs a flood costs TCP CPU in the same event loop
+ * long before TCP frames wait in a pipe (docs/benchmarks.md, "UDP"). An interactive session or a
+ * DNS answer queues less than this in a turn.
  */
-export const UDP_STREAM_BUSY = 64 * 1024;
+export const UDP_STREAM_BUSY = 16 * 1024;
 /**
  * The budget: every UDP_BUSY_SHARE bytes of TCP and control frames queued on a busy link earn
  * datagrams one byte, up to UDP_BUSY_BURST; each datagram sent while the link is busy costs its
