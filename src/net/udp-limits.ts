@@ -30,7 +30,7 @@ export const UDP_STREAM_BUSY = 16 * 1024;
  * datagrams one byte, up to UDP_BUSY_BURST; each datagram sent while the link is busy costs its
  * frame's bytes plus UDP_DATAGRAM_CHARGE. The charge is what a datagram costs the processes on
  * its path beyond its bytes (a read, a frame, an event in each): on the 2-vCPU bench a 1,200-byte
- * datagram took the router and the two agents about as much CPU as 16 to 20 KiB of a TCP
+ * datagram took the router and the two agents about as much CPU as 10 to 20 KiB of a TCP
  * transfer (docs/benchmarks.md, "UDP"), so the budget shares CPU rather than bytes. With 1/16, a
  * UDP flood takes at most about 6% of what the link's TCP traffic costs while that traffic waits.
  */

@@ -27,7 +27,7 @@ function handleOf(socket: Socket): UdpHandle | undefined {
 export class ReadPause {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  /** How many times reading was stopped (tests and the bench count them). */
+  /** How many times reading was stopped (the tests count them). */
   pauses = 0;
 
   constructor(private readonly socket: Socket) {}
