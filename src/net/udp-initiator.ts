@@ -9,7 +9,8 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { HEADER_LEN, abortPayload, datagramHeader, flowEndHeader, ipFromString, ipToString, type Frame, type FrameHeader } from '../protocol/index.js';
 import type { AbortReason } from '../protocol/reasons.js';
 import type { UdpDrops } from './udp-drops.js';
-import { FIRST_FLOW_PORT, LAST_FLOW_PORT, UDP_MAX_SEND_QUEUE, UDP_SOCKET_BUFFER } from './udp-limits.js';
+import { FIRST_FLOW_PORT, LAST_FLOW_PORT, UDP_MAX_SEND_QUEUE, UDP_READ_PAUSE_MS, UDP_SOCKET_BUFFER } from './udp-limits.js';
+import { ReadPause } from './udp-read-pause.js';
 import type { UdpShare } from './udp-share.js';
 import { RetryingListens, type ListenTarget } from './retrying-listens.js';
 
@@ -26,6 +27,8 @@ interface Listener {
   target: ListenTarget;
   vip: number;
   socket: Socket;
+  /** Stops the socket reading while the link refuses datagrams (./udp-read-pause.ts). */
+  reading: ReadPause;
   bound: boolean;
   /** close() was called: a dgram socket throws when closed twice. */
   closed: boolean;
@@ -69,6 +72,7 @@ export class UdpInitiator {
       close: (l) => {
         if (l.closed) return;
         l.closed = true;
+        l.reading.close();
         l.socket.close();
       },
       isListening: (l) => l.bound,
@@ -99,10 +103,11 @@ export class UdpInitiator {
 
   private open(t: ListenTarget, k: string, listening: () => void, failed: (error: Error) => void): Listener {
     const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
-    const l: Listener = { target: t, vip: ipFromString(t.ip) ?? 0, socket, bound: false, closed: false };
+    const l: Listener = { target: t, vip: ipFromString(t.ip) ?? 0, socket, reading: new ReadPause(socket), bound: false, closed: false };
     socket.on('message', (msg, rinfo) => this.fromClient(l, msg, rinfo));
     const onError = (e: Error): void => {
       l.closed = true;
+      l.reading.close();
       socket.close();
       failed(e);
     };
@@ -136,8 +141,12 @@ export class UdpInitiator {
     }
     flow.last = Date.now();
     // §14.4: a congested link drops the datagram; queued, it would delay every TCP frame behind it.
+    // The socket stops reading for a moment: the kernel drops the rest of a flood, not this loop.
     const full = this.share.refuse(this.link);
-    if (full) return this.drops.add('link-congested', () => `${where()}: ${full}`);
+    if (full) {
+      l.reading.pause(UDP_READ_PAUSE_MS);
+      return this.drops.add('link-congested', () => `${where()}: ${full}`);
+    }
     this.link.send(datagramHeader(this.flowOf(flow), false), msg);
     this.share.sent(this.link, HEADER_LEN + msg.length);
   }

@@ -3,8 +3,9 @@
  * datagram goes to the link of its DstIP only to a port published for UDP (the destination's
  * for a datagram from the initiator, the sender's own for a reply), to an agent that announced
  * `udp`, within the sender's datagram rate, and while the destination link's output holds
- * less than its share of datagrams (src/net/udp-share.ts). Anything else is dropped and counted per host (UdpDrops), never queued: datagrams
- * never hold TCP frames back. SrcIP is checked by switch.ts before this, as for TCP.
+ * less than its share of datagrams and, while TCP frames wait in it, within the datagrams'
+ * budget (src/net/udp-share.ts). Anything else is dropped and counted per host (UdpDrops),
+ * never queued: datagrams never hold TCP frames back. SrcIP is checked by switch.ts before this, as for TCP.
  */
 import { FEATURE_UDP, HEADER_LEN, formatTuple, payloadLength, flowOf, ipFromString, isFlowEnd, isReply, type Frame } from '../protocol/index.js';
 import type { Plan } from '../plan/types.js';

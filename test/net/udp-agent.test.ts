@@ -90,6 +90,12 @@ test('a congested link: the datagram is dropped and counted, never queued', asyn
   await waitFor(() => a.drops.total === 1, { what: 'the drop' });
   assert.deepEqual([...a.drops.snapshot()], [['link-congested', 1]]);
   assert.equal(frames.length, 0);
+  // The listener stopped reading for a moment (src/net/udp-read-pause.ts) and reads again: once the link is free, the next datagram goes.
+  setBacklog(0);
+  c.send('y', PORT, vips.b);
+  await waitFor(() => frames.length >= 1, { what: 'the datagram after the link emptied' });
+  assert.equal(frames[0]!.payload.toString(), 'y');
+  assert.equal(a.drops.total, 1);
 });
 
 test('a reply for no flow, or from another port than the flow\'s, is dropped (no-flow)', async () => {
