@@ -138,10 +138,23 @@ export class Accounting {
     this.event('up', name, 'up');
   }
 
-  /** The agent ended or its link broke; a restart follows unless givenUp() says otherwise. */
+  /**
+   * The agent's link broke or the agent ended; a restart follows unless givenUp() says otherwise.
+   * The router says both for one failure, the link first (the process may live on for a while)
+   * and then the exit, whose why is the fuller one: it replaces the link's, in one event.
+   */
   down(name: string, why: string): void {
     const book = this.hosts.get(name);
     if (!book || book.state === 'given-up') return;
+    if (book.state === 'down') {
+      const last = this.events.findLast((e) => e.host === name);
+      if (last?.kind === 'down') {
+        last.text = why;
+        book.why = why;
+        this.onChange?.();
+        return;
+      }
+    }
     this.setState(book, 'down', why);
     this.event('down', name, why);
   }
