@@ -45,6 +45,7 @@ interface DnsCounts { answered: number; relayed: number; dropped: number }
 interface ConnBook {
   from: HostBook;
   to: HostBook | undefined;
+  initiator: number;
   initiatorPort: number;
   acceptor: number;
   acceptorPort: number;
@@ -69,6 +70,12 @@ export class Accounting {
   private readonly hosts = new Map<string, HostBook>();
   private readonly byVip = new Map<number, HostBook>();
   private live = 0;
+  /**
+   * The connection of the last data frame: a stream's frames come in runs of one connection,
+   * and a VIP is a Map key V8 hashes slowly (above 2^30, not a small integer), so a run costs no
+   * lookup at all. Cleared when that connection ends.
+   */
+  private lastConn: ConnBook | undefined;
   private readonly aborts = new Map<string, number>();
   private readonly events: EventSnapshot[] = [];
   private reloads = 0;
@@ -201,7 +208,8 @@ export class Accounting {
    * its connection's life as conntrack does. Called for every frame the router switches, so the
    * common case is kept short (docs/benchmarks.md, "Status: instructions instead of rates"): the
    * flags are compared as numbers, and a data frame costs two Map lookups (initiator VIP, then its
-   * source port), its connection's books naming both hosts.
+   * source port; none while frames come from the connection of the last one), its connection's
+   * books naming both hosts.
    */
   forwarded(frame: Frame): void {
     const flags = frame.flags;
@@ -220,8 +228,16 @@ export class Accounting {
     // A connection is filed under its initiator, by the initiator's source port.
     const initiatorIP = fromAcceptor ? frame.dstIP : frame.srcIP;
     const acceptorIP = fromAcceptor ? frame.srcIP : frame.dstIP;
-    const initiator = this.byVip.get(initiatorIP);
-    const conn = initiator?.conns.get(fromAcceptor ? frame.dstPort : frame.srcPort);
+    const initiatorPort = fromAcceptor ? frame.dstPort : frame.srcPort;
+    let conn = this.lastConn;
+    let initiator: HostBook | undefined;
+    if (conn !== undefined && conn.initiatorPort === initiatorPort && conn.initiator === initiatorIP) {
+      initiator = conn.from;
+    } else {
+      initiator = this.byVip.get(initiatorIP);
+      conn = initiator?.conns.get(initiatorPort);
+      if (conn !== undefined) this.lastConn = conn;
+    }
     if (n > 0) {
       // The acceptor's books are the connection's when it has them (the same as by its VIP:
       // plan() ends a connection whose acceptor's books go); otherwise looked up by VIP.
@@ -248,7 +264,7 @@ export class Accounting {
     if (!src || src.conns.has(port)) return;
     const dst = this.byVip.get(frame.dstIP);
     src.conns.set(port, {
-      from: src, to: dst, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
+      from: src, to: dst, initiator: frame.srcIP, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
       sent: 0, received: 0, sampled: 0, rate: 0, openedAt: this.now(), initiatorClosed: false, acceptorClosed: false,
     });
     this.live++;
@@ -358,6 +374,7 @@ export class Accounting {
   }
 
   private end(conn: ConnBook): void {
+    if (this.lastConn === conn) this.lastConn = undefined;
     if (!conn.from.conns.delete(conn.initiatorPort)) return;
     this.live--;
     conn.from.live.out--;
