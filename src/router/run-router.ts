@@ -109,7 +109,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
     if (o.kind !== 'applied' || router.metricsListen === manifestMetrics) return;
     manifestMetrics = router.metricsListen;
     if (options.metrics === undefined) await status.moveMetrics(manifestMetrics);
-    else log(`metrics stay at ${escapeControls(options.metrics)}: --metrics wins over the manifest's metrics.listen`);
+    else log(`metrics stay ${status.metricsWhere}: --metrics wins over the manifest's metrics.listen`);
   };
   const onHup = () => void reloader.reload('SIGHUP', true).then(async (o) => {
     status.reloaded('SIGHUP', o.kind, o.summary);

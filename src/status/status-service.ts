@@ -80,6 +80,11 @@ export class StatusService {
     this.accounting.reloaded(trigger, result, summary);
   }
 
+  /** Where the metrics are served, as the log says it: `at http://…/metrics`, or `off`. */
+  get metricsWhere(): string {
+    return this.metrics ? `at http://${this.metrics.address}/metrics` : 'off';
+  }
+
   /**
    * A reload changed the manifest's `metrics.listen` (docs/status.md, "Metrics"): the metrics move
    * there, or stop when it is gone. The new address is served before the old one closes, so a

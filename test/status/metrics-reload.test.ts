@@ -64,3 +64,21 @@ test('norouter run --watch: metrics.listen moves with the manifest, stays on a f
     await router.stop('SIGTERM', 10_000);
   }
 });
+
+test('norouter run --metrics: the command line wins over a reloaded metrics.listen, and the log says so', { timeout: 60_000 }, async () => {
+  const file = join(dir, 'flag.yaml');
+  const hosts = [{ name: 'local', vip: nextVip() }];
+  writeFileSync(file, manifestText(hosts, { metrics: { listen: '127.0.0.1:0' } }));
+  const router = spawnCli(['run', '--watch', '--metrics', '127.0.0.4:0', file], { env });
+  try {
+    const url = (await router.waitForLine(/^norouter: metrics at http:\/\/127\.0\.0\.4:\d+\/metrics$/, 20_000)).replace(/^norouter: metrics at /, '');
+    await router.waitForLine(/^norouter: watching .* for changes$/, 20_000);
+    writeFileSync(file, manifestText(hosts, { metrics: { listen: '127.0.0.2:0' } }));
+    await router.waitForLine(/^norouter: metrics stay at /, 20_000).then((line) => {
+      assert.equal(line, `norouter: metrics stay at ${url}: --metrics wins over the manifest's metrics.listen`);
+    });
+    assert.equal(await get(url), 200);
+  } finally {
+    await router.stop('SIGTERM', 10_000);
+  }
+});
