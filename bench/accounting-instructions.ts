@@ -10,11 +10,13 @@
  * 64-byte round trips on one connection. The same build runs with NOROUTER_ACCOUNTING=off
  * (src/status/status-service.ts) and as it ships, alternating, REPS times each.
  *
- * V8's optimizing compiler is left out of the counts (excludingCompiler below).
+ * V8's optimizing compiler is left out of the counts (excludingCompiler below). The frames each
+ * phase switched are counted (framesSwitched), and the books' own instructions per frame are
+ * counted apart, in a loop that load cannot move (booksPerFrame).
  *
  * Needs valgrind (Debian: `apt-get install valgrind`, which brings callgrind_control, vgdb and
- * callgrind_annotate); no root. About 1.5 minutes per router on the loaded 2-vCPU machine, so
- * about 15 minutes for the 10 routers of the default.
+ * callgrind_annotate); no root. About 1.5 to 2 minutes per router on the loaded 2-vCPU machine,
+ * so about 20 minutes for the 10 routers of the default and the loop.
  * Command: `npm run bench -- accounting-instructions`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -22,14 +24,22 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { createServer, connect, type Server, type Socket, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CLI } from './lib/mesh-router.js';
 import { fmtRatio, median } from './lib/stats.js';
 import { which } from './lib/procs.js';
 
 const STREAM_MIB = 64;
 const ROUND_TRIPS = 2000;
-const WARM_MIB = 16;
-const WARM_TRIPS = 500;
+/**
+ * Warm-up, not counted, until V8's optimizing compiler is done with the router's hot paths: with
+ * 16 MiB and 500 trips (the first version) the counted phases still ran much of the router in
+ * V8's first tiers (2.1 M instructions a MiB against 0.7 M after this warm-up), and what the books
+ * cost there is not what they cost once optimized. The report gives the compiler's share of each
+ * phase, a few % or less after this warm-up.
+ */
+const WARM_MIB = 512;
+const WARM_TRIPS = 5000;
 const REPS = 5;
 const BUDGET = 1.03;
 /** Two VIPs of this benchmark's own on the loopback (bench/accounting.ts uses 127.0.42.1xx). */
@@ -37,10 +47,14 @@ const VIP = { client: '127.0.43.11', server: '127.0.43.12' } as const;
 
 type Side = 'off' | 'on';
 /** Instructions excluding V8's optimizing compiler; compilerShare: its share of all (stream, trips). */
-export interface Counted { side: Side; perMiB: number; perTrip: number; compilerShare: [number, number] }
+export interface Counted { side: Side; perMiB: number; perTrip: number; compilerShare: [number, number]; frames: [number, number] }
 export type InstructionsResult =
   | { skipped: string }
-  | { runs: Counted[]; perMiB: Record<Side, number>; perTrip: Record<Side, number>; ratioMiB: number; ratioTrip: number; spreadMiB: [number, number]; spreadTrip: [number, number]; met: boolean };
+  | {
+    runs: Counted[]; perMiB: Record<Side, number>; perTrip: Record<Side, number>; ratioMiB: number; ratioTrip: number; spreadMiB: [number, number]; spreadTrip: [number, number]; met: boolean;
+    /** The books' own instructions per forwarded frame (booksPerFrame), and that over the router's per frame. */
+    books: { perFrame: number; shareMiB: number; shareTrip: number };
+  };
 
 export async function benchAccountingInstructions(reps = REPS): Promise<InstructionsResult> {
   if (!which('valgrind') || !which('callgrind_control')) return { skipped: '`valgrind` (with callgrind_control) is not installed' };
@@ -49,7 +63,7 @@ export async function benchAccountingInstructions(reps = REPS): Promise<Instruct
     for (const side of (i % 2 === 0 ? ['off', 'on'] : ['on', 'off']) as Side[]) {
       const r = await countOnce(side);
       runs.push(r);
-      process.stderr.write(`accounting-instructions: run ${runs.length} of ${2 * reps}, books ${side}: ${(r.perMiB / 1e6).toFixed(2)} M/MiB, ${(r.perTrip / 1e3).toFixed(1)} k/round trip (compiler left out)\n`);
+      process.stderr.write(`accounting-instructions: run ${runs.length} of ${2 * reps}, books ${side}: ${(r.perMiB / 1e6).toFixed(2)} M/MiB, ${(r.perTrip / 1e3).toFixed(1)} k/round trip, ${(r.frames[0] / STREAM_MIB).toFixed(1)} frames/MiB, ${(r.perMiB * STREAM_MIB / r.frames[0] / 1e3).toFixed(2)} k/stream frame, ${(r.frames[1] / ROUND_TRIPS).toFixed(2)} frames/trip (compiler left out: ${r.compilerShare.map((x) => `${(100 * x).toFixed(0)}%`).join('/')})\n`);
     }
   }
   const of = (side: Side, k: 'perMiB' | 'perTrip') => runs.filter((r) => r.side === side).map((r) => r[k]);
@@ -61,7 +75,11 @@ export async function benchAccountingInstructions(reps = REPS): Promise<Instruct
   ];
   const ratioMiB = perMiB.on / perMiB.off;
   const ratioTrip = perTrip.on / perTrip.off;
-  return { runs, perMiB, perTrip, ratioMiB, ratioTrip, spreadMiB: spread('perMiB'), spreadTrip: spread('perTrip'), met: ratioMiB <= BUDGET && ratioTrip <= BUDGET };
+  const perFrame = await booksPerFrame();
+  const framesPerMiB = median(runs.map((r) => r.frames[0] / STREAM_MIB));
+  const framesPerTrip = median(runs.map((r) => r.frames[1] / ROUND_TRIPS));
+  const books = { perFrame, shareMiB: (perFrame * framesPerMiB) / perMiB.off, shareTrip: (perFrame * framesPerTrip) / perTrip.off };
+  return { runs, perMiB, perTrip, ratioMiB, ratioTrip, spreadMiB: spread('perMiB'), spreadTrip: spread('perTrip'), met: ratioMiB <= BUDGET && ratioTrip <= BUDGET, books };
 }
 
 async function countOnce(side: Side): Promise<Counted> {
@@ -85,10 +103,15 @@ async function countOnce(side: Side): Promise<Counted> {
     mkdirSync(runtime, { mode: 0o700 });
     const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: runtime, ...(side === 'off' ? { NOROUTER_ACCOUNTING: 'off' } : {}) };
     delete env.NODE_OPTIONS;
+    // --perf-basic-prof: node writes /tmp/perf-PID.map, the names of its JIT code, which the
+    // dumps only know by address; it is how the frames are counted (framesSwitched below).
+    // --single-threaded: V8 compiles on the main thread, when a function is hot, rather than on
+    // a thread whose progress depends on the machine's load (the code runs in a slower tier until
+    // it is done): the counts of the same build spread less.
     router = spawn('valgrind', [
       '--tool=callgrind', '--instr-atstart=no', '--trace-children=no', `--callgrind-out-file=${join(dir, 'cg.out')}`,
-      process.execPath, CLI, 'run', manifest,
-    ], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      process.execPath, '--perf-basic-prof', '--single-threaded', CLI, 'run', manifest,
+    ], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const child = router;
     let log = '';
     child.stderr?.on('data', (d: Buffer) => { log = (log + d.toString()).slice(-4000); });
@@ -110,7 +133,12 @@ async function countOnce(side: Side): Promise<Counted> {
     };
     const s = counted('stream');
     const t = counted('trips');
-    return { side, perMiB: s.run / STREAM_MIB, perTrip: t.run / ROUND_TRIPS, compilerShare: [s.compiler / s.total, t.compiler / t.total] };
+    const receive = codeOf(`/tmp/perf-${child.pid}.map`, switchReceive());
+    const frames = (name: string) => framesSwitched(join(dir, dumps.find((f) => readFileSync(join(dir, f), 'utf8').includes(`desc: Trigger: dump ${name}\n`))!), receive);
+    return {
+      side, perMiB: s.run / STREAM_MIB, perTrip: t.run / ROUND_TRIPS, compilerShare: [s.compiler / s.total, t.compiler / t.total],
+      frames: [frames('stream'), frames('trips')],
+    };
   } finally {
     if (router && router.exitCode === null) {
       const exited = new Promise((resolve) => router!.once('exit', resolve));
@@ -121,6 +149,7 @@ async function countOnce(side: Side): Promise<Counted> {
     }
     for (const s of servers) s.close();
     rmSync(dir, { recursive: true, force: true });
+    if (router?.pid !== undefined) rmSync(`/tmp/perf-${router.pid}.map`, { force: true });
   }
 }
 
@@ -142,6 +171,87 @@ function excludingCompiler(file: string): { total: number; compiler: number; run
     else if (/v8::internal::(compiler|maglev|baseline)::/.test(m[2]!)) compiler += n;
   }
   return { total, compiler, run: total - compiler };
+}
+
+/**
+ * The books' own instructions per forwarded frame: bench/lib/books-loop.ts (forwarded() in a loop,
+ * as for a round trip: two data frames and every 16th a WINDOW) under callgrind, for LOOP_TRIPS and
+ * twice as many; the difference, over the frames it adds, leaves node's start-up out.
+ */
+const LOOP_TRIPS = 200_000;
+async function booksPerFrame(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'norouter-bench-books-'));
+  try {
+    const { build } = await import('esbuild');
+    const script = join(dir, 'books-loop.cjs');
+    await build({ entryPoints: [fileURLToPath(new URL('./lib/books-loop.ts', import.meta.url))], outfile: script, bundle: true, platform: 'node', format: 'cjs', logLevel: 'warning' });
+    const count = (trips: number): number => {
+      const r = spawnSync('valgrind', ['--tool=callgrind', `--callgrind-out-file=${join(dir, `cg.${trips}`)}`, process.execPath, '--single-threaded', script, String(trips)], { encoding: 'utf8' });
+      const m = /Collected : (\d+)/.exec(r.stderr);
+      if (r.status !== 0 || !m) throw new Error(`books-loop ${trips} under callgrind failed: ${r.stderr.slice(-2000)}`);
+      return Number(m[1]);
+    };
+    const frames = (trips: number) => 2 * trips + Math.floor(trips / 16);
+    return (count(2 * LOOP_TRIPS) - count(LOOP_TRIPS)) / (frames(2 * LOOP_TRIPS) - frames(LOOP_TRIPS));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * How V8 names the router's Switch.receive() (src/router/switch.ts), called once for every frame
+ * a link delivers: the bundle's file, line and column of the method's parameter list.
+ * dist/norouter.cjs embeds the bundle it compiles as a string literal (scripts/code-cache-loader.mjs).
+ */
+function switchReceive(): string {
+  const text = readFileSync(CLI, 'utf8');
+  const start = text.indexOf(')("(function (exports') + 2;
+  const end = /", "[0-9a-f]+", \[/.exec(text.slice(start));
+  if (start < 2 || !end) throw new Error(`${CLI}: no embedded bundle where scripts/code-cache-loader.mjs puts it`);
+  const code = JSON.parse(text.slice(start, start + end.index + 1)) as string;
+  const marker = 'receive(from,frame){if(frame.srcIP!==';
+  const at = code.indexOf(marker);
+  if (at < 0 || code.indexOf(marker, at + 1) >= 0) throw new Error(`${CLI}: Switch.receive (src/router/switch.ts) not found once by its text ${marker}`);
+  const lines = code.slice(0, at).split('\n');
+  return `${CLI}:${lines.length}:${lines.at(-1)!.length + 'receive('.length}`;
+}
+
+/** The address ranges of every compiled version of the function V8 names `where`, from node's perf map. */
+function codeOf(perfMap: string, where: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const line of readFileSync(perfMap, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+) ([0-9a-f]+) JS:\S* (.*)$/.exec(line);
+    if (m && m[3] === where) ranges.push([parseInt(m[1]!, 16), parseInt(m[1]!, 16) + parseInt(m[2]!, 16)]);
+  }
+  if (ranges.length === 0) throw new Error(`${perfMap}: no code of ${where}`);
+  return ranges;
+}
+
+/**
+ * Frames the router switched in a dump: the calls into Switch.receive's code (callgrind names
+ * JIT code by the address it was entered at). Throws when there are none: the method was inlined
+ * into its caller, and the per-frame figures would be wrong.
+ */
+function framesSwitched(file: string, code: readonly [number, number][]): number {
+  const names = new Map<string, string>();
+  let callee = '';
+  let frames = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('cfn=')) {
+      const m = /^cfn=\((\d+)\)(?: (.*))?$/.exec(line);
+      if (!m) continue;
+      if (m[2] !== undefined) names.set(m[1]!, m[2]);
+      callee = names.get(m[1]!) ?? '';
+    } else if (line.startsWith('fn=')) {
+      const m = /^fn=\((\d+)\) (.*)$/.exec(line);
+      if (m) names.set(m[1]!, m[2]!);
+    } else if (line.startsWith('calls=') && callee.startsWith('0x')) {
+      const at = parseInt(callee, 16);
+      if (code.some(([from, to]) => at >= from && at < to)) frames += Number(line.slice(6).split(' ')[0]);
+    }
+  }
+  if (frames === 0) throw new Error(`${file}: no calls into Switch.receive (inlined?): frames not counted`);
+  return frames;
 }
 
 function listen(onConn: (s: Socket) => void): Promise<Server> {
@@ -227,5 +337,7 @@ export function reportAccountingInstructions(r: InstructionsResult): string {
     '',
     `- Each run (in order): ${r.runs.map((x) => `${x.side} ${m(x.perMiB)}/MiB ${k(x.perTrip)}/trip`).join('; ')}.`,
     `- V8's optimizing compiler, left out of the figures above, was ${r.runs.map((x) => `${(100 * x.compilerShare[0]).toFixed(0)}%/${(100 * x.compilerShare[1]).toFixed(0)}%`).join(', ')} of each run's stream/round-trip phase.`,
+    `- Frames the router switched (calls into Switch.receive): ${r.runs.map((x) => `${(x.frames[0] / STREAM_MIB).toFixed(1)}/MiB ${(x.frames[1] / ROUND_TRIPS).toFixed(2)}/trip`).join('; ')}.`,
+    `- The books' own work (bench/lib/books-loop.ts, forwarded() in a loop): ${r.books.perFrame.toFixed(0)} instructions a frame; at the frames above that is ${(100 * r.books.shareMiB).toFixed(2)}% of the router's instructions per MiB (books off) and ${(100 * r.books.shareTrip).toFixed(2)}% per round trip.`,
   ].join('\n');
 }

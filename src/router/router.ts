@@ -97,6 +97,11 @@ export class Router implements Reloadable {
     return this.discovery.entries();
   }
 
+  /** The current plan's `metrics.listen` (run-router.ts moves the metrics there on a reload). */
+  get metricsListen(): string | undefined {
+    return this.plan.metricsListen;
+  }
+
   /** The ports one host discovered and the mesh publishes, by port. */
   discoveredOf(host: string): DiscoveredEntry[] {
     return this.discovery.of(host);
@@ -187,8 +192,11 @@ export class Router implements Reloadable {
         prefix = bootstrapPayload().stream;
       } catch (error) {
         const problem = `cannot bootstrap: ${(error as Error).message}`;
-        this.options.log(`${plan.name}: ${problem}`);
+        this.options.log(`${plan.name}: ${problem}. It is not started until the manifest changes for this host, or on SIGHUP`);
         this.readiness.failed(state, problem);
+        // Given up on, as a host that fails the same way every time: status says so and why.
+        state.givenUp = true;
+        this.acct?.givenUp(plan.name, problem);
         return;
       }
     }
@@ -285,6 +293,9 @@ export class Router implements Reloadable {
     if (!state.retired && end.kind !== 'input-closed') {
       this.options.log(`${state.plan.name}: link ${wasUp ? 'down' : 'failed before HELLO'}: ${escapeControls(link.describe(end, wasUp))}`);
     }
+    // Status follows the link, not the process: a process whose link broke may live on for the
+    // grace time below. Its exit then says why in full (exited()).
+    if (!state.retired && !this.stopping) this.acct?.down(state.plan.name, `link ${wasUp ? 'down' : 'failed before HELLO'}: ${escapeControls(link.describe(end, wasUp))}`);
     // An agent that stopped reading or went silent is not waited for.
     if (end.kind === 'silent' || end.kind === 'not-reading') proc.kill();
     // A link that broke while the process lives on (protocol error, goodbye) is ended here:

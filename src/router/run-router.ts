@@ -11,7 +11,7 @@ import { Router, STOP_GRACE_MS, type ReadySummary } from './router.js';
 import { PIPE_DRAIN_MS } from './agent-process.js';
 import { EXIT_OK } from '../meta/exit-codes.js';
 import { runExitCleanups } from '../fs/exit-cleanup.js';
-import { Reloader } from '../watch/reloader.js';
+import { Reloader, type ReloadOutcome } from '../watch/reloader.js';
 import { fitTable } from '../terminal/fit-table.js';
 import { StatusService } from '../status/status-service.js';
 import { paint } from '../status/paint.js';
@@ -103,8 +103,17 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
   // SIGHUP also starts again every host given up on (start-failures.ts), after the reload, so a
   // host the reload replaces is not started twice.
-  const onHup = () => void reloader.reload('SIGHUP', true).then((o) => {
+  // The manifest's metrics.listen follows a reload; --metrics on the command line wins over it.
+  let manifestMetrics = plan.metricsListen;
+  const afterReload = async (o: ReloadOutcome): Promise<void> => {
+    if (o.kind !== 'applied' || router.metricsListen === manifestMetrics) return;
+    manifestMetrics = router.metricsListen;
+    if (options.metrics === undefined) await status.moveMetrics(manifestMetrics);
+    else log(`metrics stay ${status.metricsWhere}: --metrics wins over the manifest's metrics.listen`);
+  };
+  const onHup = () => void reloader.reload('SIGHUP', true).then(async (o) => {
     status.reloaded('SIGHUP', o.kind, o.summary);
+    await afterReload(o);
     router.retryGivenUp('SIGHUP');
   });
   process.on('SIGHUP', onHup);
@@ -113,7 +122,10 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   let watcher: import('../watch/watch-manifest.js').ManifestWatcher | undefined;
   if (options.watch) {
     const { watchManifest } = await import('../watch/watch-manifest.js');
-    watcher = watchManifest(options.file, () => void reloader.reload('file changed').then((o) => status.reloaded('file changed', o.kind, o.summary)), (error) => log(`watching ${options.file}: ${error.message}`));
+    watcher = watchManifest(options.file, () => void reloader.reload('file changed').then(async (o) => {
+      status.reloaded('file changed', o.kind, o.summary);
+      await afterReload(o);
+    }), (error) => log(`watching ${options.file}: ${error.message}`));
     await watcher.ready;
     log(`watching ${escapeControls(options.file)} for changes`);
   }

@@ -7,9 +7,9 @@
  * Bytes are counted where they already pass: every TCP frame the router forwards, after its
  * connection tracking (src/router/conntrack.ts) let it through, so a frame the router drops is
  * never counted and the connections here are the ones it switches. The per-frame cost is two Map
- * lookups and a few additions (bench/accounting.ts measures it).
+ * lookups and a few additions (bench/accounting-instructions.ts counts it).
  */
-import { FLAG_FROM_ACCEPTOR, ipFromString, ipToString, payloadLength, readAbortPayload, tcpKind, type Frame } from '../protocol/index.js';
+import { FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, ipFromString, ipToString, readAbortPayload, type Frame } from '../protocol/index.js';
 import {
   HISTORY_SECONDS, MAX_EVENTS, SNAPSHOT_VERSION, TOP_CONNECTIONS, TOP_CONNECTIONS_DETAIL,
   type ByDirection, type ConnectionSnapshot, type EventKind, type EventSnapshot, type HostSnapshot, type HostStateName,
@@ -45,6 +45,7 @@ interface DnsCounts { answered: number; relayed: number; dropped: number }
 interface ConnBook {
   from: HostBook;
   to: HostBook | undefined;
+  initiator: number;
   initiatorPort: number;
   acceptor: number;
   acceptorPort: number;
@@ -69,6 +70,12 @@ export class Accounting {
   private readonly hosts = new Map<string, HostBook>();
   private readonly byVip = new Map<number, HostBook>();
   private live = 0;
+  /**
+   * The connection of the last data frame: a stream's frames come in runs of one connection,
+   * and a VIP is a Map key V8 hashes slowly (above 2^30, not a small integer), so a run costs no
+   * lookup at all. Cleared when that connection ends.
+   */
+  private lastConn: ConnBook | undefined;
   private readonly aborts = new Map<string, number>();
   private readonly events: EventSnapshot[] = [];
   private reloads = 0;
@@ -138,10 +145,23 @@ export class Accounting {
     this.event('up', name, 'up');
   }
 
-  /** The agent ended or its link broke; a restart follows unless givenUp() says otherwise. */
+  /**
+   * The agent's link broke or the agent ended; a restart follows unless givenUp() says otherwise.
+   * The router says both for one failure, the link first (the process may live on for a while)
+   * and then the exit, whose why is the fuller one: it replaces the link's, in one event.
+   */
   down(name: string, why: string): void {
     const book = this.hosts.get(name);
     if (!book || book.state === 'given-up') return;
+    if (book.state === 'down') {
+      const last = this.events.findLast((e) => e.host === name);
+      if (last?.kind === 'down') {
+        last.text = why;
+        book.why = why;
+        this.onChange?.();
+        return;
+      }
+    }
     this.setState(book, 'down', why);
     this.event('down', name, why);
   }
@@ -185,64 +205,82 @@ export class Accounting {
 
   /**
    * A TCP frame the router forwarded (conntrack said `forward`): counts its payload and follows
-   * its connection's life as conntrack does.
+   * its connection's life as conntrack does. Called for every frame the router switches, so the
+   * common case is kept short (docs/benchmarks.md, "Status: instructions instead of rates"): the
+   * flags are compared as numbers, and a data frame costs two Map lookups (initiator VIP, then its
+   * source port; none while frames come from the connection of the last one), its connection's
+   * books naming both hosts.
    */
   forwarded(frame: Frame): void {
-    const kind = tcpKind(frame.flags);
-    // WINDOW and OPEN_OK change nothing here: one test, no lookup.
-    if (kind === 'window' || kind === 'open-ok') return;
-    const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
-    const src = this.byVip.get(frame.srcIP);
-    const dst = this.byVip.get(frame.dstIP);
+    const flags = frame.flags;
+    const what = flags & ~FLAG_FROM_ACCEPTOR;
+    if (what === 0 || what === FLAG_CLOSE_WRITE) this.data(frame, (flags & FLAG_FROM_ACCEPTOR) !== 0, what !== 0);
+    else if (what === FLAG_OPEN) this.open(frame);
+    else if (what === FLAG_ABORT) this.abort(frame);
+    // WINDOW and OPEN_OK change nothing here.
+  }
+
+  /** A data or CLOSE_WRITE frame. */
+  private data(frame: Frame, fromAcceptor: boolean, closing: boolean): void {
+    let n = frame.payload.length;
+    const rest = frame.rest;
+    if (rest !== undefined) for (let i = 0; i < rest.length; i++) n += rest[i]!.length;
     // A connection is filed under its initiator, by the initiator's source port.
-    const initiator = fromAcceptor ? dst : src;
-    const port = fromAcceptor ? frame.dstPort : frame.srcPort;
-    switch (kind) {
-      case 'data':
-      case 'close-write': {
-        const n = payloadLength(frame);
-        const conn = initiator?.conns.get(port);
-        if (n > 0) {
-          if (src) src.bytes.out += n;
-          if (dst) dst.bytes.in += n;
-          if (conn) {
-            if (fromAcceptor) conn.received += n;
-            else conn.sent += n;
-          }
-        }
-        if (conn && (frame.flags & ~FLAG_FROM_ACCEPTOR) !== 0) {
-          if (fromAcceptor) conn.acceptorClosed = true;
-          else conn.initiatorClosed = true;
-          if (conn.initiatorClosed && conn.acceptorClosed) this.end(conn);
-        }
-        return;
-      }
-      case 'open': {
-        if (!src || src.conns.has(port)) return;
-        src.conns.set(port, {
-          from: src, to: dst, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
-          sent: 0, received: 0, sampled: 0, rate: 0, openedAt: this.now(), initiatorClosed: false, acceptorClosed: false,
-        });
-        this.live++;
-        src.live.out++;
-        src.opened.out++;
-        if (dst) { dst.live.in++; dst.opened.in++; }
-        return;
-      }
-      case 'abort': {
-        const { reason, text } = readAbortPayload(frame.payload);
-        this.aborts.set(reason, (this.aborts.get(reason) ?? 0) + 1);
-        if (this.debug) {
-          const by = src?.name ?? ipToString(frame.srcIP);
-          this.debug(`connection ${ipToString(frame.srcIP)}:${frame.srcPort} <-> ${ipToString(frame.dstIP)}:${frame.dstPort} aborted by ${by}: ${reason}${text ? ` (${escapeControls(text)})` : ''}`);
-        }
-        const conn = initiator?.conns.get(port);
-        if (conn) this.end(conn);
-        return;
-      }
-      default:
-        return;
+    const initiatorIP = fromAcceptor ? frame.dstIP : frame.srcIP;
+    const acceptorIP = fromAcceptor ? frame.srcIP : frame.dstIP;
+    const initiatorPort = fromAcceptor ? frame.dstPort : frame.srcPort;
+    let conn = this.lastConn;
+    let initiator: HostBook | undefined;
+    if (conn !== undefined && conn.initiatorPort === initiatorPort && conn.initiator === initiatorIP) {
+      initiator = conn.from;
+    } else {
+      initiator = this.byVip.get(initiatorIP);
+      conn = initiator?.conns.get(initiatorPort);
+      if (conn !== undefined) this.lastConn = conn;
     }
+    if (n > 0) {
+      // The acceptor's books are the connection's when it has them (the same as by its VIP:
+      // plan() ends a connection whose acceptor's books go); otherwise looked up by VIP.
+      const acceptor = conn !== undefined && conn.acceptor === acceptorIP && conn.to !== undefined ? conn.to : this.byVip.get(acceptorIP);
+      const src = fromAcceptor ? acceptor : initiator;
+      const dst = fromAcceptor ? initiator : acceptor;
+      if (src !== undefined) src.bytes.out += n;
+      if (dst !== undefined) dst.bytes.in += n;
+      if (conn !== undefined) {
+        if (fromAcceptor) conn.received += n;
+        else conn.sent += n;
+      }
+    }
+    if (closing && conn !== undefined) {
+      if (fromAcceptor) conn.acceptorClosed = true;
+      else conn.initiatorClosed = true;
+      if (conn.initiatorClosed && conn.acceptorClosed) this.end(conn);
+    }
+  }
+
+  private open(frame: Frame): void {
+    const src = this.byVip.get(frame.srcIP);
+    const port = frame.srcPort;
+    if (!src || src.conns.has(port)) return;
+    const dst = this.byVip.get(frame.dstIP);
+    src.conns.set(port, {
+      from: src, to: dst, initiator: frame.srcIP, initiatorPort: port, acceptor: frame.dstIP, acceptorPort: frame.dstPort,
+      sent: 0, received: 0, sampled: 0, rate: 0, openedAt: this.now(), initiatorClosed: false, acceptorClosed: false,
+    });
+    this.live++;
+    src.live.out++;
+    src.opened.out++;
+    if (dst) { dst.live.in++; dst.opened.in++; }
+  }
+
+  private abort(frame: Frame): void {
+    const { reason, text } = readAbortPayload(frame.payload);
+    this.aborts.set(reason, (this.aborts.get(reason) ?? 0) + 1);
+    if (this.debug) {
+      const by = this.byVip.get(frame.srcIP)?.name ?? ipToString(frame.srcIP);
+      this.debug(`connection ${ipToString(frame.srcIP)}:${frame.srcPort} <-> ${ipToString(frame.dstIP)}:${frame.dstPort} aborted by ${by}: ${reason}${text ? ` (${escapeControls(text)})` : ''}`);
+    }
+    this.forget(frame);
   }
 
   /** The router ended the connection of `frame` itself (it aborted it both ways). */
@@ -336,6 +374,7 @@ export class Accounting {
   }
 
   private end(conn: ConnBook): void {
+    if (this.lastConn === conn) this.lastConn = undefined;
     if (!conn.from.conns.delete(conn.initiatorPort)) return;
     this.live--;
     conn.from.live.out--;

@@ -6,7 +6,8 @@ import { createServer, type Server } from 'node:http';
 import { CONTENT_TYPE, prometheusText } from './prometheus.js';
 import type { Snapshot } from './snapshot.js';
 
-export type MetricsStart = { ok: true; server: MetricsServer } | { ok: false; code: 'metrics-listen'; message: string };
+/** `errno`: the listen error's code (EADDRINUSE…), when the address was good but could not be had. */
+export type MetricsStart = { ok: true; server: MetricsServer } | { ok: false; code: 'metrics-listen'; message: string; errno?: string };
 
 export class MetricsServer {
   private constructor(private readonly server: Server, readonly address: string) {}
@@ -30,7 +31,9 @@ export class MetricsServer {
       res.writeHead(200, { 'content-type': CONTENT_TYPE, 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
     });
     return new Promise((resolve) => {
-      server.once('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, code: 'metrics-listen', message: `cannot serve metrics on ${listen}: ${error.code ?? error.message}` }));
+      server.once('error', (error: NodeJS.ErrnoException) => resolve({
+        ok: false, code: 'metrics-listen', message: `cannot serve metrics on ${listen}: ${error.code ?? error.message}`, ...(error.code ? { errno: error.code } : {}),
+      }));
       server.listen(port, host, () => {
         server.unref();
         const a = server.address();
@@ -40,8 +43,10 @@ export class MetricsServer {
     });
   }
 
-  close(): void {
-    this.server.close();
+  /** Resolves once the address is free again. */
+  close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeAllConnections();
+    return closed;
   }
 }

@@ -36,6 +36,8 @@ export class StatusService {
   readonly counting = process.env.NOROUTER_ACCOUNTING !== 'off';
   private control: ControlServer | undefined;
   private metrics: MetricsServer | undefined;
+  /** What the metrics were asked to listen on (the listen text, not the address it became). */
+  private metricsListen: string | undefined;
   private printed: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private why = 'a host changed state';
@@ -57,6 +59,7 @@ export class StatusService {
       const m = await MetricsServer.start(o.metrics, () => snapshot(false));
       if (!m.ok) return { ok: false, message: m.message };
       service.metrics = m.server;
+      service.metricsListen = o.metrics;
       o.log(`metrics at http://${m.server.address}/metrics`);
     }
     const c = await ControlServer.start(o.manifest, snapshot);
@@ -77,11 +80,57 @@ export class StatusService {
     this.accounting.reloaded(trigger, result, summary);
   }
 
+  /** Where the metrics are served, as the log says it: `at http://…/metrics`, or `off`. */
+  get metricsWhere(): string {
+    return this.metrics ? `at http://${this.metrics.address}/metrics` : 'off';
+  }
+
+  /**
+   * A reload changed the manifest's `metrics.listen` (docs/status.md, "Metrics"): the metrics move
+   * there, or stop when it is gone. The new address is served before the old one closes, so a
+   * move that fails leaves them where they were, and says so. Only a new address on the same port
+   * (the old listener may hold it: 127.0.0.1:9464 to 0.0.0.0:9464) closes the old one first, and
+   * serves the old address again if the new one still cannot be had.
+   */
+  async moveMetrics(listen: string | undefined): Promise<void> {
+    if (listen === this.metricsListen) return;
+    const old = this.metrics;
+    const where = (m: MetricsServer | undefined) => (m ? `at http://${m.address}/metrics` : 'off');
+    if (listen === undefined) {
+      this.metrics = undefined;
+      this.metricsListen = undefined;
+      await old?.close();
+      this.o.log('metrics: no longer served (metrics.listen left the manifest)');
+      return;
+    }
+    const snapshot = () => this.accounting.snapshot(false);
+    let m = await MetricsServer.start(listen, snapshot);
+    if (!m.ok && m.errno === 'EADDRINUSE' && old && this.metricsListen !== undefined && samePort(listen, this.metricsListen)) {
+      await old.close();
+      m = await MetricsServer.start(listen, snapshot);
+      if (!m.ok) {
+        const back = await MetricsServer.start(this.metricsListen, snapshot);
+        this.metrics = back.ok ? back.server : undefined;
+        if (!back.ok) this.metricsListen = undefined;
+        this.o.log(`metrics: ${m.message}; they stay ${where(this.metrics)}${back.ok ? '' : ` (${back.message})`}`);
+        return;
+      }
+    } else if (!m.ok) {
+      this.o.log(`metrics: ${m.message}; they stay ${where(old)}`);
+      return;
+    } else {
+      await old?.close();
+    }
+    this.metrics = m.server;
+    this.metricsListen = listen;
+    this.o.log(`metrics moved: now at http://${m.server.address}/metrics`);
+  }
+
   close(): void {
     clearTimeout(this.timer);
     this.accounting.stop();
     this.control?.close();
-    this.metrics?.close();
+    void this.metrics?.close();
   }
 
   private changed(): void {
@@ -97,4 +146,8 @@ export class StatusService {
     }, REPRINT_SETTLE_MS);
     this.timer.unref();
   }
+}
+
+function samePort(a: string, b: string): boolean {
+  return a.slice(a.lastIndexOf(':')) === b.slice(b.lastIndexOf(':'));
 }
