@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { CLI } from './lib/mesh-router.js';
 import { fmtRatio, median } from './lib/stats.js';
 import { which } from './lib/procs.js';
+import { callgrindControl, excludingCompiler } from './lib/callgrind.js';
 
 const STREAM_MIB = 64;
 const ROUND_TRIPS = 2000;
@@ -120,11 +121,11 @@ async function countOnce(side: Side): Promise<Counted> {
     // Warm-up, not counted: the router's hot paths reach the JIT's optimizing tier.
     await stream(port.sink, WARM_MIB);
     await roundTrips(port.echo, WARM_TRIPS);
-    control(child, ['-i', 'on']);
+    callgrindControl(child.pid, ['-i', 'on']);
     await stream(port.sink, STREAM_MIB);
-    control(child, ['-d', 'stream']);
+    callgrindControl(child.pid, ['-d', 'stream']);
     await roundTrips(port.echo, ROUND_TRIPS);
-    control(child, ['-d', 'trips']);
+    callgrindControl(child.pid, ['-d', 'trips']);
     const dumps = readdirSync(dir).filter((f) => f.startsWith('cg.out')).sort();
     const counted = (name: string) => {
       const file = dumps.find((f) => readFileSync(join(dir, f), 'utf8').includes(`desc: Trigger: dump ${name}\n`));
@@ -153,25 +154,6 @@ async function countOnce(side: Side): Promise<Counted> {
   }
 }
 
-/**
- * The dump's instructions, and those of V8's compilers among them (by function name): TurboFan
- * still optimizes (and re-optimizes) the router's code after the warm-up, 30 to 65% of a phase,
- * and how much of it falls into a phase differs from run to run by more than the books cost.
- */
-function excludingCompiler(file: string): { total: number; compiler: number; run: number } {
-  const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`callgrind_annotate ${file} failed: ${r.stderr}`);
-  let total = 0;
-  let compiler = 0;
-  for (const line of r.stdout.split('\n')) {
-    const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(.*)$/.exec(line);
-    if (!m) continue;
-    const n = Number(m[1]!.replace(/,/g, ''));
-    if (m[2]!.startsWith('PROGRAM TOTALS')) total = n;
-    else if (/v8::internal::(compiler|maglev|baseline)::/.test(m[2]!)) compiler += n;
-  }
-  return { total, compiler, run: total - compiler };
-}
 
 /**
  * The books' own instructions per forwarded frame: bench/lib/books-loop.ts (forwarded() in a loop,
@@ -278,11 +260,6 @@ function ready(child: ChildProcess, log: () => string): Promise<void> {
   });
 }
 
-/** callgrind_control talks to the router's valgrind through vgdb; it returns once the command is done. */
-function control(child: ChildProcess, args: string[]): void {
-  const r = spawnSync('callgrind_control', [...args, String(child.pid)], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
-}
 
 /** Sends `mib` MiB to the sink through the router and waits for the sink's end. */
 function stream(port: number, mib: number): Promise<void> {

@@ -16,14 +16,14 @@
  * Root (network namespaces), valgrind (with callgrind_control), iperf3. Three to seven minutes
  * per build on the shared 2-vCPU machine.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
+import { destroyAllNetns, inNetns } from './lib/netns.js';
 import { killAll, runToEnd } from './lib/procs.js';
 import { CLI, MeshRouter } from './lib/mesh-router.js';
-import { Worker } from './lib/worker-client.js';
+import { workerPair } from './lib/worker-client.js';
+import { callgrindControl, excludingCompiler } from './lib/callgrind.js';
 
 const ROUND_TRIPS = 4000;
 const STREAM_MIB = 64;
@@ -40,11 +40,7 @@ interface Counted { build: string; perTrip: Record<Who, number>; perMiB: Record<
 async function countOnce(build: string, cli: string): Promise<Counted> {
   const dir = mkdtempSync(join(tmpdir(), 'norouter-mesh-instr-'));
   try {
-    const ns1 = createNetns();
-    const ns2 = createNetns();
-    const server = new Worker('server', inNetns(ns2, []));
-    const client = new Worker('client', inNetns(ns1, []));
-    await Promise.all([server.ready, client.ready]);
+    const { ns1, ns2, server, client } = await workerPair([]);
     await server.call('serve', { kind: 'echo', port: PORT.echo });
     void runToEnd(inNetns(ns2, ['iperf3', '-s', '-B', '127.0.0.1', '-p', String(PORT.iperf)]), 1_800_000);
     const wrap = (who: string) => ['valgrind', '--tool=callgrind', '--instr-atstart=no', '--trace-children=no', `--callgrind-out-file=${join(dir, `cg.${who}`)}`];
@@ -63,16 +59,16 @@ async function countOnce(build: string, cli: string): Promise<Counted> {
     const trips = (n: number) => client.call('pingpong', { host: VIP.server, port: PORT.echo, rounds: n, size: 64 }, 900_000);
     await trips(WARM_TRIPS);
     await iperf(WARM_MIB);
-    for (const w of WHO) control(pids[w], ['-i', 'on']);
+    for (const w of WHO) callgrindControl(pids[w], ['-i', 'on']);
     await trips(ROUND_TRIPS);
-    for (const w of WHO) control(pids[w], ['-d', 'trips']);
+    for (const w of WHO) callgrindControl(pids[w], ['-d', 'trips']);
     await iperf(STREAM_MIB);
-    for (const w of WHO) control(pids[w], ['-d', 'stream']);
+    for (const w of WHO) callgrindControl(pids[w], ['-d', 'stream']);
     const dumps = readdirSync(dir).filter((f) => f.startsWith('cg.'));
     const counted = (who: Who, phase: string): number => {
       const file = dumps.find((f) => f.startsWith(`cg.${who}`) && readFileSync(join(dir, f), 'utf8').includes(`desc: Trigger: dump ${phase}\n`));
       if (!file) throw new Error(`no callgrind dump ${phase} of the ${who} in ${dir}`);
-      return excludingCompiler(join(dir, file));
+      return excludingCompiler(join(dir, file)).run;
     };
     const perTrip = Object.fromEntries(WHO.map((w) => [w, counted(w, 'trips') / ROUND_TRIPS])) as Record<Who, number>;
     const perMiB = Object.fromEntries(WHO.map((w) => [w, counted(w, 'stream') / STREAM_MIB])) as Record<Who, number>;
@@ -87,27 +83,6 @@ async function countOnce(build: string, cli: string): Promise<Counted> {
     if (process.env.NOROUTER_BENCH_KEEP_DUMPS) process.stderr.write(`mesh-instructions: dumps kept in ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Instructions of a dump, V8's compilers left out (their share varies from run to run). */
-function excludingCompiler(file: string): number {
-  const r = spawnSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`callgrind_annotate ${file} failed: ${r.stderr}`);
-  let total = 0;
-  let compiler = 0;
-  for (const line of r.stdout.split('\n')) {
-    const m = /^\s*([\d,]+)\s+(?:\([^)]*\)\s+)?(.*)$/.exec(line);
-    if (!m) continue;
-    const n = Number(m[1]!.replace(/,/g, ''));
-    if (m[2]!.startsWith('PROGRAM TOTALS')) total = n;
-    else if (/v8::internal::(compiler|maglev|baseline)::/.test(m[2]!)) compiler += n;
-  }
-  return total - compiler;
-}
-
-function control(pid: number, args: string[]): void {
-  const r = spawnSync('callgrind_control', [...args, String(pid)], { encoding: 'utf8', timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`callgrind_control ${args.join(' ')} ${pid} failed: ${r.stderr || r.stdout}`);
 }
 
 async function main(): Promise<void> {

@@ -15,10 +15,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNetns, destroyAllNetns, inNetns } from './lib/netns.js';
+import { destroyAllNetns, inNetns } from './lib/netns.js';
 import { killAll, runToEnd, start, stop } from './lib/procs.js';
 import { MeshRouter } from './lib/mesh-router.js';
-import { Worker } from './lib/worker-client.js';
+import { workerPair } from './lib/worker-client.js';
 import { percentile } from './lib/stats.js';
 import { nodeFlags } from './mesh.js';
 
@@ -86,11 +86,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'norouter-mesh-profile-'));
   const flags = process.env.NOROUTER_BENCH_NODE_FLAGS;
   try {
-    const ns1 = createNetns();
-    const ns2 = createNetns();
-    const server = new Worker('server', inNetns(ns2, []));
-    const client = new Worker('client', inNetns(ns1, []));
-    await Promise.all([server.ready, client.ready]);
+    const { ns1, ns2, server, client } = await workerPair([]);
     await server.call('serve', { kind: 'echo', port: PORT.echo });
     void runToEnd(inNetns(ns2, ['iperf3', '-s', '-B', '127.0.0.1', '-p', String(PORT.iperf)]), 600_000);
     const router = new MeshRouter(join(dir, 'mesh.yaml'), [
