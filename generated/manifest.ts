@@ -298,7 +298,7 @@ export interface Keepalive {
   timeout?: number;
 }
 /**
- * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. Read when the router starts: a reload does not move it. Use a loopback address unless other machines should scrape it: the metrics name every host.
+ * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, UDP datagrams, flows and drops per host, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. Read when the router starts: a reload does not move it. Use a loopback address unless other machines should scrape it: the metrics name every host.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "metrics".

@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
   COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
-  makeHello, ProtocolError,
+  makeHello, ProtocolError, type AgentCounters,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
 import { Bridge } from '../net/bridge.js';
@@ -231,11 +231,12 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       }
     }
 
-    // §4.8: what only this agent counts (its DNS server), to a router that asked, when it changed.
-    let lastCounters = '';
+    // §4.8: what only this agent counts (its DNS server, its dropped datagrams and live flows),
+    // to a router that asked, when it changed: an agent with nothing to count sends nothing.
+    let lastCounters = JSON.stringify(agentCounters(undefined, udp));
     const counters = setInterval(() => {
-      if (done || !dnsAddon || !session.peer?.features.includes(FEATURE_COUNTERS)) return;
-      const c = { dns: dnsAddon.counters };
+      if (done || !session.peer?.features.includes(FEATURE_COUNTERS)) return;
+      const c = agentCounters(dnsAddon, udp);
       const text = JSON.stringify(c);
       if (text !== lastCounters) link.sendControl({ type: 'counters', counters: c });
       lastCounters = text;
@@ -291,6 +292,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       if (!done) options.onListening?.([...listeners.listening, ...udp.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });
+}
+
+/** COUNTERS' body (§4.8); `dns` always (a router of an older version requires it), zero without the add-on. */
+function agentCounters(dns: DnsAddon | undefined, udp: UdpAgent): AgentCounters {
+  return { dns: dns?.counters ?? { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: Object.fromEntries(udp.drops.snapshot()), flows: udp.flows } };
 }
 
 function forwardMap(config: AgentConfig): Map<number, Forward> {

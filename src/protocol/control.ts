@@ -16,6 +16,7 @@ import { checkAgentConfig, type ConfigProblem } from './agent-config-check.js';
 import { encodeFrame } from './encode.js';
 import type { FrameHeader } from './frame.js';
 import { reasonCode, reasonName, type AbortReason } from './reasons.js';
+import { UDP_DROP_KINDS, type UdpDropKind } from './udp.js';
 
 /** §4.1 */
 export interface Hello {
@@ -39,6 +40,17 @@ export interface Hello {
  */
 export interface AgentCounters {
   dns: { answered: number; relayed: number; dropped: number };
+  /**
+   * Added within version 1 (older agents leave it out; older routers ignore it): the datagrams
+   * the agent dropped, by kind (cumulative, kinds it never dropped left out), and its live
+   * flows now as initiator (`clients`) and acceptor (`targets`), §14.
+   */
+  udp?: AgentUdpCounters;
+}
+
+export interface AgentUdpCounters {
+  dropped: Partial<Record<UdpDropKind, number>>;
+  flows: { clients: number; targets: number };
 }
 
 /** §4.6: one address an agent should listen on and does not: `listen` is IP:PORT, `error` e.g. EADDRINUSE. */
@@ -163,7 +175,11 @@ export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
     case CONTROL_COUNTERS: {
       const v = parseJson(body, 'COUNTERS');
       if (v instanceof ProtocolError) return v;
-      return isCounters(v) ? { type: 'counters', counters: { dns: { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped } } } : bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+      if (!isCounters(v)) return bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+      const dns = { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped };
+      if (v.udp === undefined) return { type: 'counters', counters: { dns } };
+      const udp = udpCounters(v.udp);
+      return udp ? { type: 'counters', counters: { dns, udp } } : bad('COUNTERS udp is not {dropped: {kind: count}, flows: {clients, targets}} with whole numbers');
     }
     case CONTROL_DISCOVERED: {
       const v = parseJson(body, 'DISCOVERED');
@@ -208,6 +224,24 @@ function isHello(v: unknown): v is Hello {
 function isCounters(v: unknown): v is AgentCounters {
   const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   return isObject(v) && isObject(v.dns) && count(v.dns.answered) && count(v.dns.relayed) && count(v.dns.dropped);
+}
+
+/**
+ * §4.8's `udp`: only the kinds this version knows are kept (a newer agent may drop for more
+ * reasons; the names become metric labels, so unknown text is not passed on); undefined when
+ * it is not the right shape.
+ */
+function udpCounters(v: unknown): AgentUdpCounters | undefined {
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!isObject(v) || !isObject(v.dropped) || !isObject(v.flows) || !count(v.flows.clients) || !count(v.flows.targets)) return undefined;
+  const dropped: Partial<Record<UdpDropKind, number>> = {};
+  for (const kind of UDP_DROP_KINDS) {
+    const n = v.dropped[kind];
+    if (n === undefined) continue;
+    if (!count(n)) return undefined;
+    dropped[kind] = n as number;
+  }
+  return { dropped, flows: { clients: v.flows.clients as number, targets: v.flows.targets as number } };
 }
 
 /** §4.6: bounded, because its entries end up in the router's log lines. */
