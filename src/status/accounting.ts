@@ -89,7 +89,7 @@ export class Accounting {
   /** Bytes waiting in the router for a host's agent to read (its link's backlog), 0 without a link. */
   backlog: ((host: string) => number) | undefined;
   /** The ports a host discovered and the mesh publishes (src/router/discovery.ts), by port. */
-  discovered: ((host: string) => readonly { port: number; host: string; since: number }[]) | undefined;
+  discovered: ((host: string) => readonly { port: number; proto?: 'udp'; host: string; since: number }[]) | undefined;
   /** Datagrams the router dropped, per sending host and kind (src/router/datagram-switch.ts): read at snapshot time. */
   datagramDrops: (() => ReadonlyMap<string, ReadonlyMap<string, number>>) | undefined;
 
@@ -322,7 +322,7 @@ export class Accounting {
         since: iso(b.since), restarts: Math.max(0, b.starts - 1), notListening: b.notListening,
         connections: { ...b.live }, opened: { ...b.opened }, bytes: { ...b.bytes }, rate: { ...b.rate },
         backlog: this.backlog?.(b.name) ?? 0, dns: addDns(b.dnsBefore, b.dnsNow), refused: Object.fromEntries(b.refused),
-        discovered: (this.discovered?.(b.name) ?? []).map((d) => ({ port: d.port, dialled: d.host, since: iso(d.since) })),
+        discovered: (this.discovered?.(b.name) ?? []).map((d) => ({ port: d.port, proto: d.proto ?? 'tcp', dialled: d.host, since: iso(d.since) })),
         udp,
         ...(detail ? { history: [...b.history] } : {}),
       });

@@ -70,7 +70,7 @@ export function describeUdp(u: HostSnapshot['udp'] | undefined): string {
 const DISCOVERED_SHOWN = 6;
 
 function describeDiscovered(list: HostSnapshot['discovered'], now: string): string {
-  const shown = list.slice(0, DISCOVERED_SHOWN).map((d) => `${d.port} (${ago(d.since, now)})`);
+  const shown = list.slice(0, DISCOVERED_SHOWN).map((d) => `${d.port}${d.proto === 'udp' ? '/udp' : ''} (${ago(d.since, now)})`);
   return `${shown.join(', ')}${list.length > DISCOVERED_SHOWN ? `, +${list.length - DISCOVERED_SHOWN} more` : ''}`;
 }
 

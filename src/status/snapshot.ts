@@ -46,10 +46,11 @@ export interface HostSnapshot {
   refused: Record<string, number>;
   /**
    * The ports its agent discovered and the mesh publishes (docs/discovery.md), by port: the
-   * address the host dials for each, and since when it is published. Empty for a host that
-   * does not discover.
+   * address the host dials for each, and since when it is published; `proto` (added within
+   * version 1) is `udp` for a UDP port (docs/discovery.md, "UDP"). Empty for a host that does
+   * not discover.
    */
-  discovered: { port: number; dialled: string; since: string }[];
+  discovered: { port: number; proto: 'tcp' | 'udp'; dialled: string; since: string }[];
   /** UDP through the mesh (docs/protocol.md §14); added within version 1. */
   udp: UdpSnapshot;
   /** `detail` only: bytes per second, in + out, for each of the last HISTORY_SECONDS seconds, oldest first. */

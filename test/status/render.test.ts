@@ -77,8 +77,12 @@ test('status lists a host\'s discovered ports with how long each has been publis
   acct.discovered = (host) => (host === 'web' ? [8080, 8081, 8082, 8083, 8084, 8085, 9000].map((port, i) => ({ port, host: i ? '::1' : '127.0.0.1', since: since + i * 1000 })) : []);
   now += 125_000;
   const s = acct.snapshot();
-  assert.deepEqual(s.hosts[0]?.discovered[0], { port: 8080, dialled: '127.0.0.1', since: '2026-12-05T10:00:00.000Z' });
+  assert.deepEqual(s.hosts[0]?.discovered[0], { port: 8080, proto: 'tcp', dialled: '127.0.0.1', since: '2026-12-05T10:00:00.000Z' });
   assert.match(renderStatus(s, { colour: false }), /discovered: 8080 \(2m05s\), 8081 \(2m04s\), 8082 \(2m03s\), 8083 \(2m02s\), 8084 \(2m01s\), 8085 \(2m00s\), \+1 more/);
+  // A discovered UDP port (docs/discovery.md, "UDP") is marked as such.
+  acct.discovered = () => [{ port: 7300, proto: 'udp', host: '127.0.0.1', since }];
+  assert.deepEqual(acct.snapshot().hosts[0]?.discovered[0]?.proto, 'udp');
+  assert.match(renderStatus(acct.snapshot(), { colour: false }), /discovered: 7300\/udp \(2m05s\)/);
 });
 
 test('UDP: a note in status (datagrams each way, flows, drops by kind) and a column in top, only for a mesh that carries datagrams', () => {
