@@ -73,7 +73,7 @@ export class PortWatcher {
   private filter: AgentDiscover;
   private meshAddresses: ReadonlySet<string>;
   private readonly presence = new Presence();
-  private readonly udpPresence = new Presence();
+  private udpPresence = new Presence();
   private readonly udpCandidates: UdpCandidates;
   private readonly fds: { fd: number; family: 4 | 6; path: string }[] = [];
   /** Opened when the filter first asks for UDP. */
@@ -158,6 +158,8 @@ export class PortWatcher {
     this.filter = filter;
     this.meshAddresses = meshAddresses;
     if (filter.udp && this.udpFds.length === 0) this.open(this.options.udpFiles ?? UDP_FILES, this.udpFds);
+    // UDP turned off: what it had seen is forgotten, so that turning it on again starts afresh.
+    if (!filter.udp) this.udpPresence = new Presence();
     if (this.timer) this.scan();
   }
 

@@ -15,7 +15,7 @@ export function discoverOf(host: Host, template: HostTemplate | undefined): Agen
   const exclude = rangesOf(setting.exclude ?? []);
   // UDP is opt-in (docs/discovery.md, "UDP"): its listeners cannot be told from clients' sockets as surely as TCP's.
   const udp = setting.udp === true ? { udp: true as const } : {};
-  if (setting.include === undefined) return { include: [...ALL_PORTS], exclude: [...ADMIN_PORTS, ...(setting.udp === true ? UDP_ADMIN_PORTS : []), ...exclude], ...udp };
+  if (setting.include === undefined) return { include: [...ALL_PORTS], exclude: [...ADMIN_PORTS, ...(setting.udp === true ? UDP_ADMIN_PORTS : [])].sort((a, b) => a[0] - b[0]).concat(exclude), ...udp };
   return { include: rangesOf(setting.include), exclude, ...udp };
 }
 
