@@ -110,6 +110,10 @@ export type Discover =
   | {
       include?: PortRanges;
       exclude?: PortRanges1;
+      /**
+       * Publish the UDP ports this host serves on too, as `/udp` ports: unconnected UDP sockets seen in two reads in a row, outside the host's ephemeral port range (where clients' sockets are) unless `include` names the port; without `include`, the UDP services of the host's system (DHCP 67-68, NTP 123, NetBIOS 137-138, SNMP 161-162, IKE 500, DHCPv6 546-547, SSDP 1900, 4500, mDNS 5353) are left out too, for TCP as well. Off by default: a client's socket on a fixed port looks exactly like a server's. Default false.
+       */
+      udp?: boolean;
     };
 /**
  * The only ports discovery publishes (the administrative ones too, when named here). Default: every port but the administrative ones.
@@ -298,7 +302,7 @@ export interface Keepalive {
   timeout?: number;
 }
 /**
- * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. A reload moves it (the old address stays served when the new one cannot be). Use a loopback address unless other machines should scrape it: the metrics name every host.
+ * Serves the mesh's metrics in the Prometheus text format at `http://ADDRESS:PORT/metrics`, from the router (docs/status.md): bytes and connections per host and direction, UDP datagrams, flows and drops per host, restarts, refusals and aborts by reason, reloads, link backlog. Off unless set; `norouter run --metrics ADDRESS:PORT` sets it too and wins over the manifest. A reload moves it (the old address stays served when the new one cannot be). Use a loopback address unless other machines should scrape it: the metrics name every host.
  *
  * This interface was referenced by `Manifest`'s JSON-Schema
  * via the `definition` "metrics".

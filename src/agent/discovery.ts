@@ -4,12 +4,13 @@
  * and reports the whole published set on every change. run-agent.ts only calls `configure` (at
  * HELLO and on every CONFIG) and `close`.
  */
-import type { AgentConfig } from '../plan/types.js';
+import type { AgentConfig, AgentDiscover } from '../plan/types.js';
 import { MAX_DISCOVERED_PORTS, type DiscoveredPort } from '../protocol/index.js';
 import { PortWatcher } from '../discover/watcher.js';
 
 export interface DiscoveryIO {
-  send(ports: DiscoveredPort[]): void;
+  /** `udp`: only when the configuration discovers UDP and the router announced `discover-udp` (§4.9). */
+  send(ports: DiscoveredPort[], udp: DiscoveredPort[] | undefined): void;
   log(line: string): void;
   /** The agent's own listen targets must be worked out again (`ownTargets`). */
   relisten(): void;
@@ -21,6 +22,8 @@ export class AgentDiscovery {
   private reporting = false;
   private reported = false;
   private cappedSaid = false;
+  /** Whether reports carry UDP ports (the filter asks, and the router takes them). */
+  private udp = false;
 
   constructor(private readonly io: DiscoveryIO) {}
 
@@ -34,21 +37,30 @@ export class AgentDiscovery {
     this.watcher.scan();
   }
 
-  /** `routerDiscovers`: the router announced the feature; without it nothing is watched. */
-  configure(config: AgentConfig, routerDiscovers: boolean): void {
-    const filter = config.discover;
-    if (!filter || !routerDiscovers) {
-      if (filter && !routerDiscovers) this.io.log('discover: the router does not take discovered ports (an older norouter): not discovering');
+  /** `routerDiscovers`: the router announced the feature; without it nothing is watched. `routerDiscoversUdp`: `discover-udp`. */
+  configure(config: AgentConfig, routerDiscovers: boolean, routerDiscoversUdp = false): void {
+    const asked = config.discover;
+    if (!asked || !routerDiscovers) {
+      if (asked && !routerDiscovers) this.io.log('discover: the router does not take discovered ports (an older norouter): not discovering');
       this.close();
       return;
     }
+    if (asked.udp && !routerDiscoversUdp) this.io.log('discover: the router does not take discovered UDP ports (an older norouter): discovering TCP only');
+    const { udp: _udp, ...tcpOnly } = asked;
+    const filter: AgentDiscover = asked.udp && routerDiscoversUdp ? asked : tcpOnly;
+    const udpBefore = this.udp;
+    this.udp = filter.udp === true;
     if (this.watcher) this.watcher.update(filter, meshAddresses(config));
     else this.watcher = this.create(config);
-    if (this.reporting) return;
+    if (this.reporting) {
+      // UDP turned on or off: the router hears the new set at once.
+      if (udpBefore !== this.udp) this.report();
+      return;
+    }
     this.reporting = true;
     this.watcher.start();
     // Always one report at the start, even of nothing: the router drops what an earlier run of this agent published.
-    if (!this.reported) this.report(this.watcher.published);
+    if (!this.reported) this.report();
   }
 
   /**
@@ -72,20 +84,28 @@ export class AgentDiscovery {
       filter: config.discover ?? { include: [], exclude: [] },
       meshAddresses: meshAddresses(config),
       log: this.io.log,
-      onChange: (change) => {
-        if (this.reporting) this.report(change.published);
+      onChange: () => {
+        if (this.reporting) this.report();
+      },
+      onUdpChange: () => {
+        if (this.reporting && this.udp) this.report();
       },
       onWildcardChange: () => this.io.relisten(),
     });
   }
 
-  private report(ports: DiscoveredPort[]): void {
+  private report(): void {
+    const watcher = this.watcher;
+    if (!watcher) return;
     this.reported = true;
-    if (ports.length > MAX_DISCOVERED_PORTS && !this.cappedSaid) {
+    const ports = watcher.published;
+    const udp = this.udp ? watcher.publishedUdp : undefined;
+    const most = Math.max(ports.length, udp?.length ?? 0);
+    if (most > MAX_DISCOVERED_PORTS && !this.cappedSaid) {
       this.cappedSaid = true;
-      this.io.log(`discover: ${ports.length} ports listen here; only the lowest ${MAX_DISCOVERED_PORTS} are published`);
+      this.io.log(`discover: ${most} ports listen here; only the lowest ${MAX_DISCOVERED_PORTS} of each protocol are published`);
     }
-    this.io.send(ports.slice(0, MAX_DISCOVERED_PORTS));
+    this.io.send(ports.slice(0, MAX_DISCOVERED_PORTS), udp?.slice(0, MAX_DISCOVERED_PORTS));
   }
 
   /**
@@ -95,6 +115,13 @@ export class AgentDiscovery {
    */
   ownTargets<T extends { ip: string; port: number }>(targets: T[], me: string): T[] {
     const held = this.watcher?.wildcardPorts;
+    if (!held?.size) return targets;
+    return targets.filter((t) => t.ip !== me || !held.has(t.port));
+  }
+
+  /** `ownTargets` for the agent's UDP listeners. */
+  ownUdpTargets<T extends { ip: string; port: number }>(targets: T[], me: string): T[] {
+    const held = this.watcher?.wildcardUdpPorts;
     if (!held?.size) return targets;
     return targets.filter((t) => t.ip !== me || !held.has(t.port));
   }

@@ -9,8 +9,8 @@ import type { Readable, Writable } from 'node:stream';
 import type { Socket } from 'node:net';
 import type { AgentConfig, Forward } from '../plan/types.js';
 import {
-  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
-  makeHello, ProtocolError,
+  COUNTERS_INTERVAL_MS, FEATURES, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_DISCOVER_UDP, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_UDP, KEEPALIVE_INTERVAL_MS, PROTO_UDP, KEEPALIVE_TIMEOUT_MS, formatConfigProblems, ipFromString,
+  makeHello, ProtocolError, type AgentCounters,
 } from '../protocol/index.js';
 import { VERSION } from '../meta/version.js';
 import { Bridge } from '../net/bridge.js';
@@ -92,7 +92,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       onUp: () => {
         startDns();
         sendStatus();
-        discovery.configure(current, routerDiscovers());
+        discovery.configure(current, routerDiscovers(), routerDiscoversUdp());
       },
       onFrame: (f) => {
         if (f.proto === PROTO_UDP) {
@@ -155,6 +155,8 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     const udp = new UdpAgent({
       me, link, log: io.log, onChange: () => sendStatus(),
       enabled: () => session.peer?.features.includes(FEATURE_UDP),
+      // A discovered server on 0.0.0.0:PORT/udp holds this host's VIP:PORT already (src/agent/discovery.ts).
+      ownTargets: (t) => discovery.ownUdpTargets(t, current.me),
     });
 
     // §4.6: the router hears which listeners failed once the first ones were tried, then on
@@ -181,15 +183,16 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
     const violations = new PeerViolations(io.log);
     // Port discovery (src/agent/discovery.ts): started at the router's HELLO, reconfigured by CONFIG.
     const discovery = new AgentDiscovery({
-      send: (ports) => link.sendControl({ type: 'discovered', ports }),
+      send: (ports, udpPorts) => link.sendControl(udpPorts ? { type: 'discovered', ports, udp: udpPorts } : { type: 'discovered', ports }),
       log: io.log,
-      relisten: () => void listeners.apply(targets()).then(() => {
+      relisten: () => void Promise.all([listeners.apply(targets()), udp.apply(current)]).then(() => {
         sendStatus();
         discovery.ownListenersChanged();
       }),
     });
     const targets = () => discovery.ownTargets(listenTargets(current), current.me);
     const routerDiscovers = () => session.peer?.features.includes(FEATURE_DISCOVER) === true;
+    const routerDiscoversUdp = () => session.peer?.features.includes(FEATURE_DISCOVER_UDP) === true;
 
     function onControl(msg: RoleMessage): ProtocolError | undefined {
       switch (msg.type) {
@@ -212,7 +215,7 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
           });
           void applyProxies(current);
           applyDns(current);
-          discovery.configure(current, routerDiscovers());
+          discovery.configure(current, routerDiscovers(), routerDiscoversUdp());
           return undefined;
         case 'status':
         case 'counters':
@@ -231,11 +234,12 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       }
     }
 
-    // §4.8: what only this agent counts (its DNS server), to a router that asked, when it changed.
-    let lastCounters = '';
+    // §4.8: what only this agent counts (its DNS server, its dropped datagrams and live flows),
+    // to a router that asked, when it changed: an agent with nothing to count sends nothing.
+    let lastCounters = JSON.stringify(agentCounters(undefined, udp));
     const counters = setInterval(() => {
-      if (done || !dnsAddon || !session.peer?.features.includes(FEATURE_COUNTERS)) return;
-      const c = { dns: dnsAddon.counters };
+      if (done || !session.peer?.features.includes(FEATURE_COUNTERS)) return;
+      const c = agentCounters(dnsAddon, udp);
       const text = JSON.stringify(c);
       if (text !== lastCounters) link.sendControl({ type: 'counters', counters: c });
       lastCounters = text;
@@ -291,6 +295,11 @@ export function runAgent(config: AgentConfig, io: AgentIO, options: AgentOptions
       if (!done) options.onListening?.([...listeners.listening, ...udp.listening, ...(proxiesReady?.listening ?? [])]);
     });
   });
+}
+
+/** COUNTERS' body (§4.8); `dns` always (a router of an older version requires it), zero without the add-on. */
+function agentCounters(dns: DnsAddon | undefined, udp: UdpAgent): AgentCounters {
+  return { dns: dns?.counters ?? { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: Object.fromEntries(udp.drops.snapshot()), flows: udp.flows } };
 }
 
 function forwardMap(config: AgentConfig): Map<number, Forward> {

@@ -54,6 +54,8 @@ export const CODES = {
   W305: { name: 'host-name-not-dns', severity: 'warning', summary: 'A host name has `_` while DNS is on: it works everywhere but as a DNS host name.' },
   W306: { name: 'state-dir-ignored', severity: 'warning', summary: 'The original NoRouter\'s `stateDir`: norouter writes no state directory, so it is ignored.' },
   E320: { name: 'invalid-discover-range', severity: 'error', summary: 'A `discover` include or exclude entry is not a port (1-65535) or a range LOW-HIGH running upwards.' },
+  E321: { name: 'dns-port-collision', severity: 'error', summary: 'A host publishes the port its DNS add-on serves on (UDP and TCP on the host\'s VIP).' },
+  E322: { name: 'forward-to-itself', severity: 'error', summary: 'A published port\'s target is the host\'s own VIP and that same port: the mesh\'s own listener, a loop.' },
   W307: { name: 'route-glob-of-digits', severity: 'warning', summary: 'A route destination is a glob of digits, dots and wildcards (`10.0.0.*`): addresses are matched against CIDRs only, so it matches no address.' },
 } as const satisfies Record<string, CodeInfo>;
 

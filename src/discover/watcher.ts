@@ -17,14 +17,22 @@
  * links of /proc/self/fd (`socket:[INODE]`), read only when such an inode appears, so the cost
  * does not grow with the agent's own descriptors at every poll. Addresses alone would not do: a
  * proxy of this agent listens on an ordinary address such as 127.0.0.1:18080.
+ *
+ * With `udp` in the filter, /proc/net/udp and udp6 are read too (proc-net-udp.ts), and `UDP:` and
+ * `UDP6: inuse` join the counts. A UDP port is published only once two scans in a row saw it
+ * (UDP_CONFIRM_SCANS; the next poll scans while one waits), and never from the namespace's
+ * ephemeral port range unless `include` names it (udp-candidates.ts): a client's socket lives
+ * there, and most live shorter than two polls (docs/discovery.md, "UDP").
  */
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import type { AgentDiscover } from '../protocol/agent-config.js';
 import type { DiscoveredPort } from '../protocol/control.js';
 import { ListenRows, type Listener } from './proc-net-tcp.js';
+import { UdpRows } from './proc-net-udp.js';
 import { Presence, type PresenceChange } from './presence.js';
 import { selectPorts } from './select.js';
+import { UdpCandidates, readEphemeralRange } from './udp-candidates.js';
 
 /**
  * 250 ms: a new server is found within a quarter second (the latency goal is under 1 s from
@@ -41,24 +49,36 @@ export interface WatcherOptions {
   filter: AgentDiscover;
   meshAddresses: ReadonlySet<string>;
   onChange(change: PresenceChange): void;
-  /** The ports held on every address (see `wildcardPorts`) changed. */
+  /** The same for the UDP ports, with `udp` in the filter. */
+  onUdpChange?(change: PresenceChange): void;
+  /** The ports held on every address (see `wildcardPorts`, `wildcardUdpPorts`) changed. */
   onWildcardChange?(ports: ReadonlySet<number>): void;
   log(line: string): void;
   /** The files to read (tests give their own); /proc/net/tcp and tcp6 by default. */
   files?: readonly { path: string; family: 4 | 6 }[];
+  /** /proc/net/udp and udp6 by default. */
+  udpFiles?: readonly { path: string; family: 4 | 6 }[];
+  /** The namespace's ephemeral ports; /proc/sys/net/ipv4/ip_local_port_range by default. */
+  ephemeral?: [number, number];
   /** The socket counters; /proc/net/sockstat and sockstat6 by default; none: a full scan every poll. */
   sockstatFiles?: readonly string[];
   pollMs?: number;
 }
 
 const PROC_FILES = [{ path: '/proc/net/tcp', family: 4 as const }, { path: '/proc/net/tcp6', family: 6 as const }];
+const UDP_FILES = [{ path: '/proc/net/udp', family: 4 as const }, { path: '/proc/net/udp6', family: 6 as const }];
 const SOCKSTAT_FILES = ['/proc/net/sockstat', '/proc/net/sockstat6'];
 
 export class PortWatcher {
   private filter: AgentDiscover;
   private meshAddresses: ReadonlySet<string>;
   private readonly presence = new Presence();
+  private udpPresence = new Presence();
+  private readonly udpCandidates: UdpCandidates;
   private readonly fds: { fd: number; family: 4 | 6; path: string }[] = [];
+  /** Opened when the filter first asks for UDP. */
+  private readonly udpFds: { fd: number; family: 4 | 6; path: string }[] = [];
+  private udpWildcard = new Set<number>();
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private readonly littleEndian = endianness() === 'LE';
   /** Inodes already looked up: whether each is one of this process's sockets. */
@@ -76,14 +96,9 @@ export class PortWatcher {
   constructor(private readonly options: WatcherOptions) {
     this.filter = options.filter;
     this.meshAddresses = options.meshAddresses;
-    for (const { path, family } of options.files ?? PROC_FILES) {
-      try {
-        this.fds.push({ fd: openSync(path, 'r'), family, path });
-      } catch (error) {
-        // No tcp6 where the kernel has no IPv6: nothing listens there either.
-        if (family === 4 || (error as NodeJS.ErrnoException).code !== 'ENOENT') options.log(`discover: cannot read ${path}: ${(error as Error).message}`);
-      }
-    }
+    this.udpCandidates = new UdpCandidates(options.ephemeral ?? readEphemeralRange());
+    this.open(options.files ?? PROC_FILES, this.fds);
+    if (this.filter.udp) this.open(options.udpFiles ?? UDP_FILES, this.udpFds);
     for (const path of options.sockstatFiles ?? SOCKSTAT_FILES) {
       try {
         this.counters.push(openSync(path, 'r'));
@@ -100,11 +115,23 @@ export class PortWatcher {
     this.timer.unref();
   }
 
-  /** A full scan when the socket counts moved, a withdrawal waits, or FULL_SCAN_MS passed. */
+  private open(files: readonly { path: string; family: 4 | 6 }[], into: { fd: number; family: 4 | 6; path: string }[]): void {
+    for (const { path, family } of files) {
+      try {
+        into.push({ fd: openSync(path, 'r'), family, path });
+      } catch (error) {
+        // No tcp6 or udp6 where the kernel has no IPv6: nothing listens there either.
+        if (family === 4 || (error as NodeJS.ErrnoException).code !== 'ENOENT') this.options.log(`discover: cannot read ${path}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** A full scan when the socket counts moved, a withdrawal or a UDP port waits, or FULL_SCAN_MS passed. */
   private poll(): void {
     this.polls++;
     const counts = this.counts();
-    if (counts !== undefined && counts === this.lastCounts && !this.presence.pending && Date.now() - this.lastFull < FULL_SCAN_MS) return;
+    const waiting = this.presence.pending || this.udpPresence.pending || this.udpCandidates.pending;
+    if (counts !== undefined && counts === this.lastCounts && !waiting && Date.now() - this.lastFull < FULL_SCAN_MS) return;
     this.scan();
   }
 
@@ -115,8 +142,10 @@ export class PortWatcher {
     try {
       for (const fd of this.counters) {
         const n = readSync(fd, this.buf, 0, CHUNK, 0);
-        const m = /^TCP6?: inuse ([0-9]+)/m.exec(this.buf.toString('latin1', 0, n));
+        const text = this.buf.toString('latin1', 0, n);
+        const m = /^TCP6?: inuse ([0-9]+)/m.exec(text);
         out += `${m?.[1] ?? '?'} `;
+        if (this.filter.udp) out += `${/^UDP6?: inuse ([0-9]+)/m.exec(text)?.[1] ?? '?'} `;
       }
     } catch {
       return undefined;
@@ -128,11 +157,24 @@ export class PortWatcher {
   update(filter: AgentDiscover, meshAddresses: ReadonlySet<string>): void {
     this.filter = filter;
     this.meshAddresses = meshAddresses;
+    if (filter.udp && this.udpFds.length === 0) this.open(this.options.udpFiles ?? UDP_FILES, this.udpFds);
+    // UDP turned off: what it had seen is forgotten, so that turning it on again starts afresh.
+    if (!filter.udp) this.udpPresence = new Presence();
     if (this.timer) this.scan();
   }
 
   get published(): DiscoveredPort[] {
     return this.presence.published();
+  }
+
+  /** The UDP ports published, with `udp` in the filter; else none. */
+  get publishedUdp(): DiscoveredPort[] {
+    return this.udpPresence.published();
+  }
+
+  /** `wildcardPorts` for UDP: a server on 0.0.0.0:PORT holds the VIP's PORT/udp too. */
+  get wildcardUdpPorts(): ReadonlySet<number> {
+    return this.udpWildcard;
   }
 
   /**
@@ -150,6 +192,7 @@ export class PortWatcher {
     clearInterval(this.timer);
     this.timer = undefined;
     for (const { fd } of this.fds.splice(0)) closeSync(fd);
+    for (const { fd } of this.udpFds.splice(0)) closeSync(fd);
     for (const fd of this.counters.splice(0)) closeSync(fd);
   }
 
@@ -160,29 +203,48 @@ export class PortWatcher {
     this.scans++;
     const listeners: Listener[] = [];
     for (const file of this.fds) {
-      const rows = this.read(file);
+      const rows = this.read(file, new ListenRows(file.family, this.littleEndian));
       if (rows) listeners.push(...rows);
     }
-    this.lookUpOwn(listeners);
-    const ports = selectPorts(listeners, this.filter, {
-      meshAddresses: this.meshAddresses,
-      isOwn: (inode) => this.own.get(inode) === true,
-      ipv6Loopback: listeners.some((l) => l.address === '::') ? hasIPv6Loopback() : true,
-    });
-    const wildcard = new Set<number>();
-    for (const l of listeners) {
-      if ((l.address === '0.0.0.0' || l.address === '::') && this.own.get(l.inode) !== true) wildcard.add(l.port);
+    const udp: Listener[] = [];
+    if (this.filter.udp) {
+      for (const file of this.udpFds) {
+        const rows = this.read(file, new UdpRows(file.family, this.littleEndian));
+        if (rows) udp.push(...rows);
+      }
     }
+    this.lookUpOwn([...listeners, ...udp]);
+    const exclusions = {
+      meshAddresses: this.meshAddresses,
+      isOwn: (inode: number) => this.own.get(inode) === true,
+      ipv6Loopback: listeners.some((l) => l.address === '::') || udp.some((l) => l.address === '::') ? hasIPv6Loopback() : true,
+    };
+    const ports = selectPorts(listeners, this.filter, exclusions);
     const change = this.presence.observe(ports);
     if (change) this.options.onChange(change);
-    if (wildcard.size !== this.wildcard.size || [...wildcard].some((p) => !this.wildcard.has(p))) {
+    if (this.filter.udp) {
+      const udpChange = this.udpPresence.observe(this.udpCandidates.confirm(
+        selectPorts(this.udpCandidates.eligible(udp, this.filter), this.filter, exclusions),
+        new Set(this.udpPresence.published().map((p) => p.port)),
+      ));
+      if (udpChange) this.options.onUdpChange?.(udpChange);
+    }
+    const wildcard = this.wildcardOf(listeners);
+    const udpWildcard = this.wildcardOf(udp);
+    if (!sameSet(wildcard, this.wildcard) || !sameSet(udpWildcard, this.udpWildcard)) {
       this.wildcard = wildcard;
+      this.udpWildcard = udpWildcard;
       this.options.onWildcardChange?.(wildcard);
     }
   }
 
-  private read(file: { fd: number; family: 4 | 6; path: string }): Listener[] | undefined {
-    const rows = new ListenRows(file.family, this.littleEndian);
+  private wildcardOf(listeners: readonly Listener[]): Set<number> {
+    const out = new Set<number>();
+    for (const l of listeners) if ((l.address === '0.0.0.0' || l.address === '::') && this.own.get(l.inode) !== true) out.add(l.port);
+    return out;
+  }
+
+  private read(file: { fd: number; family: 4 | 6; path: string }, rows: ListenRows | UdpRows): Listener[] | undefined {
     let position = 0;
     try {
       for (;;) {
@@ -230,6 +292,10 @@ export function ownSocketInodes(): Set<number> {
     }
   }
   return out;
+}
+
+function sameSet(a: ReadonlySet<number>, b: ReadonlySet<number>): boolean {
+  return a.size === b.size && [...a].every((p) => b.has(p));
 }
 
 /** Whether ::1 is on the loopback of this network namespace (/proc/net/if_inet6). */

@@ -20,6 +20,8 @@ export interface UdpAgentOptions {
   log: (line: string) => void;
   /** The set of failed listens changed (STATUS, §4.6). */
   onChange: () => void;
+  /** Leaves out listen targets something else of the host holds already (port discovery); all by default. */
+  ownTargets?: (targets: ListenTarget[]) => ListenTarget[];
 }
 
 export class UdpAgent {
@@ -31,7 +33,7 @@ export class UdpAgent {
   private sweeper: NodeJS.Timeout | undefined;
   private sweepMs = 0;
 
-  constructor(options: UdpAgentOptions) {
+  constructor(private readonly options: UdpAgentOptions) {
     this.drops = new UdpDrops(options.log);
     const limits = () => this.limits;
     // One share of the one link for both sides' datagrams (./udp-share.ts).
@@ -46,7 +48,8 @@ export class UdpAgent {
     this.forwards = new Map(config.forwards.filter((f) => f.proto === 'udp').map((f) => [f.listenPort, f]));
     this.acceptor.reconfigured();
     this.startSweep();
-    return this.initiator.apply(udpTargets(config));
+    const targets = udpTargets(config);
+    return this.initiator.apply(this.options.ownTargets?.(targets) ?? targets);
   }
 
   /** A UDP frame from the router. */

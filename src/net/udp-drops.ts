@@ -4,19 +4,10 @@
  * drop of each kind is logged, the rest only counted: a flood of datagrams must not become a
  * flood of log lines.
  */
+import type { UdpDropKind } from '../protocol/index.js';
 
-/** Why a datagram was dropped (docs/protocol.md §14.5 explains each). */
-export type UdpDropKind =
-  | 'link-congested' // datagrams fill their share of the link's output queue, or the queue is full (udp-share.ts): TCP frames must not wait behind them
-  | 'send-queue-full' // the local socket's send queue is past its cap (the client or target does not keep up)
-  | 'flow-limit' // a new flow beyond the host's maxFlows
-  | 'no-flow' // a reply for a flow this agent no longer has (it expired or was withdrawn)
-  | 'unpublished-port' // no such UDP port is published (a reload withdrew it, or a hostile peer)
-  | 'target-unreachable' // ICMP port or host unreachable from the target, or its name does not resolve
-  | 'send-failed' // the local socket refused the datagram (EMSGSIZE, ENOBUFS…)
-  | 'peer-too-old' // the other end of a link did not announce the `udp` feature
-  | 'host-down' // the router has no live agent for the destination VIP; at an agent, its link is not up yet
-  | 'rate-limit'; // the router's per-link datagram rate was exceeded
+/** Why a datagram was dropped: src/protocol/udp.ts's UDP_DROP_KINDS. */
+export type { UdpDropKind };
 
 export class UdpDrops {
   private readonly counts = new Map<UdpDropKind, number>();

@@ -5,7 +5,7 @@
  * every port is a candidate but the administrative ones (ADMIN_PORTS); with it, exactly its ports.
  */
 import type { Host, HostTemplate } from '../../generated/manifest.js';
-import { ADMIN_PORTS, ALL_PORTS, parseRange } from './discover-args.js';
+import { ADMIN_PORTS, ALL_PORTS, UDP_ADMIN_PORTS, parseRange } from './discover-args.js';
 import type { AgentDiscover, PortRange } from './types.js';
 
 export function discoverOf(host: Host, template: HostTemplate | undefined): AgentDiscover | undefined {
@@ -13,8 +13,10 @@ export function discoverOf(host: Host, template: HostTemplate | undefined): Agen
   if (setting === false) return undefined;
   if (setting === true) return { include: [...ALL_PORTS], exclude: [...ADMIN_PORTS] };
   const exclude = rangesOf(setting.exclude ?? []);
-  if (setting.include === undefined) return { include: [...ALL_PORTS], exclude: [...ADMIN_PORTS, ...exclude] };
-  return { include: rangesOf(setting.include), exclude };
+  // UDP is opt-in (docs/discovery.md, "UDP"): its listeners cannot be told from clients' sockets as surely as TCP's.
+  const udp = setting.udp === true ? { udp: true as const } : {};
+  if (setting.include === undefined) return { include: [...ALL_PORTS], exclude: [...ADMIN_PORTS, ...(setting.udp === true ? UDP_ADMIN_PORTS : [])].sort((a, b) => a[0] - b[0]).concat(exclude), ...udp };
+  return { include: rangesOf(setting.include), exclude, ...udp };
 }
 
 /**

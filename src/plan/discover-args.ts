@@ -1,7 +1,7 @@
 /**
  * Port discovery's agent flags, both ways, like dns-args.ts for the DNS add-on:
  *
- *   --discover INCLUDE [--discover-exclude EXCLUDE]
+ *   --discover INCLUDE [--discover-exclude EXCLUDE] [--discover-udp]
  *
  * Each is a list of ports and ranges, `80,443,8000-8999`. compile writes both explicitly (the
  * manifest's defaults resolved: docs/discovery.md), so the agent needs no default of its own.
@@ -23,6 +23,15 @@ export const ADMIN_PORTS: readonly PortRange[] = [
   [5355, 5355], [6443, 6443], [10248, 10259],
 ];
 
+/**
+ * Left out too, unless `include` names them, when a host discovers UDP as well: UDP services of
+ * the host's system (docs/discovery.md, "UDP"): DHCP 67-68, NTP 123, NetBIOS 137-138, SNMP
+ * 161-162, IKE 500, DHCPv6 546-547, SSDP 1900, IPsec NAT traversal 4500, mDNS 5353.
+ */
+export const UDP_ADMIN_PORTS: readonly PortRange[] = [
+  [67, 68], [123, 123], [137, 138], [161, 162], [500, 500], [546, 547], [1900, 1900], [4500, 4500], [5353, 5353],
+];
+
 export const ALL_PORTS: readonly PortRange[] = [[1, 65535]];
 
 export function formatRanges(ranges: readonly PortRange[]): string {
@@ -33,6 +42,7 @@ export function formatDiscoverArgs(discover: AgentDiscover | undefined): string[
   if (!discover) return [];
   const args = ['--discover', formatRanges(discover.include)];
   if (discover.exclude.length) args.push('--discover-exclude', formatRanges(discover.exclude));
+  if (discover.udp) args.push('--discover-udp');
   return args;
 }
 
@@ -75,24 +85,26 @@ export function discoverAllows(discover: AgentDiscover, port: number): boolean {
 export function describeDiscover(discover: AgentDiscover | undefined): string {
   if (!discover) return '';
   const except = discover.exclude.length ? ` except ${formatRanges(discover.exclude)}` : '';
-  return `discovers ports ${formatRanges(discover.include)}${except}`;
+  return `discovers ${discover.udp ? 'TCP and UDP' : ''}${discover.udp ? ' ' : ''}ports ${formatRanges(discover.include)}${except}`;
 }
 
 /** The raw flag values as the CLI parser collected them. */
 export interface DiscoverFlags {
   include?: string | undefined;
   exclude?: string | undefined;
+  udp?: boolean | undefined;
 }
 
 /** Parses the discovery flags; pushes every problem to `errors`, its path the flag. */
 export function parseDiscoverFlags(flags: DiscoverFlags, errors: ConfigProblem[]): AgentDiscover | undefined {
   if (flags.include === undefined) {
     if (flags.exclude !== undefined) errors.push({ path: '--discover-exclude', message: 'needs --discover' });
+    if (flags.udp) errors.push({ path: '--discover-udp', message: 'needs --discover' });
     return undefined;
   }
   const include = parseRanges(flags.include);
   const exclude = parseRanges(flags.exclude ?? '');
   if (!include.ok) errors.push({ path: '--discover', message: include.error });
   if (!exclude.ok) errors.push({ path: '--discover-exclude', message: exclude.error });
-  return include.ok && exclude.ok ? { include: include.value, exclude: exclude.value } : undefined;
+  return include.ok && exclude.ok ? { include: include.value, exclude: exclude.value, ...(flags.udp ? { udp: true as const } : {}) } : undefined;
 }

@@ -18,18 +18,22 @@ import { discoverAllows } from './discover-args.js';
 import { MAX_AGENT_COMMAND_BYTES } from './limits.js';
 import type { Forward, Other, Plan, PlanHost } from './types.js';
 
+/** A discovered port: TCP, or UDP with `proto` (DISCOVERED's `udp` member, docs/protocol.md §4.9). */
+export type FoundPort = DiscoveredPort & { proto?: 'udp' };
+
 /** What each discovering host reported last, by host name. */
-export type DiscoveredSets = ReadonlyMap<string, readonly DiscoveredPort[]>;
+export type DiscoveredSets = ReadonlyMap<string, readonly FoundPort[]>;
 
 export interface Unpublished {
   port: number;
+  proto?: 'udp';
   why: 'filter' | 'explicit' | 'limit';
 }
 
 export interface WithDiscovered {
   plan: Plan;
-  /** Per discovering host, the ports published for it, sorted. */
-  published: Map<string, DiscoveredPort[]>;
+  /** Per discovering host, the ports published for it, sorted (TCP before UDP of one number). */
+  published: Map<string, FoundPort[]>;
   /** Per host, reported ports not published, and why. */
   unpublished: Map<string, Unpublished[]>;
 }
@@ -37,15 +41,15 @@ export interface WithDiscovered {
 const LOOPBACK_NAMES = new Set(['localhost', '::1', '0.0.0.0', '::']);
 
 /** Whether the explicit forward `f` already dials what `p` would. */
-function dialsSame(f: Forward, p: DiscoveredPort): boolean {
-  if (f.connectPort !== p.port) return false;
+function dialsSame(f: Forward, p: FoundPort): boolean {
+  if (f.connectPort !== p.port || f.proto !== (p.proto ?? 'tcp')) return false;
   return f.connectHost === p.host || f.connectHost.startsWith('127.') || LOOPBACK_NAMES.has(f.connectHost);
 }
 
 const wordBytes = (word: string): number => Buffer.byteLength(word, 'utf8') + 1;
 
 export function withDiscovered(base: Plan, discovered: DiscoveredSets): WithDiscovered {
-  const published = new Map<string, DiscoveredPort[]>();
+  const published = new Map<string, FoundPort[]>();
   const unpublished = new Map<string, Unpublished[]>();
   // Each line's bytes (words joined by spaces) and others count, as the base has them.
   const bytes = base.hosts.map((h) => h.argv.reduce((n, w) => n + wordBytes(w), -1));
@@ -55,27 +59,30 @@ export function withDiscovered(base: Plan, discovered: DiscoveredSets): WithDisc
     const filter = host.agent.discover;
     const reported = discovered.get(host.name);
     if (!filter || !reported?.length) return;
-    const explicitPorts = new Set(host.agent.forwards.map((f) => f.listenPort));
-    const out: DiscoveredPort[] = [];
+    const explicitPorts = new Set(host.agent.forwards.map((f) => `${f.listenPort}/${f.proto}`));
+    const out: FoundPort[] = [];
     const left: Unpublished[] = [];
-    for (const p of [...reported].sort((a, b) => a.port - b.port)) {
-      if (!discoverAllows(filter, p.port)) {
-        left.push({ port: p.port, why: 'filter' });
+    for (const p of [...reported].sort((a, b) => a.port - b.port || (a.proto ? 1 : 0) - (b.proto ? 1 : 0))) {
+      const proto = p.proto ?? 'tcp';
+      const tag = p.proto ? { proto: p.proto } : {};
+      // UDP only from a host whose filter asks for it: an agent is not trusted to apply it.
+      if (!discoverAllows(filter, p.port) || (proto === 'udp' && !filter.udp)) {
+        left.push({ port: p.port, ...tag, why: 'filter' });
         continue;
       }
-      if (explicitPorts.has(p.port) || host.agent.forwards.some((f) => dialsSame(f, p))) {
-        left.push({ port: p.port, why: 'explicit' });
+      if (explicitPorts.has(`${p.port}/${proto}`) || host.agent.forwards.some((f) => dialsSame(f, p))) {
+        left.push({ port: p.port, ...tag, why: 'explicit' });
         continue;
       }
-      const forward: Forward = { listenPort: p.port, connectHost: p.host, connectPort: p.port, proto: 'tcp' };
-      const other: Other = { vip: host.vip, port: p.port, proto: 'tcp' };
+      const forward: Forward = { listenPort: p.port, connectHost: p.host, connectPort: p.port, proto };
+      const other: Other = { vip: host.vip, port: p.port, proto };
       const forwardBytes = wordBytes('--forward') + wordBytes(formatForward(forward));
       const otherBytes = wordBytes('--other') + wordBytes(formatOther(other));
       const fits = base.hosts.every((_, j) => (j === i
         ? bytes[j]! + forwardBytes <= MAX_AGENT_COMMAND_BYTES
         : bytes[j]! + otherBytes <= MAX_AGENT_COMMAND_BYTES && others[j]! < MAX_CONFIG_LIST));
       if (!fits || host.agent.forwards.length + added[i]!.forwards.length >= MAX_CONFIG_LIST) {
-        left.push({ port: p.port, why: 'limit' });
+        left.push({ port: p.port, ...tag, why: 'limit' });
         continue;
       }
       base.hosts.forEach((_, j) => {

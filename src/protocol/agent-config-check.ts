@@ -69,8 +69,9 @@ export function agentConfigProblems(value: unknown): ConfigProblem[] {
     if (k) for (const key of ['intervalMs', 'timeoutMs']) c.wholeMs(k[key], `keepalive.${key}`);
   }
   if (v.discover !== undefined) {
-    const d = c.object(v.discover, 'discover', ['include', 'exclude'], ['include', 'exclude']);
+    const d = c.object(v.discover, 'discover', ['include', 'exclude', 'udp'], ['include', 'exclude']);
     if (d) for (const key of ['include', 'exclude']) c.list(d[key], `discover.${key}`, (r, p) => c.range(r, p));
+    if (d && d.udp !== undefined && d.udp !== true) c.add('discover.udp', 'is true or absent');
   }
   if (v.udp !== undefined) {
     const u = c.object(v.udp, 'udp', ['idleMs', 'maxFlows'], ['idleMs', 'maxFlows']);

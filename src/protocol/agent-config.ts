@@ -95,6 +95,8 @@ export type PortRange = [number, number];
 export interface AgentDiscover {
   include: PortRange[];
   exclude: PortRange[];
+  /** `--discover-udp`: unconnected UDP sockets too (docs/discovery.md, "UDP"); absent: TCP only. */
+  udp?: true;
 }
 
 /** What one agent is told on its command line (`internal agent --me … --forward … --other …`). */

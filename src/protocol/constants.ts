@@ -102,7 +102,9 @@ export const COUNTERS_INTERVAL_MS = 2_000;
 export const FEATURE_DISCOVER = 'discover';
 /** §14: UDP frames (Proto 17) and `/udp` entries in CONFIG. */
 export const FEATURE_UDP = 'udp';
-export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_UDP];
+/** §4.9: DISCOVERED's `udp` member, and `discover.udp` in CONFIG. */
+export const FEATURE_DISCOVER_UDP = 'discover-udp';
+export const FEATURES: readonly string[] = [FEATURE_CONFIG, FEATURE_PEER_DOWN, FEATURE_ROUTE, FEATURE_STATUS, FEATURE_COUNTERS, FEATURE_DISCOVER, FEATURE_UDP, FEATURE_DISCOVER_UDP];
 /** §4.6: at most this many entries in one STATUS, each text at most this long: it feeds log lines. */
 export const MAX_STATUS_ENTRIES = 1024;
 export const MAX_STATUS_TEXT = 256;

@@ -16,6 +16,7 @@ import { checkAgentConfig, type ConfigProblem } from './agent-config-check.js';
 import { encodeFrame } from './encode.js';
 import type { FrameHeader } from './frame.js';
 import { reasonCode, reasonName, type AbortReason } from './reasons.js';
+import { UDP_DROP_KINDS, type UdpDropKind } from './udp.js';
 
 /** §4.1 */
 export interface Hello {
@@ -39,6 +40,17 @@ export interface Hello {
  */
 export interface AgentCounters {
   dns: { answered: number; relayed: number; dropped: number };
+  /**
+   * Added within version 1 (older agents leave it out; older routers ignore it): the datagrams
+   * the agent dropped, by kind (cumulative, kinds it never dropped left out), and its live
+   * flows now as initiator (`clients`) and acceptor (`targets`), §14.
+   */
+  udp?: AgentUdpCounters;
+}
+
+export interface AgentUdpCounters {
+  dropped: Partial<Record<UdpDropKind, number>>;
+  flows: { clients: number; targets: number };
 }
 
 /** §4.6: one address an agent should listen on and does not: `listen` is IP:PORT, `error` e.g. EADDRINUSE. */
@@ -69,7 +81,7 @@ export type ControlMessage =
   /** §4.8, agent → router: what only the agent counts. */
   | { type: 'counters'; counters: AgentCounters }
   /** §4.9, agent → router: every port it publishes by discovery now (the whole set, each time). */
-  | { type: 'discovered'; ports: DiscoveredPort[] }
+  | { type: 'discovered'; ports: DiscoveredPort[]; udp?: DiscoveredPort[] }
   /** §4.7: a type this version does not know; receivers ignore it. */
   | { type: 'unknown'; code: number };
 
@@ -92,7 +104,7 @@ export function controlPayload(msg: ControlMessage): Buffer {
     case 'config': return json(CONTROL_CONFIG, msg.config);
     case 'status': return json(CONTROL_STATUS, { failed: msg.failed });
     case 'counters': return json(CONTROL_COUNTERS, msg.counters);
-    case 'discovered': return json(CONTROL_DISCOVERED, { ports: msg.ports });
+    case 'discovered': return json(CONTROL_DISCOVERED, msg.udp ? { ports: msg.ports, udp: msg.udp } : { ports: msg.ports });
     case 'ping':
     case 'pong': {
       const b = Buffer.allocUnsafe(9);
@@ -163,13 +175,19 @@ export function decodeControl(payload: Buffer): DecodedControl | ProtocolError {
     case CONTROL_COUNTERS: {
       const v = parseJson(body, 'COUNTERS');
       if (v instanceof ProtocolError) return v;
-      return isCounters(v) ? { type: 'counters', counters: { dns: { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped } } } : bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+      if (!isCounters(v)) return bad('COUNTERS is not {dns: {answered, relayed, dropped}} with whole numbers');
+      const dns = { answered: v.dns.answered, relayed: v.dns.relayed, dropped: v.dns.dropped };
+      if (v.udp === undefined) return { type: 'counters', counters: { dns } };
+      const udp = udpCounters(v.udp);
+      return udp ? { type: 'counters', counters: { dns, udp } } : bad('COUNTERS udp is not {dropped: {kind: count}, flows: {clients, targets}} with whole numbers');
     }
     case CONTROL_DISCOVERED: {
       const v = parseJson(body, 'DISCOVERED');
       if (v instanceof ProtocolError) return v;
       const why = discoveredProblem(v);
-      return why === undefined ? { type: 'discovered', ports: (v as { ports: DiscoveredPort[] }).ports } : bad(`DISCOVERED ${why}`);
+      if (why !== undefined) return bad(`DISCOVERED ${why}`);
+      const { ports, udp } = v as { ports: DiscoveredPort[]; udp?: DiscoveredPort[] };
+      return udp ? { type: 'discovered', ports, udp } : { type: 'discovered', ports };
     }
     case CONTROL_PEER_DOWN:
       if (body.length !== 4) return bad(`PEER_DOWN body is ${body.length} bytes (4)`);
@@ -210,6 +228,24 @@ function isCounters(v: unknown): v is AgentCounters {
   return isObject(v) && isObject(v.dns) && count(v.dns.answered) && count(v.dns.relayed) && count(v.dns.dropped);
 }
 
+/**
+ * §4.8's `udp`: only the kinds this version knows are kept (a newer agent may drop for more
+ * reasons; the names become metric labels, so unknown text is not passed on); undefined when
+ * it is not the right shape.
+ */
+function udpCounters(v: unknown): AgentUdpCounters | undefined {
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!isObject(v) || !isObject(v.dropped) || !isObject(v.flows) || !count(v.flows.clients) || !count(v.flows.targets)) return undefined;
+  const dropped: Partial<Record<UdpDropKind, number>> = {};
+  for (const kind of UDP_DROP_KINDS) {
+    const n = v.dropped[kind];
+    if (n === undefined) continue;
+    if (!count(n)) return undefined;
+    dropped[kind] = n as number;
+  }
+  return { dropped, flows: { clients: v.flows.clients as number, targets: v.flows.targets as number } };
+}
+
 /** §4.6: bounded, because its entries end up in the router's log lines. */
 function isStatus(v: unknown): v is { failed: ListenFailure[] } {
   const text = (t: unknown) => typeof t === 'string' && t.length <= MAX_STATUS_TEXT;
@@ -224,16 +260,22 @@ function isStatus(v: unknown): v is { failed: ListenFailure[] } {
  */
 function discoveredProblem(v: unknown): string | undefined {
   if (!isObject(v) || !Array.isArray(v.ports)) return 'is not {ports: [{port, host}]}';
-  for (const key of Object.keys(v)) if (key !== 'ports') return `has an unknown member ${JSON.stringify(key.slice(0, 32))}`;
-  if (v.ports.length > MAX_DISCOVERED_PORTS) return `lists ${v.ports.length} ports (at most ${MAX_DISCOVERED_PORTS})`;
-  const seen = new Set<number>();
-  for (const [i, p] of v.ports.entries()) {
-    if (!isObject(p) || Object.keys(p).length !== 2) return `ports[${i}] is not {port, host}`;
-    const { port, host } = p;
-    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `ports[${i}].port is not a port number (1-65535)`;
-    if (seen.has(port)) return `lists port ${port} twice`;
-    seen.add(port);
-    if (typeof host !== 'string' || host.length > MAX_DISCOVERED_HOST || !(isIPv4(host) || isIPv6(host))) return `ports[${i}].host is not an IPv4 or IPv6 address`;
+  // `udp` (the UDP ports, same shape) only from an agent that saw the router announce `discover-udp`.
+  for (const key of Object.keys(v)) if (key !== 'ports' && key !== 'udp') return `has an unknown member ${JSON.stringify(key.slice(0, 32))}`;
+  if (v.udp !== undefined && !Array.isArray(v.udp)) return 'udp is not [{port, host}]';
+  for (const member of ['ports', 'udp'] as const) {
+    const list = v[member];
+    if (!Array.isArray(list)) continue;
+    if (list.length > MAX_DISCOVERED_PORTS) return `lists ${list.length} ${member === 'udp' ? 'UDP ' : ''}ports (at most ${MAX_DISCOVERED_PORTS})`;
+    const seen = new Set<number>();
+    for (const [i, p] of list.entries()) {
+      if (!isObject(p) || Object.keys(p).length !== 2) return `${member}[${i}] is not {port, host}`;
+      const { port, host } = p;
+      if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `${member}[${i}].port is not a port number (1-65535)`;
+      if (seen.has(port)) return `lists ${member === 'udp' ? 'UDP ' : ''}port ${port} twice`;
+      seen.add(port);
+      if (typeof host !== 'string' || host.length > MAX_DISCOVERED_HOST || !(isIPv4(host) || isIPv6(host))) return `${member}[${i}].host is not an IPv4 or IPv6 address`;
+    }
   }
   return undefined;
 }

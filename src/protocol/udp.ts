@@ -44,3 +44,22 @@ export function isFlowEnd(h: FrameHeader): boolean {
 export function isReply(h: FrameHeader): boolean {
   return (h.flags & FLAG_FROM_ACCEPTOR) !== 0;
 }
+
+/**
+ * Why a datagram was dropped (§14.5 explains each): what agents report in COUNTERS (§4.8) and
+ * the router counts itself. Append-only: a router ignores kinds it does not know.
+ */
+export const UDP_DROP_KINDS = [
+  'link-congested', // datagrams fill their share of the link's output queue, or the queue is full (src/net/udp-share.ts): TCP frames must not wait behind them
+  'send-queue-full', // the local socket's send queue is past its cap (the client or target does not keep up)
+  'flow-limit', // a new flow beyond the host's maxFlows
+  'no-flow', // a reply for a flow this agent no longer has (it expired or was withdrawn)
+  'unpublished-port', // no such UDP port is published (a reload withdrew it, or a hostile peer)
+  'target-unreachable', // ICMP port or host unreachable from the target, or its name does not resolve
+  'send-failed', // the local socket refused the datagram (EMSGSIZE, ENOBUFS…)
+  'peer-too-old', // the other end of a link did not announce the `udp` feature
+  'host-down', // the router has no live agent for the destination VIP; at an agent, its link is not up yet
+  'rate-limit', // the router's per-link datagram rate was exceeded
+] as const;
+
+export type UdpDropKind = (typeof UDP_DROP_KINDS)[number];

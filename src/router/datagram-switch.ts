@@ -11,7 +11,7 @@ import { FEATURE_UDP, HEADER_LEN, formatTuple, payloadLength, flowOf, ipFromStri
 import type { Plan } from '../plan/types.js';
 import { UdpDrops, type UdpDropKind } from '../net/udp-drops.js';
 import { UdpShare } from '../net/udp-share.js';
-import type { SwitchLink } from './switch.js';
+import type { SwitchAccounting, SwitchLink } from './switch.js';
 
 /**
  * Datagrams one link may send per second, in a burst of as many: far above what the mesh carries
@@ -44,7 +44,7 @@ export class DatagramSwitch {
   /** Per destination link: the datagrams in its output queue (src/net/udp-share.ts). */
   private readonly shares = new WeakMap<SwitchLink, UdpShare>();
 
-  constructor(plan: Plan, private readonly log: (line: string) => void) {
+  constructor(plan: Plan, private readonly log: (line: string) => void, private readonly accounting?: Pick<SwitchAccounting, 'datagram'>) {
     this.setPlan(plan);
   }
 
@@ -63,6 +63,7 @@ export class DatagramSwitch {
     const drop = this.verdict(from, to, frame);
     if (drop) return this.dropsOf(from).add(drop.kind, drop.why);
     const link = to as SwitchLink;
+    this.accounting?.datagram(frame);
     link.send(frame, frame.payload, frame.rest);
     this.shareOf(link).sent(link, HEADER_LEN + payloadLength(frame));
   }

@@ -9,14 +9,16 @@
  * withdrawn everywhere because its host's agent blinked) and across reloads (a new base keeps the
  * sets of the hosts that still discover).
  */
-import { FEATURE_DISCOVER, type DiscoveredPort } from '../protocol/index.js';
+import { FEATURE_DISCOVER, FEATURE_DISCOVER_UDP } from '../protocol/index.js';
 import type { AgentConfig, Plan } from '../plan/types.js';
 import { formatConnectHost } from '../plan/agent-args.js';
-import { withDiscovered, type Unpublished } from '../plan/with-discovered.js';
+import { withDiscovered, type FoundPort, type Unpublished } from '../plan/with-discovered.js';
 
 /** One published discovered port, for `norouter status`. */
 export interface DiscoveredEntry {
   port: number;
+  /** A UDP port (docs/discovery.md, "UDP"); absent for TCP. */
+  proto?: 'udp';
   /** The address its host dials (127.0.0.1, ::1, or the listener's own). */
   host: string;
   /** When it was first published (ms since the epoch). */
@@ -39,10 +41,10 @@ export const DISCOVERY_APPLY_MS = 200;
 export class RouterDiscovery {
   private base: Plan;
   /** Reports waiting for the next application, by host (only the latest of each counts). */
-  private readonly pending = new Map<string, DiscoveredPort[]>();
+  private readonly pending = new Map<string, FoundPort[]>();
   private timer: NodeJS.Timeout | undefined;
   private lastApplied = -Infinity;
-  private readonly reports = new Map<string, DiscoveredPort[]>();
+  private readonly reports = new Map<string, FoundPort[]>();
   private published = new Map<string, Map<number, DiscoveredEntry>>();
   private unpublished = new Map<string, Map<number, Unpublished['why']>>();
   private current: Plan;
@@ -69,7 +71,7 @@ export class RouterDiscovery {
    * A host's DISCOVERED: its whole set now. Returns the new plan when what the mesh publishes
    * changed, else undefined. Ignored for a host that does not discover in the base plan.
    */
-  report(host: string, ports: readonly DiscoveredPort[]): Plan | undefined {
+  report(host: string, ports: readonly FoundPort[]): Plan | undefined {
     if (!this.base.hosts.some((h) => h.name === host && h.agent.discover)) return undefined;
     this.reports.set(host, [...ports]);
     const before = this.current;
@@ -81,7 +83,7 @@ export class RouterDiscovery {
    * A host's DISCOVERED, throttled (DISCOVERY_APPLY_MS): `apply` gets the plan the mesh should
    * run whenever what it publishes changed.
    */
-  offer(host: string, ports: readonly DiscoveredPort[], apply: (plan: Plan) => void): void {
+  offer(host: string, ports: readonly FoundPort[], apply: (plan: Plan) => void): void {
     this.pending.set(host, [...ports]);
     if (this.timer) return;
     const wait = this.lastApplied + DISCOVERY_APPLY_MS - Date.now();
@@ -123,11 +125,16 @@ export class RouterDiscovery {
     return new Map([...this.published].map(([host, ports]) => [host, [...ports.values()]]));
   }
 
-  /** What a CONFIG may carry to this agent: `discover` only to one that announced the feature (§4.9). */
+  /** What a CONFIG may carry to this agent: `discover` only to one that announced the feature, `discover.udp` `discover-udp` (§4.9). */
   static configFor(agent: AgentConfig, features: ReadonlySet<string>): AgentConfig {
-    if (!agent.discover || features.has(FEATURE_DISCOVER)) return agent;
-    const { discover: _left, ...rest } = agent;
-    return rest;
+    if (!agent.discover) return agent;
+    if (!features.has(FEATURE_DISCOVER)) {
+      const { discover: _left, ...rest } = agent;
+      return rest;
+    }
+    if (!agent.discover.udp || features.has(FEATURE_DISCOVER_UDP)) return agent;
+    const { udp: _udp, ...tcp } = agent.discover;
+    return { ...agent, discover: tcp };
   }
 
   private recompute(whyGone: string): Plan {
@@ -139,28 +146,30 @@ export class RouterDiscovery {
       const was = this.published.get(host);
       const map = new Map<number, DiscoveredEntry>();
       for (const p of ports) {
-        const old = was?.get(p.port);
-        map.set(p.port, { port: p.port, host: p.host, since: old?.since ?? now });
+        const old = was?.get(keyOf(p));
+        map.set(keyOf(p), { port: p.port, ...(p.proto ? { proto: p.proto } : {}), host: p.host, since: old?.since ?? now });
         const at = `${formatConnectHost(p.host)}:${p.port}`;
-        if (!old) this.log(`${host}: discovered port ${p.port} (listening at ${at}): published as ${vipOf.get(host) ?? '?'}:${p.port}`);
-        else if (old.host !== p.host) this.log(`${host}: discovered port ${p.port} now dialled at ${at}`);
+        const suffix = p.proto ? '/udp' : '';
+        if (!old) this.log(`${host}: discovered port ${p.port}${suffix} (listening at ${at}): published as ${vipOf.get(host) ?? '?'}:${p.port}${suffix}`);
+        else if (old.host !== p.host) this.log(`${host}: discovered port ${p.port}${suffix} now dialled at ${at}`);
       }
       if (map.size) published.set(host, map);
     }
     for (const [host, ports] of this.published) {
       const still = published.get(host);
       const gone = vipOf.has(host) ? whyGone : 'the host left the manifest';
-      for (const port of ports.keys()) if (!still?.has(port)) this.log(`${host}: discovered port ${port} withdrawn (${gone})`);
+      for (const [key, entry] of ports) if (!still?.has(key)) this.log(`${host}: discovered port ${entry.port}${entry.proto ? '/udp' : ''} withdrawn (${gone})`);
     }
     this.published = published;
     const unpublished = new Map<string, Map<number, Unpublished['why']>>();
     for (const [host, list] of result.unpublished) {
       const was = this.unpublished.get(host);
       const map = new Map<number, Unpublished['why']>();
-      for (const { port, why } of list) {
-        map.set(port, why);
+      for (const u of list) {
+        const { port, why } = u;
+        map.set(keyOf(u), why);
         // Said once per port and reason; a filter the agent applies itself is not news.
-        if (why !== 'filter' && was?.get(port) !== why) this.log(`${host}: discovered port ${port} not published: ${WHY_UNPUBLISHED[why]}`);
+        if (why !== 'filter' && was?.get(keyOf(u)) !== why) this.log(`${host}: discovered port ${port}${u.proto ? '/udp' : ''} not published: ${WHY_UNPUBLISHED[why]}`);
       }
       unpublished.set(host, map);
     }
@@ -168,6 +177,11 @@ export class RouterDiscovery {
     this.current = result.plan;
     return this.current;
   }
+}
+
+/** A port's key in the maps above: TCP ports as themselves, UDP ports above them. */
+function keyOf(p: { port: number; proto?: 'udp' }): number {
+  return p.proto ? 65536 + p.port : p.port;
 }
 
 /** Whether two plans of one base run the same agents: every host's command line alike. */

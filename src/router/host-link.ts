@@ -25,7 +25,7 @@ export interface LinkEvents {
   /** COUNTERS (§4.8): what only the agent counts, cumulative since it started. */
   onCounters?(link: HostLink, counters: AgentCounters): void;
   /** DISCOVERED (§4.9): every port the agent's host publishes by discovery now. */
-  onDiscovered?(link: HostLink, ports: DiscoveredPort[]): void;
+  onDiscovered?(link: HostLink, ports: (DiscoveredPort & { proto?: 'udp' })[]): void;
   /** The link ended (once, never from inside the call that ended it). */
   onDown(link: HostLink, end: LinkEnd, wasUp: boolean): void;
 }
@@ -210,7 +210,8 @@ export class HostLink implements SwitchLink {
       return undefined;
     }
     if (msg.type === 'discovered') {
-      this.events.onDiscovered?.(this, msg.ports);
+      // UDP ports (§4.9's `udp`, from an agent that saw this router announce `discover-udp`) tagged as such.
+      this.events.onDiscovered?.(this, msg.udp ? [...msg.ports, ...msg.udp.map((p) => ({ ...p, proto: 'udp' as const }))] : msg.ports);
       return undefined;
     }
     return new ProtocolError('bad-control', `the agent sent ${msg.type.toUpperCase()}, which only the router sends`);

@@ -99,6 +99,7 @@ export async function runRouter(plan: Plan, options: RunRouterOptions): Promise<
   });
   status.accounting.backlog = (host) => router.linkBacklog(host);
   status.accounting.discovered = (host) => router.discoveredOf(host);
+  status.accounting.datagramDrops = () => router.datagramDrops();
   if (options.debug) status.accounting.debug = (line) => stderr.write(`norouter: debug: ${line}\n`);
   const reloader = new Reloader({ file: options.file, self: options.self, router, log, stderr, initialText: options.text });
   // SIGHUP also starts again every host given up on (start-failures.ts), after the reload, so a

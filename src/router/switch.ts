@@ -59,6 +59,8 @@ export interface SwitchOptions {
 export interface SwitchAccounting {
   /** A frame the switch forwards (after every check). */
   forwarded(frame: Frame): void;
+  /** A UDP frame the switch forwards (docs/protocol.md §14.4). */
+  datagram(frame: Frame): void;
   /** A connection ended by the router itself (shed): forget its books. */
   forget(frame: Frame): void;
   /** An OPEN refused, or a link closed for a violation, by kind. */
@@ -86,7 +88,7 @@ export class Switch {
 
   constructor(plan: Plan, private readonly options: SwitchOptions) {
     this.policy = new OpenPolicy(plan);
-    this.datagrams = new DatagramSwitch(plan, options.log);
+    this.datagrams = new DatagramSwitch(plan, options.log, options.accounting);
     this.vips = vipSet(plan);
     this.conns = new ConnTrack({ perPeer: MAX_CONNECTIONS_PER_PEER, ...options.limits });
   }

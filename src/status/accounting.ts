@@ -9,11 +9,11 @@
  * never counted and the connections here are the ones it switches. The per-frame cost is two Map
  * lookups and a few additions (bench/accounting-instructions.ts counts it).
  */
-import { FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, ipFromString, ipToString, readAbortPayload, type Frame } from '../protocol/index.js';
+import { FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, ipFromString, ipToString, payloadLength, readAbortPayload, type AgentCounters, type AgentUdpCounters, type Frame } from '../protocol/index.js';
 import {
   HISTORY_SECONDS, MAX_EVENTS, SNAPSHOT_VERSION, TOP_CONNECTIONS, TOP_CONNECTIONS_DETAIL,
   type ByDirection, type ConnectionSnapshot, type EventKind, type EventSnapshot, type HostSnapshot, type HostStateName,
-  type ReloadSnapshot, type Snapshot,
+  type ReloadSnapshot, type Snapshot, type UdpSnapshot,
 } from './snapshot.js';
 import { escapeControls } from '../terminal/safe-text.js';
 
@@ -38,6 +38,12 @@ interface HostBook {
   /** §4.8: what earlier runs of the agent counted, and what the current one reported last. */
   dnsBefore: DnsCounts;
   dnsNow: DnsCounts;
+  /** UDP datagrams and their payload bytes the router forwarded (docs/protocol.md §14.4). */
+  datagrams: ByDirection;
+  udpBytes: ByDirection;
+  /** §4.8: datagrams earlier runs of the agent dropped, by kind; what the current one reported last. */
+  udpBefore: Map<string, number>;
+  udpNow: AgentUdpCounters;
 }
 
 interface DnsCounts { answered: number; relayed: number; dropped: number }
@@ -90,7 +96,9 @@ export class Accounting {
   /** Bytes waiting in the router for a host's agent to read (its link's backlog), 0 without a link. */
   backlog: ((host: string) => number) | undefined;
   /** The ports a host discovered and the mesh publishes (src/router/discovery.ts), by port. */
-  discovered: ((host: string) => readonly { port: number; host: string; since: number }[]) | undefined;
+  discovered: ((host: string) => readonly { port: number; proto?: 'udp'; host: string; since: number }[]) | undefined;
+  /** Datagrams the router dropped, per sending host and kind (src/router/datagram-switch.ts): read at snapshot time. */
+  datagramDrops: (() => ReadonlyMap<string, ReadonlyMap<string, number>>) | undefined;
 
   constructor(private readonly options: AccountingOptions) {
     this.now = options.now ?? Date.now;
@@ -134,6 +142,8 @@ export class Accounting {
     // A new agent counts from zero: what the last one reported is kept.
     book.dnsBefore = addDns(book.dnsBefore, book.dnsNow);
     book.dnsNow = noDns();
+    for (const [kind, n] of Object.entries(book.udpNow.dropped)) book.udpBefore.set(kind, (book.udpBefore.get(kind) ?? 0) + n);
+    book.udpNow = noUdp();
     this.setState(book, 'starting');
   }
 
@@ -153,6 +163,8 @@ export class Accounting {
   down(name: string, why: string): void {
     const book = this.hosts.get(name);
     if (!book || book.state === 'given-up') return;
+    // Its flows went with its agent; its drops stay counted (starting() keeps them).
+    book.udpNow = { dropped: book.udpNow.dropped, flows: { clients: 0, targets: 0 } };
     if (book.state === 'down') {
       const last = this.events.findLast((e) => e.host === name);
       if (last?.kind === 'down') {
@@ -183,9 +195,12 @@ export class Accounting {
   }
 
   /** COUNTERS (docs/protocol.md §4.8): what the host's current agent counted since it started. */
-  agentCounters(name: string, counters: { dns: DnsCounts }): void {
+  agentCounters(name: string, counters: AgentCounters): void {
     const book = this.hosts.get(name);
-    if (book) book.dnsNow = { answered: counters.dns.answered, relayed: counters.dns.relayed, dropped: counters.dns.dropped };
+    if (!book) return;
+    book.dnsNow = { answered: counters.dns.answered, relayed: counters.dns.relayed, dropped: counters.dns.dropped };
+    // An older agent reports no `udp`: zero.
+    if (counters.udp) book.udpNow = counters.udp;
   }
 
   /** An OPEN refused or a frame that cost its sender the link, by kind. */
@@ -283,6 +298,25 @@ export class Accounting {
     this.forget(frame);
   }
 
+  /**
+   * A UDP frame the router forwarded (src/router/datagram-switch.ts): a datagram is counted with
+   * its payload bytes; a flow's end carries none. Two lookups and four additions, as for TCP.
+   */
+  datagram(frame: Frame): void {
+    if ((frame.flags & FLAG_ABORT) !== 0) return;
+    const n = payloadLength(frame);
+    const src = this.byVip.get(frame.srcIP);
+    const dst = this.byVip.get(frame.dstIP);
+    if (src) {
+      src.datagrams.out++;
+      src.udpBytes.out += n;
+    }
+    if (dst) {
+      dst.datagrams.in++;
+      dst.udpBytes.in += n;
+    }
+  }
+
   /** The router ended the connection of `frame` itself (it aborted it both ways). */
   forget(frame: Frame): void {
     const fromAcceptor = (frame.flags & FLAG_FROM_ACCEPTOR) !== 0;
@@ -310,16 +344,24 @@ export class Accounting {
     let up = 0;
     let bytes = 0;
     let rate = 0;
+    let datagrams = 0;
+    let dropped = 0;
+    const routerDrops = this.datagramDrops?.();
     for (const b of this.hosts.values()) {
       if (b.state === 'up') up++;
       bytes += b.bytes.out;
       rate += b.rate.out;
+      datagrams += b.datagrams.out;
+      const udp = this.udpOf(b, routerDrops?.get(b.name));
+      for (const n of Object.values(udp.dropped.router)) dropped += n;
+      for (const n of Object.values(udp.dropped.agent)) dropped += n;
       hosts.push({
         name: b.name, vip: b.vip, state: b.state, ...(b.why !== undefined ? { why: b.why } : {}),
         since: iso(b.since), restarts: Math.max(0, b.starts - 1), notListening: b.notListening,
         connections: { ...b.live }, opened: { ...b.opened }, bytes: { ...b.bytes }, rate: { ...b.rate },
         backlog: this.backlog?.(b.name) ?? 0, dns: addDns(b.dnsBefore, b.dnsNow), refused: Object.fromEntries(b.refused),
-        discovered: (this.discovered?.(b.name) ?? []).map((d) => ({ port: d.port, dialled: d.host, since: iso(d.since) })),
+        discovered: (this.discovered?.(b.name) ?? []).map((d) => ({ port: d.port, proto: d.proto ?? 'tcp', dialled: d.host, since: iso(d.since) })),
+        udp,
         ...(detail ? { history: [...b.history] } : {}),
       });
     }
@@ -327,7 +369,7 @@ export class Accounting {
       version: SNAPSHOT_VERSION,
       mesh: { manifest: this.options.manifest, pid: process.pid, norouter: this.options.version, startedAt: iso(this.startedAt), now: iso(now) },
       hosts,
-      totals: { hosts: hosts.length, up, connections: this.live, bytes, rate },
+      totals: { hosts: hosts.length, up, connections: this.live, bytes, rate, datagrams, datagramsDropped: dropped },
       aborts: Object.fromEntries(this.aborts),
       reloads: { count: this.reloads, ...(this.lastReload ? { last: this.lastReload } : {}) },
       connections: this.busiest(detail ? TOP_CONNECTIONS_DETAIL : TOP_CONNECTIONS, now),
@@ -351,6 +393,15 @@ export class Accounting {
         c.sampled = total;
       }
     }
+  }
+
+  private udpOf(b: HostBook, routerDrops: ReadonlyMap<string, number> | undefined): UdpSnapshot {
+    const agent = new Map(b.udpBefore);
+    for (const [kind, n] of Object.entries(b.udpNow.dropped)) agent.set(kind, (agent.get(kind) ?? 0) + n);
+    return {
+      datagrams: { ...b.datagrams }, bytes: { ...b.udpBytes }, flows: { ...b.udpNow.flows },
+      dropped: { router: Object.fromEntries(routerDrops ?? []), agent: Object.fromEntries(agent) },
+    };
   }
 
   private busiest(n: number, now: number): ConnectionSnapshot[] {
@@ -385,6 +436,7 @@ export class Accounting {
     return {
       name, vip, state: 'starting', since: this.now(), starts: 0, notListening: [],
       live: dir(), opened: dir(), bytes: dir(), sampled: dir(), rate: dir(), history: [], refused: new Map(), conns: new Map(), dnsBefore: noDns(), dnsNow: noDns(),
+      datagrams: dir(), udpBytes: dir(), udpBefore: new Map(), udpNow: noUdp(),
     };
   }
 
@@ -410,6 +462,10 @@ export class Accounting {
 
 function noDns(): DnsCounts {
   return { answered: 0, relayed: 0, dropped: 0 };
+}
+
+function noUdp(): AgentUdpCounters {
+  return { dropped: {}, flows: { clients: 0, targets: 0 } };
 }
 
 function addDns(a: DnsCounts, b: DnsCounts): DnsCounts {

@@ -36,6 +36,12 @@ export function prometheusText(s: Snapshot): string {
     Object.entries(s.aborts).map(([reason, n]) => [{ reason }, n] as Sample));
   metric('norouter_dns_queries_total', 'counter', 'DNS queries the host\'s agent answered from the mesh\'s names, relayed to the host\'s nameservers, or dropped as malformed.',
     s.hosts.flatMap((h) => (['answered', 'relayed', 'dropped'] as const).map((outcome) => [{ host: h.name, outcome }, h.dns[outcome]] as Sample)));
+  metric('norouter_udp_datagrams_total', 'counter', 'UDP datagrams the router forwarded from the host (out) or to it (in).', both((h) => h.udp.datagrams));
+  metric('norouter_udp_bytes_total', 'counter', 'Payload bytes of the UDP datagrams the router forwarded from the host (out) or to it (in).', both((h) => h.udp.bytes));
+  metric('norouter_udp_flows', 'gauge', 'Live UDP flows of the host\'s agent: for its local clients (clients) or towards its targets (targets).',
+    s.hosts.flatMap((h) => [[{ host: h.name, side: 'clients' }, h.udp.flows.clients], [{ host: h.name, side: 'targets' }, h.udp.flows.targets]] as Sample[]));
+  metric('norouter_udp_datagrams_dropped_total', 'counter', 'UDP datagrams dropped, by the router (from the host) or by the host\'s agent, by kind (docs/protocol.md 14.5).',
+    s.hosts.flatMap((h) => (['router', 'agent'] as const).flatMap((by) => Object.entries(h.udp.dropped[by]).map(([kind, n]) => [{ host: h.name, by, kind }, n] as Sample))));
   metric('norouter_connections', 'gauge', 'Live connections the router switches.', [[{}, s.totals.connections]]);
   metric('norouter_reloads_total', 'counter', 'Reloads of the manifest that changed its text (applied or not).', [[{}, s.reloads.count]]);
   const last = s.reloads.last;

@@ -39,6 +39,8 @@ function hostRow(h: HostSnapshot, now: string, o: RenderOptions): string[] {
   if (h.why) notes.push(escapeControls(h.why));
   if (h.dns.answered + h.dns.relayed + h.dns.dropped > 0) notes.push(`dns: ${h.dns.answered} answered, ${h.dns.relayed} relayed${h.dns.dropped ? `, ${h.dns.dropped} dropped` : ''}`);
   if (h.discovered.length) notes.push(`discovered: ${describeDiscovered(h.discovered, now)}`);
+  const udp = describeUdp(h.udp);
+  if (udp) notes.push(udp);
   if (h.notListening.length) notes.push(`not listening on ${h.notListening.map((f) => `${escapeControls(f.listen)} (${escapeControls(f.error)})`).join(', ')}`);
   return [
     escapeControls(h.name), h.vip, paint(o.colour, STATE_COLOUR[h.state], h.state), `${ago(h.since, now)} ago`, String(h.restarts),
@@ -46,11 +48,29 @@ function hostRow(h: HostSnapshot, now: string, o: RenderOptions): string[] {
   ];
 }
 
+/**
+ * `udp: 1,204 out, 1,198 in, 3 flows, 12 dropped (10 × flow-limit, 2 × host-down)`, or '' for a
+ * host that neither sent nor received a datagram: UDP is not in the byte columns (TCP's).
+ */
+export function describeUdp(u: HostSnapshot['udp'] | undefined): string {
+  // A router of an older version sends no `udp`.
+  if (!u) return '';
+  const drops = new Map<string, number>();
+  for (const by of [u.dropped.router, u.dropped.agent]) for (const [k, n] of Object.entries(by)) drops.set(k, (drops.get(k) ?? 0) + n);
+  const dropped = [...drops.values()].reduce((a, b) => a + b, 0);
+  const flows = u.flows.clients + u.flows.targets;
+  if (u.datagrams.in + u.datagrams.out + dropped + flows === 0) return '';
+  const parts = [`${u.datagrams.out} out`, `${u.datagrams.in} in`];
+  if (flows) parts.push(`${flows} ${flows === 1 ? 'flow' : 'flows'}`);
+  if (dropped) parts.push(`${dropped} dropped (${[...drops].map(([k, n]) => `${n} × ${escapeControls(k)}`).join(', ')})`);
+  return `udp: ${parts.join(', ')}`;
+}
+
 /** At most DISCOVERED_SHOWN ports, each with how long it has been published: `8080 (2m05s), 9000 (5s), +3 more`. */
 const DISCOVERED_SHOWN = 6;
 
 function describeDiscovered(list: HostSnapshot['discovered'], now: string): string {
-  const shown = list.slice(0, DISCOVERED_SHOWN).map((d) => `${d.port} (${ago(d.since, now)})`);
+  const shown = list.slice(0, DISCOVERED_SHOWN).map((d) => `${d.port}${d.proto === 'udp' ? '/udp' : ''} (${ago(d.since, now)})`);
   return `${shown.join(', ')}${list.length > DISCOVERED_SHOWN ? `, +${list.length - DISCOVERED_SHOWN} more` : ''}`;
 }
 

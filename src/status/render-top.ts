@@ -27,18 +27,30 @@ export function sparkline(history: readonly number[], width: number, unicode: bo
   return values.map((v) => (max === 0 || v === 0 ? chars[0] : chars[Math.max(1, Math.round((v / max) * (chars.length - 1)))])).join('');
 }
 
+/** A host's datagrams (in + out, as the router forwarded them) and those dropped from or by it: `1204/12`. */
+function udpCell(h: Snapshot['hosts'][number]): string {
+  if (!h.udp) return '-';
+  let dropped = 0;
+  for (const by of [h.udp.dropped.router, h.udp.dropped.agent]) for (const n of Object.values(by)) dropped += n;
+  return `${h.udp.datagrams.in + h.udp.datagrams.out}/${dropped}`;
+}
+
 export function renderTop(snapshots: readonly Snapshot[], o: TopOptions): string[] {
   const lines: string[] = [];
   const now = snapshots[0]?.mesh.now;
   lines.push(paint(o.colour, 'bold', `norouter top — ${snapshots.length} ${snapshots.length === 1 ? 'mesh' : 'meshes'}${now ? `, ${timeOfDay(now)}` : ''}   (q to quit)`));
   if (snapshots.length === 0) lines.push('', 'no norouter mesh of this user is running');
   for (const s of snapshots) {
-    lines.push('', `${paint(o.colour, 'bold', escapeControls(s.mesh.manifest))}: ${s.totals.up}/${s.totals.hosts} up, ${s.totals.connections} connections, ${rate(s.totals.rate)}, ${bytes(s.totals.bytes)} in all`);
+    // UDP only where there is some (a snapshot of an older router has none): TCP's columns stay as they were.
+    const t = s.totals;
+    const udp = (t.datagrams ?? 0) + (t.datagramsDropped ?? 0) > 0;
+    lines.push('', `${paint(o.colour, 'bold', escapeControls(s.mesh.manifest))}: ${t.up}/${t.hosts} up, ${t.connections} connections, ${rate(t.rate)}, ${bytes(t.bytes)} in all${udp ? `, ${t.datagrams} datagrams (${t.datagramsDropped} dropped)` : ''}`);
     const rows = s.hosts.map((h) => [
       escapeControls(h.name), h.vip, paint(o.colour, STATE_COLOUR[h.state], h.state), String(h.connections.in + h.connections.out),
-      rate(h.rate.in), rate(h.rate.out), paint(o.colour, 'cyan', sparkline(h.history ?? [], HISTORY_SECONDS, o.unicode)),
+      rate(h.rate.in), rate(h.rate.out), ...(udp ? [udpCell(h)] : []), paint(o.colour, 'cyan', sparkline(h.history ?? [], HISTORY_SECONDS, o.unicode)),
     ]);
-    lines.push(...table([['HOST', 'VIP', 'STATE', 'CONNS', 'IN/s', 'OUT/s', `LAST ${HISTORY_SECONDS} s`].map((c) => paint(o.colour, 'dim', c)), ...rows], new Set([3, 4, 5])));
+    const head = ['HOST', 'VIP', 'STATE', 'CONNS', 'IN/s', 'OUT/s', ...(udp ? ['DGRAMS/DROPPED'] : []), `LAST ${HISTORY_SECONDS} s`];
+    lines.push(...table([head.map((c) => paint(o.colour, 'dim', c)), ...rows], new Set(udp ? [3, 4, 5, 6] : [3, 4, 5])));
   }
   const conns = snapshots.flatMap((s) => s.connections).sort((a, b) => b.rate - a.rate || (b.sent + b.received) - (a.sent + a.received));
   lines.push('', paint(o.colour, 'bold', 'busiest connections'));

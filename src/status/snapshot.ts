@@ -46,12 +46,29 @@ export interface HostSnapshot {
   refused: Record<string, number>;
   /**
    * The ports its agent discovered and the mesh publishes (docs/discovery.md), by port: the
-   * address the host dials for each, and since when it is published. Empty for a host that
-   * does not discover.
+   * address the host dials for each, and since when it is published; `proto` (added within
+   * version 1) is `udp` for a UDP port (docs/discovery.md, "UDP"). Empty for a host that does
+   * not discover.
    */
-  discovered: { port: number; dialled: string; since: string }[];
+  discovered: { port: number; proto: 'tcp' | 'udp'; dialled: string; since: string }[];
+  /** UDP through the mesh (docs/protocol.md §14); added within version 1. */
+  udp: UdpSnapshot;
   /** `detail` only: bytes per second, in + out, for each of the last HISTORY_SECONDS seconds, oldest first. */
   history?: number[];
+}
+
+export interface UdpSnapshot {
+  /** Datagrams the router forwarded from the host (out) and to it (in), since the router started. */
+  datagrams: ByDirection;
+  /** Their payload bytes (not counted in `bytes`, which is TCP's). */
+  bytes: ByDirection;
+  /** Live flows of its agent (§4.8, reported every few seconds): as initiator for local clients, as acceptor towards its targets. */
+  flows: { clients: number; targets: number };
+  /**
+   * Datagrams dropped, by kind (docs/protocol.md §14.5): by the router, from this host; by the
+   * host's own agent (§4.8: every run since the router started; an older agent reports none).
+   */
+  dropped: { router: Record<string, number>; agent: Record<string, number> };
 }
 
 export interface ConnectionSnapshot {
@@ -103,6 +120,9 @@ export interface Snapshot {
     /** Payload bytes switched (each byte once) and per second. */
     bytes: number;
     rate: number;
+    /** UDP datagrams switched (each once), and datagrams dropped by the router or any agent. */
+    datagrams: number;
+    datagramsDropped: number;
   };
   /** ABORTs that passed the router, by reason (docs/protocol.md §5.6). */
   aborts: Record<string, number>;

@@ -9,6 +9,7 @@ import { checkCommands } from './semantic-cmd.js';
 import { SemanticContext } from './semantic-context.js';
 import { checkHostNames, checkVips } from './semantic-hosts.js';
 import { checkPorts } from './semantic-ports.js';
+import { checkOwnPorts } from './semantic-own-ports.js';
 import { checkDns, dnsApplies } from './semantic-dns.js';
 import { checkOriginalKeys } from './semantic-original.js';
 import { checkProxies, checkRoutes } from './semantic-proxy.js';
@@ -31,6 +32,7 @@ export function checkSemantics(value: unknown, src: YamlSource, file: string, sc
   checkCommands(ctx, hosts);
   checkPorts(ctx, asRecord(root['hostTemplate'])?.['ports'], hosts);
   checkDns(ctx, root['hostTemplate'], hosts);
+  checkOwnPorts(ctx, root['hostTemplate'], hosts);
   checkProxies(ctx, root['hostTemplate'], hosts);
   checkRoutes(ctx, root['routes'], Object.keys(hostsValue), new Set(hosts.map(([, h]) => h['vip']).filter((v): v is string => typeof v === 'string')));
   checkKeepalive(ctx, root['keepalive']);

@@ -79,3 +79,46 @@ test('an idle host is read through its socket counters only; a count that moves,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('UDP (docs/discovery.md, "UDP"): a child\'s server is published after two scans; a child\'s client socket in the ephemeral range and this process\'s own never are', { skip: process.platform !== 'linux' && 'needs /proc' }, async () => {
+  const { spawn } = await import('node:child_process');
+  const { createSocket } = await import('node:dgram');
+  const own = createSocket('udp4');
+  await new Promise<void>((resolve) => own.bind(0, '127.0.0.1', resolve));
+  // The server needs a port outside the ephemeral range (where one bound to 0 lands): the first free one from 17300 up.
+  const child = spawn(process.execPath, ['-e', `
+    const d = require('dgram');
+    const client = d.createSocket('udp4');
+    client.bind(0, '127.0.0.1', () => {
+      const tryPort = (p) => { const s = d.createSocket('udp4'); s.once('error', () => tryPort(p + 1)); s.bind(p, '127.0.0.1', () => console.log(p + ' ' + client.address().port)); };
+      tryPort(17300);
+    });
+    setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [serverPort, clientPort] = await new Promise<number[]>((resolve) => child.stdout.once('data', (b: Buffer) => resolve(b.toString().trim().split(' ').map(Number))));
+  const udpChanges: PresenceChange[] = [];
+  const watcher = new PortWatcher({
+    filter: { include: [[1, 65535]], exclude: [], udp: true },
+    meshAddresses: new Set(),
+    onChange: () => {},
+    onUdpChange: (c) => udpChanges.push(c),
+    log: (line) => assert.fail(line),
+    pollMs: 20,
+    ephemeral: [32768, 60999],
+  });
+  try {
+    assert.ok(clientPort! >= 32768 && clientPort! <= 60999, `the client's port ${clientPort} is ephemeral`);
+    watcher.start();
+    await waitFor(() => watcher.publishedUdp.some((p) => p.port === serverPort), { what: `UDP port ${serverPort} discovered` });
+    assert.ok(watcher.scans >= 2, 'published on a second scan, not the first');
+    assert.deepEqual(watcher.publishedUdp.find((p) => p.port === serverPort), { port: serverPort, host: '127.0.0.1' });
+    assert.ok(!watcher.publishedUdp.some((p) => p.port === clientPort), 'the client\'s socket is left out');
+    assert.ok(!watcher.publishedUdp.some((p) => p.port === (own.address()).port), 'this process\'s own socket is left out');
+    assert.ok(!watcher.published.some((p) => p.port === serverPort), 'a UDP port is not a TCP one');
+    child.kill('SIGKILL');
+    await waitFor(() => udpChanges.some((c) => c.withdrawn.some((p) => p.port === serverPort)), { what: `UDP port ${serverPort} withdrawn` });
+  } finally {
+    watcher.close();
+    own.close();
+    child.kill('SIGKILL');
+  }
+});

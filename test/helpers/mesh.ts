@@ -23,7 +23,7 @@ export interface MeshHost {
   loopback?: { disable: boolean };
   dns?: { enable?: boolean; aliases?: string[]; domain?: string };
   /** Port discovery, as in the manifest. */
-  discover?: boolean | { include?: (number | string)[]; exclude?: (number | string)[] };
+  discover?: boolean | { include?: (number | string)[]; exclude?: (number | string)[]; udp?: boolean };
 }
 
 export interface Mesh {

@@ -47,3 +47,13 @@ test('a forward to an IPv6 address is written in brackets and read back', () => 
   assert.equal(parseForward('8080:::1:80').ok, false);
   assert.equal(parseForward('8080:[127.0.0.1]:80').ok, false);
 });
+
+test('--discover-udp round-trips; without --discover it is refused; the plan\'s heading says TCP and UDP', () => {
+  const config = { me: '127.0.42.101', forwards: [], others: [], discover: { include: [[7000, 7999]] as [number, number][], exclude: [], udp: true as const } };
+  const args = formatAgentArgs(config);
+  assert.deepEqual(args.slice(-3), ['--discover', '7000-7999', '--discover-udp']);
+  assert.deepEqual(buildAgentConfig('127.0.42.101', [], [], {}, {}, undefined, { include: '7000-7999', udp: true }), { ok: true, value: config });
+  const orphan = buildAgentConfig('127.0.42.101', [], [], {}, {}, undefined, { udp: true });
+  assert.deepEqual(orphan.ok ? [] : orphan.byFlag.map((p) => `${p.path}: ${p.message}`), ['--discover-udp: needs --discover']);
+  assert.equal(describeDiscover(config.discover), 'discovers TCP and UDP ports 7000-7999');
+});

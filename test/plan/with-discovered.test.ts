@@ -93,3 +93,21 @@ test('a reload that changes only a host\'s discovery filters says so', async () 
 `);
   assert.equal(summarizeDiff(diffPlans(BASE, next)), 'a: ~discover');
 });
+
+test('discovered UDP ports (docs/discovery.md, "UDP") are /udp forwards and others; only from a host whose filter takes UDP; explicit /udp ports win, TCP ones of the number do not', () => {
+  const base = plan(`hosts:
+  a: {vip: 127.0.42.101, discover: {udp: true}, ports: ["9000:127.0.0.1:9000", "5000:127.0.0.1:5000/udp"]}
+  b: {vip: 127.0.42.102, cmd: "ssh b -- norouter", discover: true}
+`);
+  const r = withDiscovered(base, new Map([
+    ['a', [{ port: 9000, host: '127.0.0.1', proto: 'udp' as const }, { port: 5000, host: '127.0.0.1', proto: 'udp' as const }, { port: 7300, host: '127.0.0.1', proto: 'udp' as const }, { port: 7300, host: '127.0.0.1' }]],
+    ['b', [{ port: 7400, host: '127.0.0.1', proto: 'udp' as const }]],
+  ]));
+  const [a, b] = r.plan.hosts;
+  assert.deepEqual(a!.agent.forwards.slice(2).map((f) => `${f.listenPort}/${f.proto}`), ['7300/tcp', '7300/udp', '9000/udp']);
+  assert.deepEqual(b!.agent.others.map((o) => `${o.port}/${o.proto}`), ['9000/tcp', '5000/udp', '7300/tcp', '7300/udp', '9000/udp']);
+  assert.deepEqual(r.unpublished.get('a'), [{ port: 5000, proto: 'udp', why: 'explicit' }]);
+  assert.deepEqual(r.unpublished.get('b'), [{ port: 7400, proto: 'udp', why: 'filter' }], 'b discovers TCP only');
+  const cmd = commandOf(base.hosts[0]!);
+  assert.ok(a!.argv.slice(cmd.length).join(' ').includes('--forward 9000:127.0.0.1:9000/udp'));
+});

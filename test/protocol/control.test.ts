@@ -24,6 +24,7 @@ test('every control message round-trips', () => {
     { type: 'status', failed: [] },
     { type: 'status', failed: [{ listen: '127.0.42.102:8080', error: 'EADDRINUSE' }] },
     { type: 'counters', counters: { dns: { answered: 12, relayed: 3, dropped: 0 } } },
+    { type: 'counters', counters: { dns: { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: { 'flow-limit': 3, 'no-flow': 1 }, flows: { clients: 2, targets: 0 } } } },
     { type: 'peer-down', vip: 0x7f002a66 },
     { type: 'goodbye', reason: 'version-mismatch', message: 'bye ✓' },
     { type: 'unknown', code: 200 },
@@ -46,6 +47,9 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     Buffer.from([8, ...Buffer.from('{"dns":{"answered":1.5,"relayed":0,"dropped":0}}')]),
     Buffer.from([8, ...Buffer.from('{"dns":{"answered":1}}')]),
     Buffer.from([8, ...Buffer.from('[]')]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":0,"relayed":0,"dropped":0},"udp":{"dropped":{"flow-limit":-1},"flows":{"clients":0,"targets":0}}}')]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":0,"relayed":0,"dropped":0},"udp":{"dropped":{}}}')]),
+    Buffer.from([8, ...Buffer.from('{"dns":{"answered":0,"relayed":0,"dropped":0},"udp":[]}')]),
   ];
   // A CONFIG that is JSON but not a valid AgentConfig is refused as data (docs/protocol.md §4.3), not a link error.
   for (const body of ['{"me":"x","forwards":[{"listenPort":0}],"others":[]}', '{"me":"x","forwards":[],"others":[],"keepalive":{"intervalMs":0.5,"timeoutMs":2000}}']) {
@@ -57,6 +61,14 @@ test('malformed control bodies are bad-control values, not exceptions', () => {
     assert.ok(r instanceof ProtocolError, `${c.toString('hex')} → ${JSON.stringify(r, (_, v) => (typeof v === 'bigint' ? String(v) : v))}`);
     assert.equal(r.code, 'bad-control');
   }
+});
+
+test('COUNTERS (docs/protocol.md §4.8): `udp` is optional, its unknown kinds and members are ignored (a newer agent may count more)', () => {
+  const dns = { answered: 1, relayed: 0, dropped: 0 };
+  const decode = (body: unknown) => decodeControl(Buffer.from([8, ...Buffer.from(JSON.stringify(body))]));
+  assert.deepEqual(decode({ dns, future: 1 }), { type: 'counters', counters: { dns } });
+  assert.deepEqual(decode({ dns, udp: { dropped: { 'host-down': 2, 'some-new-kind': 5 }, flows: { clients: 1, targets: 4 }, more: true } }),
+    { type: 'counters', counters: { dns, udp: { dropped: { 'host-down': 2 }, flows: { clients: 1, targets: 4 } } } });
 });
 
 test('checkHello: a version mismatch names both versions and the fix', () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  MAX_DISCOVERED_PORTS, ProtocolError, agentConfigProblems, decodeControl, encodeControl, FrameDecoder, type Frame,
+  HEADER_LEN, MAX_DISCOVERED_PORTS, ProtocolError, agentConfigProblems, decodeControl, encodeControl, FrameDecoder, type Frame,
 } from '../../src/protocol/index.js';
 
 const body = (v: unknown) => Buffer.from([9, ...Buffer.from(JSON.stringify(v))]);
@@ -52,4 +52,18 @@ test('CONFIG: discover is {include, exclude} of [LOW, HIGH] port ranges; an IPv6
   assert.deepEqual(problems({ include: [] }), ['discover.exclude: is missing']);
   assert.deepEqual(problems(true), ['discover: is not an object']);
   assert.deepEqual(agentConfigProblems({ ...base, forwards: [{ listenPort: 80, connectHost: '[::1]', connectPort: 80, proto: 'tcp' }] }).map((p) => p.path), ['forwards[0].connectHost']);
+});
+
+test('DISCOVERED\'s `udp` member (from an agent that saw `discover-udp`): same shape and bounds as `ports`, checked apart', () => {
+  const msg = { type: 'discovered' as const, ports: [{ port: 53, host: '127.0.0.1' }], udp: [{ port: 53, host: '127.0.0.1' }, { port: 7300, host: '::1' }] };
+  assert.deepEqual(decodeControl(encodeControl(msg).subarray(HEADER_LEN)), msg, 'a TCP and a UDP port of one number are two ports');
+  for (const [v, why] of [
+    [{ ports: [], udp: 'all' }, /udp is not \[\{port, host\}\]/],
+    [{ ports: [], udp: [{ port: 7, host: '127.0.0.1' }, { port: 7, host: '::1' }] }, /lists UDP port 7 twice/],
+    [{ ports: [], udp: [{ port: 7, host: 'h' }] }, /udp\[0\]\.host is not an IPv4 or IPv6 address/],
+  ] as const) {
+    const r = decodeControl(body(v));
+    assert.ok(r instanceof ProtocolError && why.test(r.message), `${JSON.stringify(v)}: ${r instanceof ProtocolError ? r.message : 'accepted'}`);
+  }
+  assert.deepEqual(agentConfigProblems({ me: '127.0.42.1', forwards: [], others: [], discover: { include: [[1, 65535]], exclude: [], udp: 'yes' } }).map((p) => p.path), ['discover.udp']);
 });

@@ -7,7 +7,7 @@ import { compile } from '../../src/compile/compile.js';
 import { loadManifest } from '../../src/manifest/load.js';
 import { RouterDiscovery } from '../../src/router/discovery.js';
 import { waitFor } from '../helpers/wait.js';
-import { FEATURE_DISCOVER } from '../../src/protocol/index.js';
+import { FEATURE_DISCOVER, FEATURE_DISCOVER_UDP } from '../../src/protocol/index.js';
 import type { Plan } from '../../src/plan/types.js';
 
 function plan(yaml: string): Plan {
@@ -82,4 +82,21 @@ test('a flood of reports is applied at most once per window, the first at once a
   } finally {
     d.close();
   }
+});
+
+test('UDP ports: one line each, marked /udp; CONFIG carries `discover.udp` only to an agent that announced `discover-udp`', () => {
+  const lines: string[] = [];
+  const d = new RouterDiscovery(plan('hosts:\n  a: {vip: 127.0.42.101, discover: {udp: true}}\n  b: {vip: 127.0.42.102, cmd: x}\n'), (l) => lines.push(l));
+  assert.ok(d.report('a', [{ port: 7300, host: '127.0.0.1' }, { port: 7300, host: '127.0.0.1', proto: 'udp' }]));
+  assert.deepEqual(d.of('a'), [{ port: 7300, host: '127.0.0.1', since: d.of('a')[0]!.since }, { port: 7300, proto: 'udp', host: '127.0.0.1', since: d.of('a')[1]!.since }]);
+  assert.ok(d.report('a', [{ port: 7300, host: '127.0.0.1' }]));
+  assert.deepEqual(lines, [
+    'a: discovered port 7300 (listening at 127.0.0.1:7300): published as 127.0.42.101:7300',
+    'a: discovered port 7300/udp (listening at 127.0.0.1:7300): published as 127.0.42.101:7300/udp',
+    'a: discovered port 7300/udp withdrawn (no longer listening)',
+  ]);
+  const agent = d.plan.hosts[0]!.agent;
+  assert.equal(agent.discover?.udp, true);
+  assert.equal(RouterDiscovery.configFor(agent, new Set([FEATURE_DISCOVER, FEATURE_DISCOVER_UDP])), agent);
+  assert.deepEqual(RouterDiscovery.configFor(agent, new Set([FEATURE_DISCOVER])).discover, { include: agent.discover.include, exclude: agent.discover.exclude });
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, INITIAL_WINDOW, PROTO_TCP,
+  FLAG_ABORT, FLAG_CLOSE_WRITE, FLAG_FROM_ACCEPTOR, FLAG_OPEN, FLAG_OPEN_OK, INITIAL_WINDOW, PROTO_TCP, PROTO_UDP,
   abortPayload, u32Payload, type Frame,
 } from '../../src/protocol/index.js';
 import { ConnTrack } from '../../src/router/conntrack.js';
@@ -167,6 +167,41 @@ test('random traffic: the books hold what conntrack holds and count every forwar
     assert.deepEqual(s.hosts.map((h) => h.bytes.in), received, `seed ${seed}`);
     assert.equal(s.hosts.reduce((n, h) => n + h.connections.in + h.connections.out, 0), 2 * track.size, `seed ${seed}`);
   }
+});
+
+test('datagrams: counted per host and direction with their payload bytes; a flow\'s end is not a datagram', () => {
+  const acct = books();
+  const udp = (src: number, dst: number, flags: number, n: number): Frame => ({ srcIP: IP[src]!, srcPort: 5000, dstIP: IP[dst]!, dstPort: 53, proto: PROTO_UDP, flags, payload: Buffer.alloc(n) });
+  acct.datagram(udp(0, 1, 0, 100));
+  acct.datagram(udp(0, 1, 0, 0));
+  acct.datagram(udp(1, 0, FLAG_FROM_ACCEPTOR, 300));
+  acct.datagram(udp(0, 1, FLAG_ABORT, 2));
+  const [a, b] = acct.snapshot().hosts;
+  assert.deepEqual(a?.udp.datagrams, { in: 1, out: 2 });
+  assert.deepEqual(a?.udp.bytes, { in: 300, out: 100 });
+  assert.deepEqual(b?.udp.datagrams, { in: 2, out: 1 });
+  assert.equal(acct.snapshot().totals.datagrams, 3);
+  assert.deepEqual(acct.snapshot().hosts[2]?.udp, { datagrams: { in: 0, out: 0 }, bytes: { in: 0, out: 0 }, flows: { clients: 0, targets: 0 }, dropped: { router: {}, agent: {} } });
+});
+
+test('datagram drops: the router\'s read from the switch, the agent\'s summed over its runs; flows are the current run\'s', () => {
+  const acct = books();
+  acct.datagramDrops = () => new Map([['a', new Map([['unpublished-port', 50]])]]);
+  acct.starting('a');
+  acct.agentCounters('a', { dns: { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: { 'flow-limit': 3 }, flows: { clients: 2, targets: 1 } } });
+  let a = acct.snapshot().hosts[0];
+  assert.deepEqual(a?.udp.dropped, { router: { 'unpublished-port': 50 }, agent: { 'flow-limit': 3 } });
+  assert.deepEqual(a?.udp.flows, { clients: 2, targets: 1 });
+  acct.down('a', 'killed');
+  assert.deepEqual(acct.snapshot().hosts[0]?.udp.flows, { clients: 0, targets: 0 }, 'flows go with the agent');
+  acct.starting('a');
+  acct.agentCounters('a', { dns: { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: { 'flow-limit': 1, 'no-flow': 2 }, flows: { clients: 1, targets: 0 } } });
+  a = acct.snapshot().hosts[0];
+  assert.deepEqual(a?.udp.dropped.agent, { 'flow-limit': 4, 'no-flow': 2 });
+  assert.equal(acct.snapshot().totals.datagramsDropped, 56);
+  // An older agent reports no `udp`: what the books hold stays.
+  acct.agentCounters('a', { dns: { answered: 1, relayed: 0, dropped: 0 } });
+  assert.deepEqual(acct.snapshot().hosts[0]?.udp.dropped.agent, { 'flow-limit': 4, 'no-flow': 2 });
 });
 
 test('agent counters (docs/protocol.md §4.8): a restarted agent counts from zero, the books keep the sum', () => {

@@ -5,6 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { PROTO_UDP } from '../../src/protocol/index.js';
 import { Accounting } from '../../src/status/accounting.js';
 import { renderStatus } from '../../src/status/render-status.js';
 import { renderSummary } from '../../src/status/render-summary.js';
@@ -76,6 +77,27 @@ test('status lists a host\'s discovered ports with how long each has been publis
   acct.discovered = (host) => (host === 'web' ? [8080, 8081, 8082, 8083, 8084, 8085, 9000].map((port, i) => ({ port, host: i ? '::1' : '127.0.0.1', since: since + i * 1000 })) : []);
   now += 125_000;
   const s = acct.snapshot();
-  assert.deepEqual(s.hosts[0]?.discovered[0], { port: 8080, dialled: '127.0.0.1', since: '2026-12-05T10:00:00.000Z' });
+  assert.deepEqual(s.hosts[0]?.discovered[0], { port: 8080, proto: 'tcp', dialled: '127.0.0.1', since: '2026-12-05T10:00:00.000Z' });
   assert.match(renderStatus(s, { colour: false }), /discovered: 8080 \(2m05s\), 8081 \(2m04s\), 8082 \(2m03s\), 8083 \(2m02s\), 8084 \(2m01s\), 8085 \(2m00s\), \+1 more/);
+  // A discovered UDP port (docs/discovery.md, "UDP") is marked as such.
+  acct.discovered = () => [{ port: 7300, proto: 'udp', host: '127.0.0.1', since }];
+  assert.deepEqual(acct.snapshot().hosts[0]?.discovered[0]?.proto, 'udp');
+  assert.match(renderStatus(acct.snapshot(), { colour: false }), /discovered: 7300\/udp \(2m05s\)/);
+});
+
+test('UDP: a note in status (datagrams each way, flows, drops by kind) and a column in top, only for a mesh that carries datagrams', () => {
+  const acct = new Accounting({ manifest: '/m.yaml', version: 'test' });
+  acct.plan([{ name: 'web', vip: '127.0.42.1' }, { name: 'db', vip: '127.0.42.2' }]);
+  const plain = (t: string) => t.replace(/\x1b\[[0-9;]*m/g, '');
+  assert.doesNotMatch(renderStatus(acct.snapshot(), { colour: false }), /udp:/);
+  assert.doesNotMatch(renderTop([acct.snapshot(true)], { width: 200, height: 40, colour: false, unicode: false }).join('\n'), /DGRAMS/);
+  for (let i = 0; i < 3; i++) acct.datagram({ srcIP: 0x7f002a01, srcPort: 5000, dstIP: 0x7f002a02, dstPort: 53, proto: PROTO_UDP, flags: 0, payload: Buffer.alloc(10) });
+  acct.datagramDrops = () => new Map([['web', new Map([['host-down', 2]])]]);
+  acct.agentCounters('web', { dns: { answered: 0, relayed: 0, dropped: 0 }, udp: { dropped: { 'flow-limit': 5 }, flows: { clients: 1, targets: 0 } } });
+  const status = plain(renderStatus(acct.snapshot(), { colour: true }));
+  assert.match(status, /^\s+web\s.*udp: 3 out, 0 in, 1 flow, 7 dropped \(2 × host-down, 5 × flow-limit\)$/m);
+  assert.match(status, /^\s+db\s.*udp: 0 out, 3 in$/m);
+  const top = renderTop([acct.snapshot(true)], { width: 200, height: 40, colour: false, unicode: false });
+  assert.ok(top.some((l) => /3 datagrams \(7 dropped\)/.test(l)), top.join('\n'));
+  assert.ok(top.some((l) => /^\s+web\s.*\s3\/7(\s|$)/.test(l)), top.join('\n'));
 });

@@ -34,6 +34,7 @@ export class InternalAgentCommand extends Command {
   routes = Option.Array('--route', [], { description: 'Destinations that leave the mesh at a host: ROUTE is VIA_VIP=CIDR_OR_GLOB[,…]' });
   discover = Option.String('--discover', { description: 'Publish the TCP ports this host listens on among PORTS (80,443,8000-8999), live' });
   discoverExclude = Option.String('--discover-exclude', { description: 'Ports (80,443,8000-8999) that --discover leaves out' });
+  discoverUdp = Option.Boolean('--discover-udp', false, { description: 'Publish the UDP ports this host serves on too (unconnected sockets seen twice, outside the ephemeral range)' });
   // The manifest's `keepalive` in ms (docs/reliability.md, bug 8); hidden: only compile writes it.
   keepalive = Option.String('--keepalive', { hidden: true, description: 'PING every INTERVAL_MS; a link silent for TIMEOUT_MS is dead: INTERVAL_MS,TIMEOUT_MS' });
 
@@ -44,7 +45,7 @@ export class InternalAgentCommand extends Command {
     const config = buildAgentConfig(this.me, this.forwards, this.others, {
       port: this.dns, domain: this.dnsDomain, resolvConf: this.dnsResolvConf, etcHosts: this.writeEtcHosts, names: this.dnsNames,
     }, { http: this.httpProxy, socks: this.socksProxy, noLoopback: this.noLoopback, routes: this.routes }, this.keepalive,
-    { include: this.discover, exclude: this.discoverExclude }, this.udpFlows);
+    { include: this.discover, exclude: this.discoverExclude, udp: this.discoverUdp }, this.udpFlows);
     if (!config.ok) {
       for (const p of config.byFlag) this.context.stderr.write(`norouter internal agent: ${p.path ? `${p.path}: ` : ''}${p.message}\n`);
       return EXIT_USAGE;
