@@ -89,7 +89,7 @@ export class Accounting {
   private readonly startedAt: number;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => number;
-  /** Called after a change a summary should show (a host up or down, a reload). */
+  /** Called after a change a summary should show (a host up or down, a reload), once its event is recorded. */
   onChange: (() => void) | undefined;
   /** `run --debug`: each ABORT that passes, with its reason (what agents no longer log: src/net/bridge.ts). */
   debug: ((line: string) => void) | undefined;
@@ -145,6 +145,7 @@ export class Accounting {
     for (const [kind, n] of Object.entries(book.udpNow.dropped)) book.udpBefore.set(kind, (book.udpBefore.get(kind) ?? 0) + n);
     book.udpNow = noUdp();
     this.setState(book, 'starting');
+    this.onChange?.();
   }
 
   up(name: string): void {
@@ -153,6 +154,7 @@ export class Accounting {
     book.notListening = [];
     this.setState(book, 'up');
     this.event('up', name, 'up');
+    this.onChange?.();
   }
 
   /**
@@ -176,6 +178,7 @@ export class Accounting {
     }
     this.setState(book, 'down', why);
     this.event('down', name, why);
+    this.onChange?.();
   }
 
   givenUp(name: string, why: string): void {
@@ -183,6 +186,7 @@ export class Accounting {
     if (!book) return;
     this.setState(book, 'given-up', why);
     this.event('given-up', name, why);
+    this.onChange?.();
   }
 
   /** STATUS (docs/protocol.md §4.6): what the agent could not listen on; empty when all listen. */
@@ -445,7 +449,6 @@ export class Accounting {
     book.since = this.now();
     if (why === undefined) delete book.why;
     else book.why = why;
-    this.onChange?.();
   }
 
   private event(kind: EventKind, host: string | undefined, text: string): void {

@@ -215,3 +215,26 @@ test('agent counters (docs/protocol.md §4.8): a restarted agent counts from zer
   acct.agentCounters('a', { dns: { answered: 1, relayed: 0, dropped: 0 } });
   assert.deepEqual(acct.snapshot().hosts[0]?.dns, { answered: 8, relayed: 2, dropped: 1 });
 });
+
+test('a change is announced after its event is recorded: a listener sees state and event together', () => {
+  const acct = books();
+  const seen: string[] = [];
+  acct.onChange = () => {
+    const s = acct.snapshot();
+    const host = s.hosts.find((h) => h.name === 'a');
+    const last = s.events.at(-1);
+    seen.push(`${host?.state} / ${last ? `${last.kind} ${last.text}` : 'no event'}`);
+  };
+  acct.starting('a');
+  acct.up('a');
+  acct.down('a', 'link closed');
+  acct.down('a', 'exited with status 1');
+  acct.givenUp('a', 'failed 5 times');
+  assert.deepEqual(seen, [
+    'starting / no event',
+    'up / up up',
+    'down / down link closed',
+    'down / down exited with status 1',
+    'given-up / given-up failed 5 times',
+  ]);
+});
