@@ -74,7 +74,8 @@ export class PortWatcher {
   private meshAddresses: ReadonlySet<string>;
   private readonly presence = new Presence();
   private udpPresence = new Presence();
-  private readonly udpCandidates: UdpCandidates;
+  private udpCandidates: UdpCandidates;
+  private readonly ephemeral: [number, number];
   private readonly fds: { fd: number; family: 4 | 6; path: string }[] = [];
   /** Opened when the filter first asks for UDP. */
   private readonly udpFds: { fd: number; family: 4 | 6; path: string }[] = [];
@@ -96,7 +97,8 @@ export class PortWatcher {
   constructor(private readonly options: WatcherOptions) {
     this.filter = options.filter;
     this.meshAddresses = options.meshAddresses;
-    this.udpCandidates = new UdpCandidates(options.ephemeral ?? readEphemeralRange());
+    this.ephemeral = options.ephemeral ?? readEphemeralRange();
+    this.udpCandidates = new UdpCandidates(this.ephemeral);
     this.open(options.files ?? PROC_FILES, this.fds);
     if (this.filter.udp) this.open(options.udpFiles ?? UDP_FILES, this.udpFds);
     for (const path of options.sockstatFiles ?? SOCKSTAT_FILES) {
@@ -158,8 +160,12 @@ export class PortWatcher {
     this.filter = filter;
     this.meshAddresses = meshAddresses;
     if (filter.udp && this.udpFds.length === 0) this.open(this.options.udpFiles ?? UDP_FILES, this.udpFds);
-    // UDP turned off: what it had seen is forgotten, so that turning it on again starts afresh.
-    if (!filter.udp) this.udpPresence = new Presence();
+    // UDP turned off: what it had seen is forgotten, so that turning it on again starts afresh
+    // (and a port that waited for its second scan no longer makes every poll a full scan).
+    if (!filter.udp) {
+      this.udpPresence = new Presence();
+      this.udpCandidates = new UdpCandidates(this.ephemeral);
+    }
     if (this.timer) this.scan();
   }
 

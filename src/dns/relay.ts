@@ -53,6 +53,7 @@ const MAX_TCP_MESSAGE = 65_535;
 interface Outgoing {
   socket: UdpSocket;
   users: number;
+  bound: boolean;
 }
 
 interface Pending {
@@ -219,14 +220,29 @@ export class UdpRelay {
   private outgoing(): Outgoing {
     if (this.newest && this.sockets.size >= this.maxSockets) return this.newest;
     const socket = createSocket('udp4');
-    const out: Outgoing = { socket, users: 0 };
+    const out: Outgoing = { socket, users: 0, bound: false };
     socket.on('message', (msg, rinfo) => this.onAnswer(msg, rinfo, out));
-    socket.on('error', (error) => this.logOnce(`dns: relay socket error: ${error.message}`));
+    socket.once('listening', () => { out.bound = true; });
+    socket.on('error', (error) => {
+      this.logOnce(`dns: relay socket error: ${error.message}`);
+      if (!out.bound) this.unbound(out);
+    });
     socket.bind(0);
     socket.unref();
     this.sockets.add(out);
     this.newest = out;
     return out;
+  }
+
+  /**
+   * `out` could not bind (EMFILE…): Node drops the sends queued on it without calling their
+   * callbacks, so its queries would wait out their budget. They get SERVFAIL now (the client asks
+   * again), and no query joins the socket any more.
+   */
+  private unbound(out: Outgoing): void {
+    this.sockets.delete(out);
+    if (this.newest === out) this.newest = undefined;
+    for (const [id, p] of this.pending) if (p.out === out) this.finish(id, p, p.fallback);
   }
 
   /** A query on `out` is finished: the socket closes with its last query. */

@@ -6,6 +6,7 @@
  * (ICMP port unreachable: §14.5 says what the client sees).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
 import { HEADER_LEN, abortPayload, datagramHeader, flowEndHeader, formatTuple, type Flow, type Frame } from '../protocol/index.js';
 import type { AbortReason } from '../protocol/reasons.js';
 import type { Forward } from '../plan/types.js';
@@ -99,15 +100,19 @@ export class UdpAcceptor {
   }
 
   private open(k: string, flow: Flow, forward: Forward): TargetFlow {
-    const socket = createSocket({ type: 'udp4', recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
+    // A target at an IPv6 address (discovery dials a server on :: or ::1 at ::1) needs a udp6 socket.
+    const type = isIPv6(forward.connectHost) ? 'udp6' : 'udp4';
+    const socket = createSocket({ type, recvBufferSize: UDP_SOCKET_BUFFER, sendBufferSize: UDP_SOCKET_BUFFER });
     const t: TargetFlow = { key: k, flow, forward, socket, pending: [], last: Date.now() };
     this.flows.set(k, t);
     socket.on('message', (msg) => this.fromTarget(t, msg));
     // A connected UDP socket reports ICMP port or host unreachable as an error on its next read
-    // or send; a name that does not resolve, as an error of connect.
+    // or send. A name that does not resolve (or any failed connect) comes to connect's callback:
+    // Node passes it there, not to 'error', when a callback is given.
     socket.on('error', (e) => this.failed(t, e));
-    socket.connect(forward.connectPort, forward.connectHost, () => {
+    socket.connect(forward.connectPort, forward.connectHost, (error?: Error) => {
       if (this.flows.get(k) !== t) return; // ended while connecting: its socket is closed
+      if (error) return this.failed(t, error);
       const pending = t.pending ?? [];
       t.pending = undefined;
       for (const p of pending) this.toTarget(t, p);

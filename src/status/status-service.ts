@@ -42,6 +42,9 @@ export class StatusService {
   private timer: NodeJS.Timeout | undefined;
   private why = 'a host changed state';
   private ready = false;
+  /** The metrics move in progress (moves are done one at a time: a reload may follow another before its move ends). */
+  private moving: Promise<void> = Promise.resolve();
+  private closed = false;
 
   private constructor(private readonly o: StatusServiceOptions) {
     this.accounting = new Accounting({ manifest: manifestIdentity(o.manifest), version: o.version });
@@ -90,11 +93,18 @@ export class StatusService {
    * there, or stop when it is gone. The new address is served before the old one closes, so a
    * move that fails leaves them where they were, and says so. Only a new address on the same port
    * (the old listener may hold it: 127.0.0.1:9464 to 0.0.0.0:9464) closes the old one first, and
-   * serves the old address again if the new one still cannot be had.
+   * serves the old address again if the new one still cannot be had. Moves run one after
+   * another, each from where the last one left the metrics; none starts after close().
    */
-  async moveMetrics(listen: string | undefined): Promise<void> {
-    if (listen === this.metricsListen) return;
-    const old = this.metrics;
+  moveMetrics(listen: string | undefined): Promise<void> {
+    const next = this.moving.then(() => this.move(listen));
+    this.moving = next;
+    return next;
+  }
+
+  private async move(listen: string | undefined): Promise<void> {
+    if (this.closed || listen === this.metricsListen) return;
+    let old = this.metrics;
     const where = (m: MetricsServer | undefined) => (m ? `at http://${m.address}/metrics` : 'off');
     if (listen === undefined) {
       this.metrics = undefined;
@@ -104,12 +114,23 @@ export class StatusService {
       return;
     }
     const snapshot = () => this.accounting.snapshot(false);
-    let m = await MetricsServer.start(listen, snapshot);
+    // close() may come while a listener starts: a listener started after it is closed at once.
+    const started = async (l: string) => {
+      const r = await MetricsServer.start(l, snapshot);
+      if (r.ok && this.closed) await r.server.close();
+      return r;
+    };
+    let m = await started(listen);
+    if (this.closed) return;
     if (!m.ok && m.errno === 'EADDRINUSE' && old && this.metricsListen !== undefined && samePort(listen, this.metricsListen)) {
+      this.metrics = undefined;
       await old.close();
-      m = await MetricsServer.start(listen, snapshot);
+      old = undefined;
+      m = await started(listen);
+      if (this.closed) return;
       if (!m.ok) {
-        const back = await MetricsServer.start(this.metricsListen, snapshot);
+        const back = await started(this.metricsListen);
+        if (this.closed) return;
         this.metrics = back.ok ? back.server : undefined;
         if (!back.ok) this.metricsListen = undefined;
         this.o.log(`metrics: ${m.message}; they stay ${where(this.metrics)}${back.ok ? '' : ` (${back.message})`}`);
@@ -118,19 +139,21 @@ export class StatusService {
     } else if (!m.ok) {
       this.o.log(`metrics: ${m.message}; they stay ${where(old)}`);
       return;
-    } else {
-      await old?.close();
     }
+    // Set before the old one closes: a close() meanwhile closes the new one.
     this.metrics = m.server;
     this.metricsListen = listen;
+    await old?.close();
     this.o.log(`metrics moved: now at http://${m.server.address}/metrics`);
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.timer);
     this.accounting.stop();
     this.control?.close();
     void this.metrics?.close();
+    this.metrics = undefined;
   }
 
   private changed(): void {

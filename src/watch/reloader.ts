@@ -39,8 +39,11 @@ export class Reloader {
   private lastText: string;
   private lastErrors: string | undefined;
   private running: Promise<ReloadOutcome> | undefined;
-  /** A reload asked for while one runs: done right after it, forced if any of the askers forced. */
-  private queued: { trigger: string; force: boolean } | undefined;
+  /**
+   * A reload asked for while one runs: done right after it, forced if any of the askers forced;
+   * its askers get its own outcome (`done`), not the running one's.
+   */
+  private queued: { trigger: string; force: boolean; done: Promise<ReloadOutcome>; resolve: (o: ReloadOutcome) => void } | undefined;
 
   constructor(private readonly options: ReloaderOptions) {
     this.lastText = options.initialText;
@@ -51,8 +54,11 @@ export class Reloader {
     if (this.running) {
       // A SIGHUP that arrives during a file-change reload must still force its own reload, under
       // its own name: keep the strongest request, not the first one's trigger.
-      this.queued = { trigger: force || !this.queued ? trigger : this.queued.trigger, force: force || (this.queued?.force ?? false) };
-      return this.running;
+      const q = this.queued;
+      let resolve!: (o: ReloadOutcome) => void;
+      const waiting = q ?? { done: new Promise<ReloadOutcome>((r) => { resolve = r; }), resolve };
+      this.queued = { trigger: force || !q ? trigger : q.trigger, force: force || (q?.force ?? false), done: waiting.done, resolve: waiting.resolve };
+      return waiting.done;
     }
     this.running = this.once(trigger, force)
       .catch((error: unknown) => {
@@ -65,7 +71,7 @@ export class Reloader {
         this.running = undefined;
         const next = this.queued;
         this.queued = undefined;
-        if (next) void this.reload(next.trigger, next.force);
+        if (next) void this.reload(next.trigger, next.force).then(next.resolve);
       });
     return this.running;
   }

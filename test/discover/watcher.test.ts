@@ -122,3 +122,35 @@ test('UDP (docs/discovery.md, "UDP"): a child\'s server is published after two s
     child.kill('SIGKILL');
   }
 });
+
+// Bug: a UDP port seen once (waiting for the scan that confirms it) stayed waiting when a reload
+// turned UDP off, so every poll became a full scan for as long as the agent ran.
+test('UDP turned off while a UDP port waits for its second scan: the host goes idle again', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
+  const tcp = join(dir, 'tcp');
+  const udp = join(dir, 'udp');
+  const sockstat = join(dir, 'sockstat');
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  writeFileSync(tcp, HEADER);
+  writeFileSync(udp, `${HEADER}  1: 0100007F:1388 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 900002 2 0000000000000000 0\n`);
+  writeFileSync(sockstat, 'sockets: used 5\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 1 mem 0\n');
+  const watcher = new PortWatcher({
+    filter: { include: [[1, 65535]], exclude: [], udp: true }, meshAddresses: new Set(), onChange: () => {}, log: (l) => assert.fail(l),
+    files: [{ path: tcp, family: 4 }], udpFiles: [{ path: udp, family: 4 }], sockstatFiles: [sockstat], pollMs: 5, ephemeral: [32768, 60999],
+  });
+  try {
+    watcher.start();
+    watcher.update({ include: [[1, 65535]], exclude: [] }, new Set());
+    const scans = watcher.scans;
+    const polls = watcher.polls;
+    await waitFor(() => watcher.polls >= polls + 20, { what: '20 polls' });
+    assert.equal(watcher.scans, scans, 'no full scan while the counts stand still');
+    assert.deepEqual(watcher.publishedUdp, []);
+  } finally {
+    watcher.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

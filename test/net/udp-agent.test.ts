@@ -30,7 +30,7 @@ async function socket(onMessage?: (msg: Buffer, port: number, address: string, s
 }
 
 /** Two agents, a (clients) and b (publishes PORT/udp towards `target`), and every frame between them. */
-async function pair(targetPort: number, limits: AgentConfig['udp'] = undefined) {
+async function pair(targetPort: number, limits: AgentConfig['udp'] = undefined, connectHost = '127.0.0.1') {
   const vips = { a: nextVip(), b: nextVip() };
   const PORT = 5300;
   const frames: Frame[] = [];
@@ -60,7 +60,7 @@ async function pair(targetPort: number, limits: AgentConfig['udp'] = undefined) 
   byVip.set(ipFromString(vips.a)!, a);
   byVip.set(ipFromString(vips.b)!, b);
   await a.apply({ me: vips.a, forwards: [], others: [{ vip: vips.b, port: PORT, proto: 'udp' }], ...(limits ? { udp: limits } : {}) });
-  await b.apply({ me: vips.b, forwards: [{ listenPort: PORT, connectHost: '127.0.0.1', connectPort: targetPort, proto: 'udp' }], others: [], ...(limits ? { udp: limits } : {}) });
+  await b.apply({ me: vips.b, forwards: [{ listenPort: PORT, connectHost, connectPort: targetPort, proto: 'udp' }], others: [], ...(limits ? { udp: limits } : {}) });
   return { a, b, vips, PORT, frames, setBacklog: (n: number) => { backlog = n; } };
 }
 
@@ -123,5 +123,32 @@ test('a target where nothing listens: ICMP port unreachable drops the datagram, 
   }, { what: 'the unreachable target counted', intervalMs: 50 });
   const end = frames.find((f) => f.flags === (0x0010 | 0x8000));
   assert.equal(end && readAbortPayload(end.payload).reason, 'refused');
+  await waitFor(() => a.flows.clients === 0 && b.flows.targets === 0, { what: 'both sides to forget the flow' });
+});
+
+// Bug: the target's socket was always udp4 and its connect() error went to connect's callback
+// (Node passes it there, not to 'error', when a callback is given), which ignored it: the held
+// datagrams were then sent on an unconnected socket, which throws (ERR_SOCKET_BAD_PORT) and ended
+// the agent. An IPv6 target is what discovery publishes for a UDP server on :: or ::1.
+test('a target at an IPv6 address is reached over IPv6', async () => {
+  const target = createSocket('udp6');
+  target.on('message', (m, r) => target.send(m, r.port, r.address));
+  await new Promise<void>((resolve) => target.bind(0, '::1', resolve));
+  after(() => target.close());
+  const { vips, PORT } = await pair(target.address().port, undefined, '::1');
+  const got: string[] = [];
+  const c = await socket((m) => got.push(m.toString()));
+  c.send('over v6', PORT, vips.b);
+  await waitFor(() => got.length === 1, { what: 'the reply from the IPv6 target' });
+  assert.deepEqual(got, ['over v6']);
+});
+
+test('a target name that does not resolve: the datagram is dropped and counted, the flow ends both ways', async () => {
+  const { a, b, vips, PORT, frames } = await pair(5300, undefined, 'no-such-name.invalid');
+  const c = await socket();
+  c.send('anyone?', PORT, vips.b);
+  await waitFor(() => b.drops.snapshot().get('target-unreachable') === 1, { what: 'the unresolvable target counted' });
+  const end = frames.find((f) => f.flags === (0x0010 | 0x8000));
+  assert.equal(end && readAbortPayload(end.payload).reason, 'unreachable');
   await waitFor(() => a.flows.clients === 0 && b.flows.targets === 0, { what: 'both sides to forget the flow' });
 });

@@ -60,6 +60,27 @@ test('a SIGHUP during a reload still forces its own reload, under its own name',
   }
 });
 
+// Bug: a reload asked for during another got the running one's outcome, and nobody saw the queued
+// one's: what follows an applied reload (status's books, the metrics' move in
+// src/router/run-router.ts) missed the plan the queued reload applied.
+test('a reload asked for during another resolves with its own outcome, after its own apply', async () => {
+  const { reloader, router, cleanup } = setup('manual');
+  try {
+    const first = reloader.reload('file changed', true);
+    let secondDone = false;
+    const second = reloader.reload('SIGHUP', true).then((o) => { secondDone = true; return o; });
+    await waitFor(() => router.applied >= 1, { timeoutMs: 2000, intervalMs: 1, what: 'the first apply' });
+    router.finishOne();
+    assert.equal((await first).kind, 'applied');
+    await waitFor(() => router.applied >= 2, { timeoutMs: 2000, intervalMs: 1, what: 'the queued reload to apply' });
+    assert.equal(secondDone, false, 'the queued request waits for its own reload');
+    router.finishOne();
+    assert.equal((await withTimeout(second, 2000, 'the queued reload to settle')).kind, 'applied');
+  } finally {
+    cleanup();
+  }
+});
+
 // Bug: reload() is fired and forgotten (`void reloader.reload(…)`): a throwing apply became an
 // unhandled rejection, which ends the router process on Node 20.
 test('an apply that throws is logged as a bug and never rejects', async () => {
