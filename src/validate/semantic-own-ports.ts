@@ -7,6 +7,8 @@
  * and on the host rather than here. A published port whose target is the host's own VIP and that
  * same port (`53:127.0.42.101:53/udp`) is a loop: the agent would forward each datagram or
  * connection to its own listener, which forwards it again, until flows or connections run out.
+ * With `loopback.disable` the host's own agent binds nothing on its VIP, so neither clash exists
+ * there (a service of the host's own may then be bound to that VIP and port).
  */
 import { parseForward } from '../plan/agent-args.js';
 import type { SemanticContext } from './semantic-context.js';
@@ -39,7 +41,7 @@ export function checkOwnPorts(ctx: SemanticContext, template: unknown, hosts: Ho
             + `the host's own agent listens on ${typeof vip === 'string' ? vip : 'its VIP'}:${listenPort} for every port it publishes, so one of the two would fail with EADDRINUSE; `
             + 'publish another listen port (the target may stay), or move the DNS server (dns.port)', segments);
         }
-        if (typeof vip === 'string' && connectHost === vip && connectPort === listenPort && !reported.has(key('loop'))) {
+        if (listens && typeof vip === 'string' && connectHost === vip && connectPort === listenPort && !reported.has(key('loop'))) {
           reported.add(key('loop'));
           ctx.report('E322', `host "${name}" publishes port ${listenPort}/${proto} with itself as the target (${JSON.stringify(text)}): its VIP:${listenPort} is the mesh's listener for that port, so `
             + `every ${proto === 'udp' ? 'datagram' : 'connection'} would be forwarded back to it again; point it at the service's own address (127.0.0.1:${connectPort}, or another port)`, segments);

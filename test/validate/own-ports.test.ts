@@ -24,6 +24,8 @@ test('no E321 where nothing clashes: DNS off, another port, or an agent that lis
 test('E322: a port forwarded to its own host\'s VIP and port, UDP or TCP', () => {
   assert.deepEqual(codes('hosts:\n  a: {vip: 127.0.0.2, ports: ["8125:127.0.0.2:8125/udp", "80:127.0.0.2:80", "81:127.0.0.2:80", "82:127.0.0.3:82"]}\n  b: {vip: 127.0.0.3, cmd: c}\n'),
     ['E322 /hosts/a/ports/0', 'E322 /hosts/a/ports/1']);
+  // With loopback.disable the agent listens on no VIP of its host: VIP:PORT there is the host's own service.
+  assert.deepEqual(codes('hosts:\n  a: {vip: 127.0.0.2, loopback: {disable: true}, http: {listen: "127.0.0.1:18080"}, ports: ["8125:127.0.0.2:8125/udp"]}\n  b: {vip: 127.0.0.3, cmd: c}\n'), []);
 });
 
 test('E305 already covers the same /udp listen port twice on one host, through the template too', () => {
