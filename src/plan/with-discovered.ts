@@ -9,7 +9,8 @@
  * it), and explicit `ports` win: a port the host publishes itself (as a listen port, or as the
  * target of one of its forwards on its loopback) is not published again. A port that would take
  * any agent past its limits (MAX_CONFIG_LIST entries, MAX_AGENT_COMMAND_BYTES of command line: a
- * restarted agent gets the whole plan on its command line) is left out and said.
+ * restarted agent gets the whole plan on its command line) is left out and said, and so is the
+ * port of the host's DNS add-on (its VIP:port is taken; src/validate/semantic-own-ports.ts).
  */
 import { MAX_CONFIG_LIST, type DiscoveredPort } from '../protocol/index.js';
 import { formatAgentArgs, formatForward, formatOther } from './agent-args.js';
@@ -27,7 +28,7 @@ export type DiscoveredSets = ReadonlyMap<string, readonly FoundPort[]>;
 export interface Unpublished {
   port: number;
   proto?: 'udp';
-  why: 'filter' | 'explicit' | 'limit';
+  why: 'filter' | 'explicit' | 'dns' | 'limit';
 }
 
 export interface WithDiscovered {
@@ -68,6 +69,12 @@ export function withDiscovered(base: Plan, discovered: DiscoveredSets): WithDisc
       // UDP only from a host whose filter asks for it: an agent is not trusted to apply it.
       if (!discoverAllows(filter, p.port) || (proto === 'udp' && !filter.udp)) {
         left.push({ port: p.port, ...tag, why: 'filter' });
+        continue;
+      }
+      // The DNS add-on serves on VIP:dns.port (UDP and TCP), where the host's own agent would listen
+      // for a published port: one of the two would fail (E321 says so for the manifest's ports).
+      if (!host.agent.noLoopback && host.agent.dns?.port === p.port) {
+        left.push({ port: p.port, ...tag, why: 'dns' });
         continue;
       }
       if (explicitPorts.has(`${p.port}/${proto}`) || host.agent.forwards.some((f) => dialsSame(f, p))) {

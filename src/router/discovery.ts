@@ -28,6 +28,7 @@ export interface DiscoveredEntry {
 const WHY_UNPUBLISHED: Record<Unpublished['why'], string> = {
   filter: 'outside the host\'s discover filter',
   explicit: 'the host publishes it in its ports already',
+  dns: 'the host\'s DNS add-on serves on that port of its VIP',
   limit: 'the agents\' configurations would pass their size limits (docs/discovery.md)',
 };
 

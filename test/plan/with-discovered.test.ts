@@ -111,3 +111,13 @@ test('discovered UDP ports (docs/discovery.md, "UDP") are /udp forwards and othe
   const cmd = commandOf(base.hosts[0]!);
   assert.ok(a!.argv.slice(cmd.length).join(' ').includes('--forward 9000:127.0.0.1:9000/udp'));
 });
+
+test('the port of the host\'s DNS add-on is not published, TCP or UDP: its VIP:port is the add-on\'s', () => {
+  const base = plan(`hosts:
+  a: {vip: 127.0.42.101, dns: {port: 5300}, discover: {include: ["5000-5999"], udp: true}}
+  b: {vip: 127.0.42.102, cmd: "ssh b -- norouter"}
+`);
+  const r = withDiscovered(base, new Map([['a', [{ port: 5300, host: '127.0.0.1' }, { port: 5300, host: '127.0.0.1', proto: 'udp' as const }, { port: 5301, host: '127.0.0.1' }]]]));
+  assert.deepEqual(r.published.get('a'), [{ port: 5301, host: '127.0.0.1' }]);
+  assert.deepEqual(r.unpublished.get('a'), [{ port: 5300, why: 'dns' }, { port: 5300, proto: 'udp', why: 'dns' }]);
+});
