@@ -236,7 +236,10 @@ export class PortWatcher {
       if (udpChange) this.options.onUdpChange?.(udpChange);
     }
     const wildcard = this.wildcardOf(listeners);
-    const udpWildcard = this.wildcardOf(udp);
+    // Only sockets that may be servers: a client's socket bound to 0.0.0.0 (every unconnected
+    // sender) is in the ephemeral range, and would change the set, and relisten the agent, with
+    // every DNS lookup.
+    const udpWildcard = this.wildcardOf(this.udpCandidates.eligible(udp, this.filter));
     if (!sameSet(wildcard, this.wildcard) || !sameSet(udpWildcard, this.udpWildcard)) {
       this.wildcard = wildcard;
       this.udpWildcard = udpWildcard;

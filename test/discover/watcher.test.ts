@@ -154,3 +154,43 @@ test('UDP turned off while a UDP port waits for its second scan: the host goes i
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Bug: every client socket bound to 0.0.0.0 (each unconnected sender picks one) changed the set of
+// UDP ports held on every address, and each change relistened the agent.
+test('UDP ports held on every address: servers only, not clients\' sockets in the ephemeral range', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
+  const tcp = join(dir, 'tcp');
+  const udp = join(dir, 'udp');
+  const sockstat = join(dir, 'sockstat');
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  // 0.0.0.0:5000 (0x1388) a server; 0.0.0.0:40000 (0x9C40) and :40001 clients' sockets.
+  const row = (sl: number, port: number, inode: number) => `  ${sl}: 00000000:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 ${inode} 2 0000000000000000 0\n`;
+  writeFileSync(tcp, HEADER);
+  writeFileSync(udp, HEADER + row(1, 5000, 900101) + row(2, 40000, 900102));
+  writeFileSync(sockstat, 'sockets: used 5\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 2 mem 0\n');
+  let changes = 0;
+  const watcher = new PortWatcher({
+    filter: { include: [[1, 65535]], exclude: [], udp: true }, meshAddresses: new Set(), onChange: () => {}, log: (l) => assert.fail(l),
+    onWildcardChange: () => { changes++; },
+    files: [{ path: tcp, family: 4 }], udpFiles: [{ path: udp, family: 4 }], sockstatFiles: [sockstat], pollMs: 5, ephemeral: [32768, 60999],
+  });
+  try {
+    watcher.start();
+    await waitFor(() => watcher.wildcardUdpPorts.size > 0, { what: 'the server on 0.0.0.0:5000 seen' });
+    assert.deepEqual([...watcher.wildcardUdpPorts], [5000]);
+    const before = changes;
+    // Another client's socket comes and goes: the counts move, a full scan follows, the set stands.
+    writeFileSync(udp, HEADER + row(1, 5000, 900101) + row(2, 40000, 900102) + row(3, 40001, 900103));
+    writeFileSync(sockstat, 'sockets: used 6\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 3 mem 0\n');
+    const scans = watcher.scans;
+    await waitFor(() => watcher.scans > scans, { what: 'a full scan after the counts moved' });
+    assert.equal(changes, before, 'no change of the held ports for a client\'s socket');
+    assert.deepEqual([...watcher.wildcardUdpPorts], [5000]);
+  } finally {
+    watcher.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
