@@ -97,7 +97,10 @@ async function countOnce(side: Side): Promise<Counted> {
     writeFileSync(manifest, `${JSON.stringify({
       hosts: {
         client: { cmd: agent, vip: VIP.client },
-        server: { cmd: agent, vip: VIP.server, ports: [`${port.echo}:127.0.0.1:${port.echo}`, `${port.sink}:127.0.0.1:${port.sink}`] },
+        // Both agents share this namespace: without loopback.disable the server's own agent would
+        // listen on its VIP's ports too, beside the client's, and whichever bound first would take
+        // the connections (the other logs EADDRINUSE), so the path would change from run to run.
+        server: { cmd: agent, vip: VIP.server, loopback: { disable: true }, ports: [`${port.echo}:127.0.0.1:${port.echo}`, `${port.sink}:127.0.0.1:${port.sink}`] },
       },
     })}\n`);
     const runtime = join(dir, 'xdg');
