@@ -23,14 +23,19 @@ export interface Listener {
 
 const LISTEN = '0A';
 
-export class ListenRows {
+/**
+ * A /proc/net/{tcp,udp}{,6} table read in whatever chunks the reads return: rows split on
+ * newlines (a row cut across chunks is joined), the header skipped, each row's fields handed to
+ * `row()`, which adds listeners and may end the reading (`done`).
+ */
+export abstract class ProcNetRows {
   readonly listeners: Listener[] = [];
-  /** True once a row in another state was seen: nothing after it is a listener. */
+  /** True once the reader may stop: nothing after this point is a listener. */
   done = false;
   private tail = '';
   private header = true;
 
-  constructor(private readonly family: 4 | 6, private readonly littleEndian = true) {}
+  constructor(protected readonly family: 4 | 6, protected readonly littleEndian = true) {}
 
   /** Takes the next piece of the file; returns false once the reader may stop. */
   push(chunk: string): boolean {
@@ -40,7 +45,7 @@ export class ListenRows {
     for (;;) {
       const end = text.indexOf('\n', start);
       if (end < 0) break;
-      this.row(text.slice(start, end));
+      this.line(text.slice(start, end));
       start = end + 1;
       if (this.done) return false;
     }
@@ -50,30 +55,44 @@ export class ListenRows {
 
   /** The end of the file: a last row without its newline is still a row. */
   end(): Listener[] {
-    if (!this.done && this.tail) this.row(this.tail);
+    if (!this.done && this.tail) this.line(this.tail);
     this.tail = '';
     return this.listeners;
   }
 
-  private row(line: string): void {
+  /** One row's fields (`sl local_address rem_address st … inode …`). */
+  protected abstract row(fields: readonly string[]): void;
+
+  /** The socket of a row: its local address, port and inode, or undefined when they do not parse. */
+  protected socketOf(fields: readonly string[]): Listener | undefined {
+    const local = fields[1] as string;
+    const colon = local.indexOf(':');
+    const port = Number.parseInt(local.slice(colon + 1), 16);
+    const address = this.family === 4 ? ipv4Of(local.slice(0, colon), this.littleEndian) : ipv6Of(local.slice(0, colon), this.littleEndian);
+    const inode = Number(fields[9]);
+    if (address === undefined || !(port > 0 && port < 65536) || !Number.isSafeInteger(inode)) return undefined;
+    return { address, port, family: this.family, inode };
+  }
+
+  private line(line: string): void {
     if (this.header) {
       this.header = false;
       return;
     }
     const fields = line.trim().split(/\s+/);
-    const local = fields[1];
-    const state = fields[3];
-    if (local === undefined || state === undefined) return;
-    if (state !== LISTEN) {
+    if (fields[1] === undefined || fields[3] === undefined) return;
+    this.row(fields);
+  }
+}
+
+export class ListenRows extends ProcNetRows {
+  protected row(fields: readonly string[]): void {
+    if (fields[3] !== LISTEN) {
       this.done = true;
       return;
     }
-    const colon = local.indexOf(':');
-    const port = Number.parseInt(local.slice(colon + 1), 16);
-    const address = this.family === 4 ? ipv4Of(local.slice(0, colon), this.littleEndian) : ipv6Of(local.slice(0, colon), this.littleEndian);
-    const inode = Number(fields[9]);
-    if (address === undefined || !(port > 0 && port < 65536) || !Number.isSafeInteger(inode)) return;
-    this.listeners.push({ address, port, family: this.family, inode });
+    const socket = this.socketOf(fields);
+    if (socket) this.listeners.push(socket);
   }
 }
 

@@ -28,7 +28,7 @@ import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync 
 import { endianness } from 'node:os';
 import type { AgentDiscover } from '../protocol/agent-config.js';
 import type { DiscoveredPort } from '../protocol/control.js';
-import { ListenRows, type Listener } from './proc-net-tcp.js';
+import { ListenRows, type Listener, type ProcNetRows } from './proc-net-tcp.js';
 import { UdpRows } from './proc-net-udp.js';
 import { Presence, type PresenceChange } from './presence.js';
 import { selectPorts } from './select.js';
@@ -253,7 +253,7 @@ export class PortWatcher {
     return out;
   }
 
-  private read(file: { fd: number; family: 4 | 6; path: string }, rows: ListenRows | UdpRows): Listener[] | undefined {
+  private read(file: { fd: number; family: 4 | 6; path: string }, rows: ProcNetRows): Listener[] | undefined {
     let position = 0;
     try {
       for (;;) {

@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PortWatcher, ownSocketInodes } from '../../src/discover/watcher.js';
 import type { PresenceChange } from '../../src/discover/presence.js';
 import { startTcpServer } from '../helpers/services.js';
@@ -46,9 +49,6 @@ test('ownSocketInodes lists this process\'s sockets', { skip: process.platform !
 });
 
 test('an idle host is read through its socket counters only; a count that moves, or a pending withdrawal, brings a full scan', async () => {
-  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
   const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
   const tcp = join(dir, 'tcp');
   const sockstat = join(dir, 'sockstat');
@@ -123,23 +123,36 @@ test('UDP (docs/discovery.md, "UDP"): a child\'s server is published after two s
   }
 });
 
+/**
+ * Fake /proc tables for a PortWatcher: an empty TCP table, a UDP table of `rows` (address hex,
+ * port, inode each), and sockstat counts that say how many UDP sockets there are; `set` rewrites
+ * both, `files` is what the watcher reads, `remove` cleans up.
+ */
+function fakeProc(rows: Array<[string, number, number]>) {
+  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
+  const [tcp, udp, sockstat] = [join(dir, 'tcp'), join(dir, 'udp'), join(dir, 'sockstat')];
+  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+  const row = ([address, port, inode]: [string, number, number], sl: number) => `  ${sl + 1}: ${address}:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 ${inode} 2 0000000000000000 0\n`;
+  const set = (list: Array<[string, number, number]>) => {
+    writeFileSync(udp, HEADER + list.map(row).join(''));
+    writeFileSync(sockstat, `sockets: used ${4 + list.length}\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse ${list.length} mem 0\n`);
+  };
+  writeFileSync(tcp, HEADER);
+  set(rows);
+  return {
+    set,
+    files: { files: [{ path: tcp, family: 4 as const }], udpFiles: [{ path: udp, family: 4 as const }], sockstatFiles: [sockstat] },
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
 // Bug: a UDP port seen once (waiting for the scan that confirms it) stayed waiting when a reload
 // turned UDP off, so every poll became a full scan for as long as the agent ran.
 test('UDP turned off while a UDP port waits for its second scan: the host goes idle again', async () => {
-  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
-  const tcp = join(dir, 'tcp');
-  const udp = join(dir, 'udp');
-  const sockstat = join(dir, 'sockstat');
-  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
-  writeFileSync(tcp, HEADER);
-  writeFileSync(udp, `${HEADER}  1: 0100007F:1388 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 900002 2 0000000000000000 0\n`);
-  writeFileSync(sockstat, 'sockets: used 5\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 1 mem 0\n');
+  const proc = fakeProc([['0100007F', 5000, 900002]]);
   const watcher = new PortWatcher({
     filter: { include: [[1, 65535]], exclude: [], udp: true }, meshAddresses: new Set(), onChange: () => {}, log: (l) => assert.fail(l),
-    files: [{ path: tcp, family: 4 }], udpFiles: [{ path: udp, family: 4 }], sockstatFiles: [sockstat], pollMs: 5, ephemeral: [32768, 60999],
+    ...proc.files, pollMs: 5, ephemeral: [32768, 60999],
   });
   try {
     watcher.start();
@@ -151,31 +164,20 @@ test('UDP turned off while a UDP port waits for its second scan: the host goes i
     assert.deepEqual(watcher.publishedUdp, []);
   } finally {
     watcher.close();
-    rmSync(dir, { recursive: true, force: true });
+    proc.remove();
   }
 });
 
 // Bug: every client socket bound to 0.0.0.0 (each unconnected sender picks one) changed the set of
 // UDP ports held on every address, and each change relistened the agent.
 test('UDP ports held on every address: servers only, not clients\' sockets in the ephemeral range', async () => {
-  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
-  const { join } = await import('node:path');
-  const { tmpdir } = await import('node:os');
-  const dir = mkdtempSync(join(tmpdir(), 'nrt-discover-'));
-  const tcp = join(dir, 'tcp');
-  const udp = join(dir, 'udp');
-  const sockstat = join(dir, 'sockstat');
-  const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
-  // 0.0.0.0:5000 (0x1388) a server; 0.0.0.0:40000 (0x9C40) and :40001 clients' sockets.
-  const row = (sl: number, port: number, inode: number) => `  ${sl}: 00000000:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 ${inode} 2 0000000000000000 0\n`;
-  writeFileSync(tcp, HEADER);
-  writeFileSync(udp, HEADER + row(1, 5000, 900101) + row(2, 40000, 900102));
-  writeFileSync(sockstat, 'sockets: used 5\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 2 mem 0\n');
+  // 0.0.0.0:5000 a server; 0.0.0.0:40000 and :40001 clients' sockets.
+  const proc = fakeProc([['00000000', 5000, 900101], ['00000000', 40000, 900102]]);
   let changes = 0;
   const watcher = new PortWatcher({
     filter: { include: [[1, 65535]], exclude: [], udp: true }, meshAddresses: new Set(), onChange: () => {}, log: (l) => assert.fail(l),
     onWildcardChange: () => { changes++; },
-    files: [{ path: tcp, family: 4 }], udpFiles: [{ path: udp, family: 4 }], sockstatFiles: [sockstat], pollMs: 5, ephemeral: [32768, 60999],
+    ...proc.files, pollMs: 5, ephemeral: [32768, 60999],
   });
   try {
     watcher.start();
@@ -183,14 +185,13 @@ test('UDP ports held on every address: servers only, not clients\' sockets in th
     assert.deepEqual([...watcher.wildcardUdpPorts], [5000]);
     const before = changes;
     // Another client's socket comes and goes: the counts move, a full scan follows, the set stands.
-    writeFileSync(udp, HEADER + row(1, 5000, 900101) + row(2, 40000, 900102) + row(3, 40001, 900103));
-    writeFileSync(sockstat, 'sockets: used 6\nTCP: inuse 0 orphan 0 tw 0 alloc 5 mem 0\nUDP: inuse 3 mem 0\n');
+    proc.set([['00000000', 5000, 900101], ['00000000', 40000, 900102], ['00000000', 40001, 900103]]);
     const scans = watcher.scans;
     await waitFor(() => watcher.scans > scans, { what: 'a full scan after the counts moved' });
     assert.equal(changes, before, 'no change of the held ports for a client\'s socket');
     assert.deepEqual([...watcher.wildcardUdpPorts], [5000]);
   } finally {
     watcher.close();
-    rmSync(dir, { recursive: true, force: true });
+    proc.remove();
   }
 });
