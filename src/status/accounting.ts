@@ -241,9 +241,7 @@ export class Accounting {
 
   /** A data or CLOSE_WRITE frame. */
   private data(frame: Frame, fromAcceptor: boolean, closing: boolean): void {
-    let n = frame.payload.length;
-    const rest = frame.rest;
-    if (rest !== undefined) for (let i = 0; i < rest.length; i++) n += rest[i]!.length;
+    const n = payloadLength(frame);
     // A connection is filed under its initiator, by the initiator's source port.
     const initiatorIP = fromAcceptor ? frame.dstIP : frame.srcIP;
     const acceptorIP = fromAcceptor ? frame.srcIP : frame.dstIP;
