@@ -63,7 +63,7 @@ export class StatusService {
       if (!m.ok) return { ok: false, message: m.message };
       service.metrics = m.server;
       service.metricsListen = o.metrics;
-      o.log(`metrics at http://${m.server.address}/metrics`);
+      o.log(`metrics ${whereOf(m.server)}`);
     }
     const c = await ControlServer.start(o.manifest, snapshot);
     if (c.ok) service.control = c.server;
@@ -85,7 +85,7 @@ export class StatusService {
 
   /** Where the metrics are served, as the log says it: `at http://…/metrics`, or `off`. */
   get metricsWhere(): string {
-    return this.metrics ? `at http://${this.metrics.address}/metrics` : 'off';
+    return whereOf(this.metrics);
   }
 
   /**
@@ -105,7 +105,6 @@ export class StatusService {
   private async move(listen: string | undefined): Promise<void> {
     if (this.closed || listen === this.metricsListen) return;
     let old = this.metrics;
-    const where = (m: MetricsServer | undefined) => (m ? `at http://${m.address}/metrics` : 'off');
     if (listen === undefined) {
       this.metrics = undefined;
       this.metricsListen = undefined;
@@ -133,18 +132,18 @@ export class StatusService {
         if (this.closed) return;
         this.metrics = back.ok ? back.server : undefined;
         if (!back.ok) this.metricsListen = undefined;
-        this.o.log(`metrics: ${m.message}; they stay ${where(this.metrics)}${back.ok ? '' : ` (${back.message})`}`);
+        this.o.log(`metrics: ${m.message}; they stay ${whereOf(this.metrics)}${back.ok ? '' : ` (${back.message})`}`);
         return;
       }
     } else if (!m.ok) {
-      this.o.log(`metrics: ${m.message}; they stay ${where(old)}`);
+      this.o.log(`metrics: ${m.message}; they stay ${whereOf(old)}`);
       return;
     }
     // Set before the old one closes: a close() meanwhile closes the new one.
     this.metrics = m.server;
     this.metricsListen = listen;
     await old?.close();
-    this.o.log(`metrics moved: now at http://${m.server.address}/metrics`);
+    this.o.log(`metrics moved: now ${whereOf(m.server)}`);
   }
 
   close(): void {
@@ -169,6 +168,11 @@ export class StatusService {
     }, REPRINT_SETTLE_MS);
     this.timer.unref();
   }
+}
+
+/** Where metrics are served, as the log says it: `at http://…/metrics`, or `off`. */
+function whereOf(m: MetricsServer | undefined): string {
+  return m ? `at http://${m.address}/metrics` : 'off';
 }
 
 function samePort(a: string, b: string): boolean {
