@@ -114,18 +114,20 @@ export class AgentDiscovery {
    * listener would only fail with EADDRINUSE.
    */
   ownTargets<T extends { ip: string; port: number }>(targets: T[], me: string): T[] {
-    const held = this.watcher?.wildcardPorts;
-    if (!held?.size) return targets;
-    return targets.filter((t) => t.ip !== me || !held.has(t.port));
+    return withoutHeld(targets, me, this.watcher?.wildcardPorts);
   }
 
   /** `ownTargets` for the agent's UDP listeners. */
   ownUdpTargets<T extends { ip: string; port: number }>(targets: T[], me: string): T[] {
-    const held = this.watcher?.wildcardUdpPorts;
-    if (!held?.size) return targets;
-    return targets.filter((t) => t.ip !== me || !held.has(t.port));
+    return withoutHeld(targets, me, this.watcher?.wildcardUdpPorts);
   }
 
+}
+
+/** `targets` without the agent's own VIP at a port in `held`. */
+function withoutHeld<T extends { ip: string; port: number }>(targets: T[], me: string, held: ReadonlySet<number> | undefined): T[] {
+  if (!held?.size) return targets;
+  return targets.filter((t) => t.ip !== me || !held.has(t.port));
 }
 
 /** Every VIP of the mesh this agent knows: its own, the other hosts' with ports, and every DNS or proxy name's. */

@@ -228,18 +228,19 @@ export class PortWatcher {
     const ports = selectPorts(listeners, this.filter, exclusions);
     const change = this.presence.observe(ports);
     if (change) this.options.onChange(change);
+    // Only sockets that may be servers (udp-candidates.ts), for publishing and for the ports held
+    // on every address alike: a client's socket bound to 0.0.0.0 (every unconnected sender) is in
+    // the ephemeral range, and would change that set, and relisten the agent, with every DNS lookup.
+    const eligibleUdp = this.udpCandidates.eligible(udp, this.filter);
     if (this.filter.udp) {
       const udpChange = this.udpPresence.observe(this.udpCandidates.confirm(
-        selectPorts(this.udpCandidates.eligible(udp, this.filter), this.filter, exclusions),
+        selectPorts(eligibleUdp, this.filter, exclusions),
         new Set(this.udpPresence.published().map((p) => p.port)),
       ));
       if (udpChange) this.options.onUdpChange?.(udpChange);
     }
     const wildcard = this.wildcardOf(listeners);
-    // Only sockets that may be servers: a client's socket bound to 0.0.0.0 (every unconnected
-    // sender) is in the ephemeral range, and would change the set, and relisten the agent, with
-    // every DNS lookup.
-    const udpWildcard = this.wildcardOf(this.udpCandidates.eligible(udp, this.filter));
+    const udpWildcard = this.wildcardOf(eligibleUdp);
     if (!sameSet(wildcard, this.wildcard) || !sameSet(udpWildcard, this.udpWildcard)) {
       this.wildcard = wildcard;
       this.udpWildcard = udpWildcard;
