@@ -222,9 +222,11 @@ function isHello(v: unknown): v is Hello {
       && (v.machine.resolvConf === undefined || typeof v.machine.resolvConf === 'string')));
 }
 
+/** A count in a COUNTERS message: a whole number, not negative. */
+const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+
 /** §4.8: whole, non-negative, safe integers; unknown members are ignored (newer agents may count more). */
 function isCounters(v: unknown): v is AgentCounters {
-  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   return isObject(v) && isObject(v.dns) && count(v.dns.answered) && count(v.dns.relayed) && count(v.dns.dropped);
 }
 
@@ -234,7 +236,6 @@ function isCounters(v: unknown): v is AgentCounters {
  * it is not the right shape.
  */
 function udpCounters(v: unknown): AgentUdpCounters | undefined {
-  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
   if (!isObject(v) || !isObject(v.dropped) || !isObject(v.flows) || !count(v.flows.clients) || !count(v.flows.targets)) return undefined;
   const dropped: Partial<Record<UdpDropKind, number>> = {};
   for (const kind of UDP_DROP_KINDS) {
